@@ -1,0 +1,38 @@
+"""Shipped default figures (``data/``): scalar factors and vehicle types, each with its source.
+
+``factor(key)`` reads ``data/factors.csv`` (key, value, unit, source, tag)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def factors() -> pd.DataFrame:
+    """The scalar defaults, indexed by key."""
+    return pd.read_csv(DATA_DIR / "factors.csv").set_index("key")
+
+
+def factor(key: str) -> float:
+    """One scalar default by key (see ``data/factors.csv`` for unit and source)."""
+    return float(factors().loc[key, "value"])
+
+
+@cache
+def places() -> pd.DataFrame:
+    """Shipped places (id, name, kind, lat, lon, source), indexed by id."""
+    return pd.read_csv(DATA_DIR / "places.csv").set_index("id")
+
+
+def place(place_id: str) -> tuple[float, float] | None:
+    """(lat, lon) of a shipped place, or None if there is no such id."""
+    table = places()
+    if place_id not in table.index:
+        return None
+    row = table.loc[place_id]
+    return float(row["lat"]), float(row["lon"])

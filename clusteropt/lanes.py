@@ -1,0 +1,174 @@
+"""Lanes: the distance (km), time (h) and optional per-tonne cost between every pair of a
+scenario's nodes, by the scenario's distance method (straight line × circuity, road network,
+or an explicit matrix). A matrix scenario needs no geometry; a missing pair is no lane (inf)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clusteropt import geo
+from clusteropt.errors import Issue, ScenarioError
+from clusteropt.io import TableError, read_table
+from clusteropt.scenario import Scenario
+
+
+@dataclass
+class Lanes:
+    """Dense lane tables over ``node_ids`` (n × n). ``time_h`` is None when times follow from
+    each vehicle's speed; ``cost_eur_per_t`` (explicit matrix only) overrides tariff costs."""
+
+    node_ids: list[str]
+    km: np.ndarray
+    time_h: np.ndarray | None = None
+    cost_eur_per_t: np.ndarray | None = None
+    snap_km: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.index = {n: i for i, n in enumerate(self.node_ids)}
+
+    def distance(self, a: str, b: str) -> float:
+        return float(self.km[self.index[a], self.index[b]])
+
+    def time(self, a: str, b: str, speed_kmh: float) -> float:
+        """Driving time in hours: explicit where the matrix gives it, else km / speed."""
+        i, j = self.index[a], self.index[b]
+        if self.time_h is not None and np.isfinite(self.time_h[i, j]):
+            return float(self.time_h[i, j])
+        return float(self.km[i, j]) / speed_kmh
+
+    def lane_cost(self, a: str, b: str) -> float | None:
+        if self.cost_eur_per_t is None:
+            return None
+        v = self.cost_eur_per_t[self.index[a], self.index[b]]
+        return float(v) if np.isfinite(v) else None
+
+    def table(self) -> pd.DataFrame:
+        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t."""
+        n = len(self.node_ids)
+        ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        mask = ii.ravel() != jj.ravel()
+        out = pd.DataFrame({
+            "from": np.array(self.node_ids)[ii.ravel()[mask]],
+            "to": np.array(self.node_ids)[jj.ravel()[mask]],
+            "distance_km": self.km.ravel()[mask],
+        })
+        if self.time_h is not None:
+            out["time_h"] = self.time_h.ravel()[mask]
+        if self.cost_eur_per_t is not None:
+            out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
+        return out
+
+
+def build_lanes(sc: Scenario) -> Lanes:
+    """Lane tables for a scenario, by its distance method."""
+    ids = list(sc.nodes)
+    if sc.distance.method == "matrix":
+        return _matrix_lanes(sc, ids)
+    x, y = _projected(sc, ids)
+    if sc.distance.method == "straight_line":
+        km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
+        return Lanes(ids, km)
+    base = sc.path.parent if sc.path else None
+    path = (base / sc.distance.file) if base else sc.distance.file
+    try:
+        net = geo.RoadNetwork.from_file(path, target_crs=sc.crs, layer=sc.distance.layer)
+        km = net.distance_km(x, y)
+        snap = net.snap_distance_km(x, y)
+    except geo.GeoError as err:
+        raise ScenarioError([Issue(str(sc.distance.file), None, None, str(err))]) from None
+    np.fill_diagonal(km, 0.0)
+    bad = [(ids[i], ids[j]) for i, j in zip(*np.where(~np.isfinite(km)))]
+    if bad:
+        sc.warnings.append(f"{len(bad)} node pairs are not connected by the road network, "
+                           f"e.g. {bad[0][0]} → {bad[0][1]}; those lanes are not used")
+    return Lanes(ids, km, snap_km=snap)
+
+
+def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Metric x, y (m) in the scenario CRS for every node (lat/lon projected, x/y as given)."""
+    nodes = [sc.nodes[n] for n in ids]
+    x = np.full(len(ids), np.nan)
+    y = np.full(len(ids), np.nan)
+    ll = [i for i, n in enumerate(nodes) if n.lat is not None and n.lon is not None]
+    xy = [i for i, n in enumerate(nodes) if i not in set(ll)]
+    try:
+        if ll:
+            px, py = geo.project_points(lon=np.array([nodes[i].lon for i in ll]),
+                                        lat=np.array([nodes[i].lat for i in ll]),
+                                        source_crs=None, target_crs=sc.crs)
+            x[ll], y[ll] = px, py
+        if xy:
+            px, py = geo.project_points(x=np.array([nodes[i].x for i in xy]),
+                                        y=np.array([nodes[i].y for i in xy]),
+                                        source_crs=sc.crs, target_crs=sc.crs)
+            x[xy], y[xy] = px, py
+    except geo.GeoError as err:
+        raise ScenarioError([Issue("nodes", None, "lat", f"{err} (node ids in order: "
+                                   f"{', '.join(ids[:10])}{'…' if len(ids) > 10 else ''})")]) \
+            from None
+    for n, xi, yi in zip(nodes, x, y):
+        n.x, n.y = float(xi), float(yi)
+    return x, y
+
+
+def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
+    base = sc.path.parent if sc.path else None
+    try:
+        table = read_table(sc.distance.file, base, "distance.file")
+    except TableError as err:
+        raise ScenarioError([Issue(err.file, err.row, err.column, err.message)]) from None
+    frame = table.frame
+    issues = []
+    for col in ("from", "to", "distance_km"):
+        if col not in frame.columns:
+            issues.append(Issue(table.source, 1, col, "the matrix needs columns from, to, "
+                                                      "distance_km (time_h, cost_eur_per_t "
+                                                      "optional)"))
+    if issues:
+        raise ScenarioError(issues)
+    index = {n: i for i, n in enumerate(ids)}
+    n = len(ids)
+    km = np.full((n, n), np.inf)
+    np.fill_diagonal(km, 0.0)
+    time_h = np.full((n, n), np.nan) if "time_h" in frame.columns else None
+    cost = np.full((n, n), np.nan) if "cost_eur_per_t" in frame.columns else None
+    rows = frame.get("_row", pd.Series(range(len(frame))) + table.first_row)
+    for k, rec in enumerate(frame.to_dict("records")):
+        row = int(rows.iloc[k])
+        a, b = _as_id(rec["from"]), _as_id(rec["to"])
+        for col, v in (("from", a), ("to", b)):
+            if v not in index:
+                issues.append(Issue(table.source, row, col, f"unknown node '{v}'"))
+        values = {}
+        for col in ("distance_km", "time_h", "cost_eur_per_t"):
+            if col not in frame.columns:
+                continue
+            v = rec[col]
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                fv = float("nan")
+            if not np.isfinite(fv) or fv < 0:
+                if col == "distance_km" or (v is not None and not pd.isna(v)):
+                    issues.append(Issue(table.source, row, col,
+                                        f"expected a finite number ≥ 0, got '{v}'"))
+            values[col] = fv
+        if a in index and b in index and not issues:
+            i, j = index[a], index[b]
+            km[i, j] = values["distance_km"]
+            if time_h is not None:
+                time_h[i, j] = values["time_h"]
+            if cost is not None:
+                cost[i, j] = values["cost_eur_per_t"]
+    if issues:
+        raise ScenarioError(issues)
+    return Lanes(ids, km, time_h, cost)
+
+
+def _as_id(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()

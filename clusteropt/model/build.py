@@ -1,0 +1,502 @@
+r"""The MILP builder (``docs``: ``shared/design/model.md`` §1–§7): one function, ``build``, that
+every scenario, variant, baseline evaluation and benchmark goes through.
+
+Decisions (all per scenario, flows per representative period ``p`` with weight ``w_p``):
+
+* ``open[s]``: development site s opens (binary).
+* ``place[f,n]``: movable activity f goes to candidate n (binary); its stay node is an ordinary
+  candidate that never counts towards the site rules. ``at[f,n]`` is ``place`` or a constant.
+* route shares: a directed demand c = f → g travels from s ∈ N_f to t ∈ N_g with share
+  ``z[c,s,t]`` ∈ [0, 1] and flow ``q_{c,p} · z``. Linking (the transportation linearisation of
+  ``place[f,s]·place[g,t]``, exact and without relaying through other nodes):
+  ``Σ_t z[c,s,t] = at[f,s]``, ``Σ_s z[c,s,t] = at[g,t]``. When one end has a single node the
+  share *is* ``at`` of the other end (no variable, §9). ``s = t`` is co-location: no road leg,
+  an internal cost per tonne.
+* ``y[i,j,k,v,p]``: tonnes of commodity k on leg (i, j) by vehicle type v (only where there is a
+  choice of vehicle types; else ``y = load``).
+* ``trips[i,j,v,g,p]``: integer loaded trips per leg, vehicle type and load class g:
+  ``Σ_{k∈g} y / payload ≤ trips`` (and volume and pallets where given).
+* ``empty[i,j,v,p]``: empty trips. Balance at each non-gateway node for each trip-priced vehicle
+  type: trips out + empties out = trips in + empties in. Empty legs run only opposite a loaded
+  leg or to the ``k`` nearest nodes. Trips into or out of a gateway bring ρ = e/(1−e) empty
+  trips each (see ``rates``). Empties are continuous: with integer trips the balance is a
+  network-flow problem whose optimal vertices are integral.
+* Capacities ``Σ_f size[f,d]·place[f,s] ≤ cap[s,d]·open[s]``; ``place[f,s] ≤ open[s]``; site count
+  and budget.
+
+Objective (annual euro): development + relocation (annualised) + Σ_p w_p (transport + internal)
++ CO2 price · CO2. Every term is kept separately in ``BuiltModel.terms``.
+
+Switches for the baseline evaluations (model.md §8): a fixed placement, trips per demand
+instead of shared (with an empty-running rule in place of the balance), and a restricted set
+of vehicle types.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pulp
+from pulp import LpAffineExpression, lpSum_vars_coefs
+
+from clusteropt import rates
+from clusteropt.lanes import Lanes
+from clusteropt.scenario import Scenario, VehicleType
+
+Terms = list[tuple[Any, float]]  # [(pulp variable, coefficient)]
+
+
+@dataclass
+class Switches:
+    """How to evaluate: ``placement`` fixes every listed activity's node; ``open_sites`` fixes
+    sites open (True) or closed (False); ``bundling`` False gives trips per demand with
+    ``empty_rule`` ('share' or 'dedicated') instead of the vehicle balance; ``vehicles``
+    restricts the vehicle types; ``exclude_new`` leaves out activities marked new."""
+
+    placement: dict[str, str] = field(default_factory=dict)
+    open_sites: dict[str, bool] = field(default_factory=dict)
+    bundling: bool = True
+    empty_rule: str = "share"
+    vehicles: set[str] | None = None
+    exclude_new: bool = False
+
+
+@dataclass
+class LinearTerm:
+    """A linear expression kept as (variable, coefficient) pairs plus a constant, so that its
+    value after the solve is a dot product."""
+
+    terms: Terms = field(default_factory=list)
+    const: float = 0.0
+
+    def add(self, terms: Terms, scale: float = 1.0, const: float = 0.0) -> None:
+        if scale != 0.0:
+            self.terms.extend((v, c * scale) for v, c in terms)
+        self.const += const * scale
+
+    def expr(self) -> LpAffineExpression:
+        e = lpSum_vars_coefs(self.terms) if self.terms else LpAffineExpression.empty()
+        return e + self.const if self.const else e
+
+    def value(self) -> float:
+        return self.const + sum(c * (v.varValue or 0.0) for v, c in self.terms)
+
+
+@dataclass
+class Leg:
+    """A loaded leg candidate: ordered node pair, commodity, the load terms per period."""
+
+    i: str
+    j: str
+    k: str
+    load: dict[str, LinearTerm]
+
+
+@dataclass
+class BuiltModel:
+    """The PuLP problem with its variables by index and its objective terms by name."""
+
+    prob: pulp.LpProblem
+    scenario: Scenario
+    lanes: Lanes
+    switches: Switches
+    open: dict[str, Any]
+    place: dict[tuple[str, str], Any]
+    at_fixed: dict[str, str]  # activity → its only node
+    shares: dict[str, list[tuple[str, str, LinearTerm]]]  # demand → [(s, t, share)]
+    y: dict[tuple, LinearTerm]  # (i, j, k, v, p) → tonnes
+    trips: dict[tuple, Any]  # (i, j, v, g, p, demand or None) → integer var
+    empty: dict[tuple, Any]  # (i, j, v, p) → continuous var
+    implicit_empty: dict[tuple, float]  # trips key → ρ empty trips per loaded trip
+    terms: dict[str, LinearTerm]  # objective terms (annual euro) and KPI expressions
+    size: dict[str, int]
+    build_s: float = 0.0
+
+    def objective_value(self) -> float:
+        return sum(self.terms[t].value() for t in COST_TERMS)
+
+
+COST_TERMS = ("development", "relocation", "transport", "internal", "carbon")
+
+
+class _Vars:
+    """Creates variables in batches with short unique names (ids can hold any character)."""
+
+    def __init__(self, prob: pulp.LpProblem):
+        self.prob = prob
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def make(self, prefix: str, keys: list, cat: str = "Continuous", lb: float = 0.0,
+             ub: float | None = None) -> dict:
+        if not keys:
+            return {}
+        start = self.counts[prefix]
+        self.counts[prefix] += len(keys)
+        made = self.prob.add_variable_dict(prefix, list(range(start, start + len(keys))),
+                                           lowBound=lb, upBound=ub, cat=cat)
+        return {k: made[start + n] for n, k in enumerate(keys)}
+
+
+class _Rows:
+    """Adds constraints and counts rows and non-zeros."""
+
+    def __init__(self, prob: pulp.LpProblem):
+        self.prob = prob
+        self.rows = 0
+        self.nonzeros = 0
+
+    def add(self, terms: Terms, sense: str, rhs: float) -> None:
+        terms = [(v, c) for v, c in terms if c != 0.0]
+        if not terms:
+            if (sense == "<=" and rhs < -1e-9) or (sense == ">=" and rhs > 1e-9) or (
+                    sense == "==" and abs(rhs) > 1e-9):
+                raise ValueError(f"constant constraint 0 {sense} {rhs} cannot hold")
+            return
+        e = lpSum_vars_coefs(terms)
+        if sense == "<=":
+            self.prob.addConstraint(e <= rhs)
+        elif sense == ">=":
+            self.prob.addConstraint(e >= rhs)
+        else:
+            self.prob.addConstraint(e == rhs)
+        self.rows += 1
+        self.nonzeros += len(terms)
+
+
+def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> BuiltModel:
+    """Build the MILP for a scenario (see the module docstring for the formulation)."""
+    t0 = time.perf_counter()
+    sw = switches or Switches()
+    prob = pulp.LpProblem(sc.name.replace(" ", "_")[:40] or "clusteropt", pulp.LpMinimize)
+    var = _Vars(prob)
+    rows = _Rows(prob)
+    periods = [p.id for p in sc.periods]
+    weight = {p.id: p.weight for p in sc.periods}
+    terms = {name: LinearTerm() for name in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg")}
+
+    # ---- activities in play and their candidate nodes -------------------------------------
+    candidates: dict[str, list[str]] = {}
+    for f, a in sc.activities.items():
+        if sw.exclude_new and a.new:
+            continue
+        fixed = sw.placement.get(f) or sc.fix.placement.get(f)
+        cands = [fixed] if fixed else list(a.candidates)
+        cands = [n for n in cands if sw.open_sites.get(n, True)
+                 and sc.fix.sites.get(n, "open") == "open" or n == a.stay_node()]
+        candidates[f] = cands
+
+    # ---- sites and placement -------------------------------------------------------------
+    site_ids = [n for n, node in sc.nodes.items() if node.kind == "site"
+                and any(n in c for c in candidates.values())]
+    open_keys = [s for s in site_ids if s not in sw.open_sites and s not in sc.fix.sites]
+    open_var = var.make("open", open_keys, cat="Binary")
+    open_at: dict[str, Any] = {}  # site → variable or constant 0/1
+    for s in site_ids:
+        if s in open_var:
+            open_at[s] = open_var[s]
+        elif s in sw.open_sites:
+            open_at[s] = 1.0 if sw.open_sites[s] else 0.0
+        else:
+            open_at[s] = 1.0 if sc.fix.sites[s] == "open" else 0.0
+
+    place_keys = [(f, n) for f, c in candidates.items() if len(c) > 1 for n in c]
+    place = var.make("place", place_keys, cat="Binary")
+    at_fixed = {f: c[0] for f, c in candidates.items() if len(c) == 1}
+
+    def at_terms(f: str, n: str) -> tuple[Terms, float]:
+        """``at[f,n]`` as (terms, constant)."""
+        if f in at_fixed:
+            return [], 1.0 if at_fixed[f] == n else 0.0
+        return [(place[f, n], 1.0)], 0.0
+
+    for f, c in candidates.items():
+        if not c:
+            raise ValueError(f"activity '{f}' has no admissible node left")
+        if len(c) > 1:
+            rows.add([(place[f, n], 1.0) for n in c], "==", 1.0)
+
+    # placement needs an open site; capacities per dimension
+    by_node: dict[str, list[str]] = defaultdict(list)
+    for f, c in candidates.items():
+        for n in c:
+            by_node[n].append(f)
+    for n, fs in by_node.items():
+        node = sc.nodes[n]
+        is_site = node.kind == "site"
+        o = open_at.get(n, 1.0)
+        for f in fs:
+            if is_site and f not in at_fixed and not isinstance(o, float):
+                rows.add([(place[f, n], 1.0), (o, -1.0)], "<=", 0.0)
+            elif is_site and f in at_fixed and at_fixed[f] == n and isinstance(o, float) \
+                    and o == 0.0 and n != sc.activities[f].stay_node():
+                raise ValueError(f"activity '{f}' is fixed at site '{n}', which is closed")
+        for d, cap in node.capacity.items():
+            coef: Terms = []
+            const = 0.0
+            for f in fs:
+                size = sc.activities[f].size.get(d, 0.0)
+                if size == 0.0:
+                    continue
+                t, c0 = at_terms(f, n)
+                coef += [(v, size * c) for v, c in t]
+                const += size * c0
+            if not coef and const == 0.0:
+                continue
+            if is_site and not isinstance(o, float):
+                rows.add(coef + [(o, -cap)], "<=", -const)
+            else:
+                rows.add(coef, "<=", cap * (o if is_site else 1.0) - const)
+    site_vars = [(open_at[s], 1.0) for s in site_ids if not isinstance(open_at[s], float)]
+    fixed_open = [s for s in site_ids if isinstance(open_at[s], float) and open_at[s] == 1.0]
+    n_fixed_open = len(fixed_open)
+    if sc.site_rules.max_open is not None:
+        rows.add(site_vars, "<=", sc.site_rules.max_open - n_fixed_open)
+    if sc.site_rules.exact_open is not None:
+        rows.add(site_vars, "==", sc.site_rules.exact_open - n_fixed_open)
+    annual_site = {s: sc.annuity(sc.nodes[s].dev_cost_eur) + sc.nodes[s].opex_eur_per_yr
+                   + sc.nodes[s].fixed_cost_eur_per_yr for s in site_ids}
+    if sc.site_rules.budget_eur_per_yr is not None:
+        fixed_spend = sum(annual_site[s] for s in fixed_open)
+        rows.add([(open_at[s], annual_site[s]) for s in site_ids
+                  if not isinstance(open_at[s], float)], "<=",
+                 sc.site_rules.budget_eur_per_yr - fixed_spend)
+    for s in site_ids:
+        o = open_at[s]
+        if isinstance(o, float):
+            terms["development"].add([], const=annual_site[s] * o)
+        else:
+            terms["development"].add([(o, annual_site[s])])
+    for f, c in candidates.items():
+        a = sc.activities[f]
+        for n in c:
+            r = sc.annuity(a.reloc_cost_eur.get(n, 0.0))
+            if r:
+                t, c0 = at_terms(f, n)
+                terms["relocation"].add(t, r, c0)
+
+    # ---- routes and route shares of directed demands --------------------------------------
+    shares: dict[str, list[tuple[str, str, LinearTerm]]] = {}
+    zkeys: list[tuple[str, str, str]] = []
+    for c, dm in sc.demands.items():
+        if dm.kind != "directed" or dm.origin not in candidates \
+                or dm.destination not in candidates:
+            continue
+        so, to = candidates[dm.origin], candidates[dm.destination]
+        if len(so) > 1 and len(to) > 1:
+            zkeys += [(c, s, t) for s in so for t in to]
+    z = var.make("z", zkeys, ub=1.0)
+    for c, dm in sc.demands.items():
+        if dm.kind != "directed" or dm.origin not in candidates \
+                or dm.destination not in candidates:
+            continue
+        so, to = candidates[dm.origin], candidates[dm.destination]
+        routes: list[tuple[str, str, LinearTerm]] = []
+        if len(so) > 1 and len(to) > 1:
+            for s in so:
+                rows.add([(z[c, s, t], 1.0) for t in to] + [(place[dm.origin, s], -1.0)],
+                         "==", 0.0)
+            for t in to:
+                rows.add([(z[c, s, t], 1.0) for s in so] + [(place[dm.destination, t], -1.0)],
+                         "==", 0.0)
+            routes = [(s, t, LinearTerm([(z[c, s, t], 1.0)])) for s in so for t in to]
+        elif len(so) == 1:
+            s = so[0]
+            for t in to:
+                tt, c0 = at_terms(dm.destination, t)
+                routes.append((s, t, LinearTerm(list(tt), c0)))
+        else:
+            t = to[0]
+            for s in so:
+                tt, c0 = at_terms(dm.origin, s)
+                routes.append((s, t, LinearTerm(list(tt), c0)))
+        shares[c] = routes
+
+    # ---- legs: loads per commodity and period ---------------------------------------------
+    loads: dict[tuple[str, str, str, str | None], dict[str, LinearTerm]] = {}
+    for c, routes in shares.items():
+        dm = sc.demands[c]
+        k = dm.commodity
+        owner = None if sw.bundling else c
+        for s, t, share in routes:
+            if not share.terms and share.const == 0.0:
+                continue
+            if s == t:
+                ic = sc.commodities[k].internal_cost_eur_per_t
+                for p in periods:
+                    terms["internal"].add(share.terms, weight[p] * dm.tonnes[p] * ic,
+                                          share.const)
+                continue
+            if not math.isfinite(lanes.distance(s, t)):
+                raise ValueError(f"demand '{c}' may use lane {s} → {t}, which has no distance")
+            per_p = loads.setdefault((s, t, k, owner), {p: LinearTerm() for p in periods})
+            for p in periods:
+                per_p[p].add(share.terms, dm.tonnes[p], share.const)
+
+    vehicles = {v: vt for v, vt in sc.vehicles.items()
+                if (sw.vehicles is None or v in sw.vehicles) and vt.mode != "internal"}
+
+    def eligible(k: str, i: str, j: str) -> list[VehicleType]:
+        lc = sc.commodities[k].load_class
+        return [vt for vt in vehicles.values() if vt.carries(lc)
+                and vt.mode in sc.nodes[i].modes and vt.mode in sc.nodes[j].modes]
+
+    gateway = {n for n, node in sc.nodes.items() if node.kind == "gateway"}
+    rho_gate = rates.empty_factor("share", sc.options.empty_share)
+    rho_rule = 0.0 if sw.bundling else rates.empty_factor(sw.empty_rule, sc.options.empty_share)
+    basis = sc.options.co2_basis
+    price_kg = sc.options.co2_price_eur_per_t / 1000.0
+
+    y: dict[tuple, LinearTerm] = {}
+    class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = defaultdict(list)
+    yvar_keys = []
+    choice: dict[tuple, list[VehicleType]] = {}
+    for (i, j, k, owner), per_p in loads.items():
+        el = eligible(k, i, j)
+        if not el:
+            raise ValueError(f"no vehicle type may carry commodity '{k}' on {i} → {j}")
+        choice[i, j, k, owner] = el
+        if len(el) > 1:
+            yvar_keys += [(i, j, k, v.id, p, owner) for v in el for p in periods]
+    yvar = var.make("y", yvar_keys)
+    for (i, j, k, owner), per_p in loads.items():
+        el = choice[i, j, k, owner]
+        for p in periods:
+            if len(el) == 1:
+                y[i, j, k, el[0].id, p, owner] = per_p[p]
+            else:
+                for v in el:
+                    y[i, j, k, v.id, p, owner] = LinearTerm([(yvar[i, j, k, v.id, p, owner], 1.0)])
+                rows.add([(yvar[i, j, k, v.id, p, owner], 1.0) for v in el]
+                         + [(x, -c) for x, c in per_p[p].terms], "==", per_p[p].const)
+
+    # ---- trips, tariffs, costs and CO2 per leg ------------------------------------------------
+    lc_of = {k: c.load_class for k, c in sc.commodities.items()}
+    for (i, j, k, v, p, owner), load in y.items():
+        vt = sc.vehicles[v]
+        km = lanes.distance(i, j)
+        w = weight[p]
+        if vt.pricing == "tariff":
+            cost_t = rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
+            co2_t = rates.tariff_co2_per_t(vt, km)
+            terms["transport"].add(load.terms, w * cost_t, load.const)
+            _add_co2(terms, load, w * co2_t, vt, basis, price_kg)
+        else:
+            class_load[i, j, v, lc_of[k], p, owner].append((load, vt, k))
+            # load-dependent CO2 of trip-priced vehicles
+            _add_co2(terms, load, w * rates.load_co2_per_t(vt, km), vt, basis, price_kg)
+
+    trip_keys = list(class_load)
+    trips = var.make("trips", trip_keys, cat="Integer")
+    implicit_empty: dict[tuple, float] = {}
+    for key, loads_k in class_load.items():
+        i, j, v, g, p, owner = key
+        vt = sc.vehicles[v]
+        tr = trips[key]
+        mass = [(x, c / vt.payload_t) for load, _, _ in loads_k for x, c in load.terms]
+        const = sum(load.const / vt.payload_t for load, _, _ in loads_k)
+        rows.add(mass + [(tr, -1.0)], "<=", -const)
+        for cap_attr, per_t in (("volume_m3", "density"), ("pallets", "pallets")):
+            cap = getattr(vt, cap_attr)
+            if cap is None:
+                continue
+            vol: Terms = []
+            vconst = 0.0
+            for load, _, k in loads_k:
+                com = sc.commodities[k]
+                factor = (1.0 / com.density_t_per_m3 if per_t == "density"
+                          and com.density_t_per_m3 else com.pallets_per_t
+                          if per_t == "pallets" else None)
+                if not factor:
+                    continue
+                vol += [(x, c * factor / cap) for x, c in load.terms]
+                vconst += load.const * factor / cap
+            if vol or vconst:
+                rows.add(vol + [(tr, -1.0)], "<=", -vconst)
+        km = lanes.distance(i, j)
+        h = lanes.time(i, j, vt.speed_kmh)
+        rho = rho_rule if not sw.bundling else (rho_gate if (i in gateway or j in gateway)
+                                                 else 0.0)
+        implicit_empty[key] = rho
+        w = weight[p]
+        cost = rates.trip_cost(vt, km, h) + rho * rates.empty_cost(vt, km, h)
+        terms["transport"].add([(tr, w * cost)])
+        _add_co2(terms, LinearTerm([(tr, 1.0)]), w * (1 + rho) * rates.trip_co2(vt, km), vt,
+                 basis, price_kg)
+
+    # ---- vehicle balance with empty legs (bundled evaluation) --------------------------------
+    empty: dict[tuple, Any] = {}
+    if sw.bundling and trips:
+        empty = _balance(sc, lanes, trips, gateway, periods, var, rows, terms, weight, basis,
+                         price_kg)
+
+    # ---- objective -----------------------------------------------------------------------
+    prob.setObjective(lpSum_vars_coefs([tc for name in COST_TERMS
+                                        for tc in terms[name].terms])
+                      + sum(terms[name].const for name in COST_TERMS))
+    n_int = sum(1 for _ in open_var) + len(place) + len(trips)
+    size = {"variables": sum(var.counts.values()), "integers": n_int,
+            "constraints": rows.rows, "nonzeros": rows.nonzeros}
+    return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, y, trips, empty,
+                      implicit_empty, terms, size, build_s=time.perf_counter() - t0)
+
+
+def _add_co2(terms: dict[str, LinearTerm], amount: LinearTerm, kg_ttw: float, vt: VehicleType,
+             basis: str, price_kg: float) -> None:
+    """Add ``kg_ttw`` × amount to the TTW and WTW CO2 terms and its price to the carbon cost."""
+    if kg_ttw == 0.0:
+        return
+    terms["co2_ttw_kg"].add(amount.terms, kg_ttw, amount.const)
+    terms["co2_wtw_kg"].add(amount.terms, kg_ttw * vt.wtw_ttw_ratio, amount.const)
+    if price_kg:
+        terms["carbon"].add(amount.terms, kg_ttw * rates.co2_weight(vt, basis) * price_kg,
+                            amount.const)
+
+
+def _balance(sc: Scenario, lanes: Lanes, trips: dict, gateway: set[str], periods: list[str],
+             var: _Vars, rows: _Rows, terms: dict[str, LinearTerm], weight: dict[str, float],
+             basis: str, price_kg: float) -> dict[tuple, Any]:
+    """Vehicle balance per non-gateway node, trip-priced vehicle type and period, with empty
+    legs opposite each loaded leg and to the k nearest balance nodes."""
+    loaded: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)  # (v,p) → legs
+    for i, j, v, _g, p, _o in trips:
+        if i not in gateway and j not in gateway:
+            loaded[v, p].add((i, j))
+    keys = []
+    k_near = sc.options.empty_k_nearest
+    for (v, p), legs in loaded.items():
+        nodes = sorted({n for leg in legs for n in leg})
+        cand = {(j, i) for i, j in legs}
+        if k_near > 0 and len(nodes) > 1:
+            idx = [lanes.index[n] for n in nodes]
+            sub = lanes.km[np.ix_(idx, idx)].copy()
+            np.fill_diagonal(sub, np.inf)
+            nearest = np.argsort(sub, axis=1)[:, :k_near]
+            for a, row in enumerate(nearest):
+                for b in row:
+                    if np.isfinite(sub[a, b]):
+                        cand.add((nodes[a], nodes[b]))
+        keys += [(i, j, v, p) for i, j in sorted(cand)]
+    empty = var.make("empty", keys)
+    flow: dict[tuple[str, str, str], Terms] = defaultdict(list)  # (node, v, p) → out − in
+    for (i, j, v, _g, p, _o), tr in trips.items():
+        if i in gateway or j in gateway:
+            continue
+        flow[i, v, p].append((tr, 1.0))
+        flow[j, v, p].append((tr, -1.0))
+    for (i, j, v, p), e in empty.items():
+        flow[i, v, p].append((e, 1.0))
+        flow[j, v, p].append((e, -1.0))
+        vt = sc.vehicles[v]
+        km = lanes.distance(i, j)
+        h = lanes.time(i, j, vt.speed_kmh)
+        terms["transport"].add([(e, weight[p] * rates.empty_cost(vt, km, h))])
+        _add_co2(terms, LinearTerm([(e, 1.0)]), weight[p] * rates.trip_co2(vt, km), vt, basis,
+                 price_kg)
+    for _key, fl in flow.items():
+        rows.add(fl, "==", 0.0)
+    return empty

@@ -1,0 +1,55 @@
+"""Read a solved model into a :class:`~clusteropt.solution.Solution`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import pandas as pd
+
+from clusteropt.model.build import COST_TERMS, BuiltModel
+from clusteropt.solution import EMPTY_COLS, EPS, FLOW_COLS, LOAD_COLS, TRIP_COLS, Solution
+
+
+def extract(model: BuiltModel) -> Solution:
+    """Values of a solved model as a Solution (integer trips rounded)."""
+    sc = model.scenario
+    open_sites = {s: int(round(o if isinstance(o, float) else (o.varValue or 0.0)))
+                  for s, o in model.open.items()}
+    placement = dict(model.at_fixed)
+    for (f, n), v in model.place.items():
+        if (v.varValue or 0.0) > 0.5:
+            placement[f] = n
+    flows = []
+    for c, routes in model.shares.items():
+        dm = sc.demands[c]
+        for s, t, share in routes:
+            val = share.value()
+            if val <= EPS:
+                continue
+            for p, q in dm.tonnes.items():
+                if q * val > EPS:
+                    flows.append((c, p, s, t, dm.commodity, q * val))
+    loads = []
+    for (i, j, k, v, p, owner), load in model.y.items():
+        val = load.value()
+        if val > EPS:
+            loads.append((p, i, j, k, v, owner or "", val))
+    trips = []
+    for key, tr in model.trips.items():
+        i, j, v, g, p, owner = key
+        val = round(tr.varValue or 0.0)
+        if val > 0:
+            trips.append((p, i, j, v, g, owner or "", float(val), model.implicit_empty[key]))
+    empties = []
+    for (i, j, v, p), e in model.empty.items():
+        val = e.varValue or 0.0
+        if val > EPS:
+            empties.append((p, i, j, v, val))
+    terms = {t: model.terms[t].value() for t in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg")}
+    return Solution(
+        objective_eur=sum(terms[t] for t in COST_TERMS), open_sites=open_sites,
+        placement=placement, flows=pd.DataFrame(flows, columns=FLOW_COLS),
+        loads=pd.DataFrame(loads, columns=LOAD_COLS), trips=pd.DataFrame(trips, columns=TRIP_COLS),
+        empties=pd.DataFrame(empties, columns=EMPTY_COLS), terms=terms,
+        switches={k: (sorted(v) if isinstance(v, set) else v)
+                  for k, v in asdict(model.switches).items()})

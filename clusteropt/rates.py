@@ -1,0 +1,66 @@
+"""Per-leg rates: what one trip, one empty trip or one tonne costs (euro) and emits (kg CO2e
+TTW) on a leg of ``km`` kilometres and ``h`` hours driving, for a vehicle type.
+
+    loaded trip   (c_km + toll) · d + c_h · (t + handling)
+    empty trip    (c_km + toll) · d + c_h · t           (toll is paid per km driven)
+    tariff        (tariff_tkm · d + tariff_t) per tonne, or the lane's explicit €/t
+    CO2 (TTW)     ef_empty · d per trip (loaded or empty)
+                  + (ef_full − ef_empty) · d · tonnes / payload     (load-dependent part)
+                  tariff modes: ef_tkm · d per tonne
+    CO2 (WTW)     TTW · wtw_ttw_ratio
+
+Implicit empty running (gateways, and the baseline rules): each loaded trip brings ``ρ``
+empty trips on the same leg: ρ = e / (1 − e) with e the empty share of km (rule ``share``),
+ρ = 1 (rule ``dedicated``), ρ = 0 where the vehicle balance decides the empties.
+"""
+
+from __future__ import annotations
+
+from clusteropt.scenario import VehicleType
+
+
+def trip_cost(v: VehicleType, km: float, h: float) -> float:
+    """Euro per loaded trip."""
+    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * (
+        h + v.handling_h_per_trip)
+
+
+def empty_cost(v: VehicleType, km: float, h: float) -> float:
+    """Euro per empty trip."""
+    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * h
+
+
+def trip_co2(v: VehicleType, km: float) -> float:
+    """kg CO2e TTW per trip, the load-independent part (= an empty trip)."""
+    return v.co2_empty_kg_per_km * km
+
+
+def load_co2_per_t(v: VehicleType, km: float) -> float:
+    """kg CO2e TTW per tonne carried by a trip-priced vehicle (load-dependent part)."""
+    return (v.co2_full_kg_per_km - v.co2_empty_kg_per_km) * km / v.payload_t
+
+
+def tariff_cost_per_t(v: VehicleType, km: float, lane_cost: float | None = None) -> float:
+    """Euro per tonne by a tariff vehicle: the lane's explicit €/t, else €/tkm · d + €/t."""
+    if lane_cost is not None:
+        return lane_cost
+    return v.tariff_eur_per_tkm * km + v.tariff_eur_per_t
+
+
+def tariff_co2_per_t(v: VehicleType, km: float) -> float:
+    """kg CO2e TTW per tonne by a tariff vehicle."""
+    return v.co2_ttw_kg_per_tkm * km
+
+
+def empty_factor(rule: str, empty_share: float) -> float:
+    """ρ, empty trips implied per loaded trip: 'share' → e/(1−e), 'dedicated' → 1."""
+    if rule == "dedicated":
+        return 1.0
+    if rule == "share":
+        return empty_share / (1.0 - empty_share)
+    return 0.0
+
+
+def co2_weight(v: VehicleType, basis: str) -> float:
+    """Multiplier from TTW kg to the scenario's CO2 basis."""
+    return v.wtw_ttw_ratio if basis == "wtw" else 1.0

@@ -1,0 +1,211 @@
+"""KPIs and result tables from a Solution and the scenario data (annual figures).
+
+* cost (euro/yr): development, relocation, transport, internal, carbon, and their total;
+* truck-km loaded and empty (road vehicles), vehicle-km by mode, vehicle trips, tonne-km;
+* mean mass load factor (tonne-km by trip-priced vehicles ÷ loaded vehicle-km × payload);
+  empty share of road vehicle-km; CO2 TTW and WTW (t/yr, see ``rates`` and model.md §7);
+* mean transit time (h, tonne-weighted driving time over legs, co-located flows count 0);
+* tables per leg and vehicle type, per commodity (CO2 allocated by tonne-km), per site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from clusteropt import rates
+from clusteropt.lanes import Lanes
+from clusteropt.solution import Solution
+from clusteropt.scenario import Scenario
+
+KPI_UNITS = {
+    "total_cost_eur": "EUR/yr", "development_cost_eur": "EUR/yr",
+    "relocation_cost_eur": "EUR/yr", "transport_cost_eur": "EUR/yr",
+    "internal_cost_eur": "EUR/yr", "carbon_cost_eur": "EUR/yr", "truck_km": "km/yr",
+    "truck_km_loaded": "km/yr", "truck_km_empty": "km/yr", "vehicle_km_barge": "km/yr",
+    "vehicle_km_rail": "km/yr", "vehicle_trips": "trips/yr", "tonnes": "t/yr",
+    "tonne_km": "tkm/yr", "load_factor": "share", "empty_share": "share",
+    "co2_ttw_t": "t CO2e/yr", "co2_wtw_t": "t CO2e/yr", "mean_transit_h": "h",
+}
+
+
+@dataclass
+class Results:
+    kpis: dict[str, float]
+    legs: pd.DataFrame
+    commodities: pd.DataFrame
+    sites: pd.DataFrame
+    activities: pd.DataFrame
+
+
+def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
+    """Compute every KPI and table from the solution's tables and the scenario data."""
+    w = {p.id: p.weight for p in sc.periods}
+    basis = sc.options.co2_basis
+    price_kg = sc.options.co2_price_eur_per_t / 1000.0
+    legs = []
+    # loaded trips (trip-priced) with their implicit empties and load-independent CO2
+    for r in sol.trips.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        km = lanes.distance(r.__getattribute__("_1"), r.to)  # "from" is field _1
+        h = lanes.time(r._1, r.to, vt.speed_kmh)
+        n = r.trips * w[r.period]
+        rho = r.implicit_empty_per_trip
+        co2 = n * (1 + rho) * rates.trip_co2(vt, km)
+        legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
+                         mode=vt.mode, load_class=r.load_class, owner=r.owner,
+                         distance_km=km, trips=n, empty_trips=n * rho,
+                         vehicle_km_loaded=n * km, vehicle_km_empty=n * rho * km,
+                         cost_eur=n * (rates.trip_cost(vt, km, h)
+                                       + rho * rates.empty_cost(vt, km, h)),
+                         co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
+                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
+                         tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
+    for r in sol.empties.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        km = lanes.distance(r._1, r.to)
+        h = lanes.time(r._1, r.to, vt.speed_kmh)
+        n = r.trips * w[r.period]
+        co2 = n * rates.trip_co2(vt, km)
+        legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
+                         mode=vt.mode, load_class="(empty)", owner="", distance_km=km,
+                         trips=0.0, empty_trips=n, vehicle_km_loaded=0.0, vehicle_km_empty=n * km,
+                         cost_eur=n * rates.empty_cost(vt, km, h), co2_ttw_kg=co2,
+                         co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
+                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
+                         tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
+    # tonnes: load-dependent CO2 and tariff costs
+    per_com = []
+    for r in sol.loads.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        km = lanes.distance(r._1, r.to)
+        t = r.tonnes * w[r.period]
+        lc = sc.commodities[r.commodity].load_class
+        if vt.pricing == "tariff":
+            cost = t * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(r._1, r.to))
+            co2 = t * rates.tariff_co2_per_t(vt, km)
+        else:
+            cost = 0.0
+            co2 = t * rates.load_co2_per_t(vt, km)
+        legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
+                         mode=vt.mode, load_class=lc, owner=r.owner, distance_km=km, trips=0.0,
+                         empty_trips=0.0, vehicle_km_loaded=0.0, vehicle_km_empty=0.0,
+                         cost_eur=cost, co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
+                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg, tonnes=t,
+                         tonne_km=t * km, capacity_tkm=0.0))
+        per_com.append(dict(commodity=r.commodity, leg=(r._1, r.to, r.vehicle, r.period),
+                            tonnes=t, tonne_km=t * km,
+                            hours=t * lanes.time(r._1, r.to, vt.speed_kmh)))
+    cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",
+            "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty", "tonnes",
+            "tonne_km", "capacity_tkm", "cost_eur", "co2_ttw_kg", "co2_wtw_kg", "carbon_eur"]
+    raw = pd.DataFrame(legs, columns=cols)
+    keys = ["from", "to", "vehicle", "mode", "load_class"]
+    leg_table = (raw[raw.load_class != "(empty)"].groupby(keys, as_index=False)
+                 .agg(distance_km=("distance_km", "first"), tonnes=("tonnes", "sum"),
+                      trips=("trips", "sum"), empty_trips=("empty_trips", "sum"),
+                      vehicle_km_loaded=("vehicle_km_loaded", "sum"),
+                      vehicle_km_empty=("vehicle_km_empty", "sum"),
+                      tonne_km=("tonne_km", "sum"), capacity_tkm=("capacity_tkm", "sum"),
+                      cost_eur=("cost_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum")))
+    empties = raw[raw.load_class == "(empty)"].groupby(keys, as_index=False).agg(
+        distance_km=("distance_km", "first"), empty_trips=("empty_trips", "sum"),
+        vehicle_km_empty=("vehicle_km_empty", "sum"), cost_eur=("cost_eur", "sum"),
+        co2_wtw_kg=("co2_wtw_kg", "sum"))
+    leg_table = pd.concat([leg_table, empties], ignore_index=True).fillna(0.0)
+    leg_table["load_factor"] = (leg_table.tonne_km / leg_table.capacity_tkm).where(
+        leg_table.capacity_tkm > 0)
+
+    road = raw[raw["mode"] == "road"]
+    trip_priced = raw[raw.vehicle.map(lambda v: sc.vehicles[v].pricing == "trip")]
+    internal = _internal_cost(sc, sol, w)
+    k = {
+        "development_cost_eur": sol.terms.get("development", 0.0),
+        "relocation_cost_eur": sol.terms.get("relocation", 0.0),
+        "transport_cost_eur": float(raw.cost_eur.sum()),
+        "internal_cost_eur": internal,
+        "carbon_cost_eur": float(raw.carbon_eur.sum()),
+        "truck_km_loaded": float(road.vehicle_km_loaded.sum()),
+        "truck_km_empty": float(road.vehicle_km_empty.sum()),
+        "vehicle_km_barge": float(raw[raw["mode"] == "barge"][["vehicle_km_loaded",
+                                                               "vehicle_km_empty"]].sum().sum()),
+        "vehicle_km_rail": float(raw[raw["mode"] == "rail"][["vehicle_km_loaded",
+                                                             "vehicle_km_empty"]].sum().sum()),
+        "vehicle_trips": float(raw.trips.sum()),
+        "tonnes": float(sum(sol.flows.tonnes * sol.flows.period.map(w))) if len(sol.flows)
+        else 0.0,
+        "tonne_km": float(raw.tonne_km.sum()),
+        "co2_ttw_t": float(raw.co2_ttw_kg.sum()) / 1000.0,
+        "co2_wtw_t": float(raw.co2_wtw_kg.sum()) / 1000.0,
+    }
+    k["development_cost_eur"], k["relocation_cost_eur"] = _site_costs(sc, sol)
+    k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
+    cap = float(trip_priced.capacity_tkm.sum())
+    k["load_factor"] = float(trip_priced.tonne_km.sum()) / cap if cap else 0.0
+    k["empty_share"] = k["truck_km_empty"] / k["truck_km"] if k["truck_km"] else 0.0
+    com = pd.DataFrame(per_com, columns=["commodity", "leg", "tonnes", "tonne_km", "hours"])
+    k["mean_transit_h"] = (float(com.hours.sum()) / k["tonnes"]) if k["tonnes"] else 0.0
+    k["total_cost_eur"] = sum(k[c] for c in ("development_cost_eur", "relocation_cost_eur",
+                                             "transport_cost_eur", "internal_cost_eur",
+                                             "carbon_cost_eur"))
+    return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
+                   sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
+
+
+def _site_costs(sc: Scenario, sol: Solution) -> tuple[float, float]:
+    dev = sum(sc.annuity(sc.nodes[s].dev_cost_eur) + sc.nodes[s].opex_eur_per_yr
+              + sc.nodes[s].fixed_cost_eur_per_yr for s, o in sol.open_sites.items() if o)
+    reloc = sum(sc.annuity(sc.activities[f].reloc_cost_eur.get(n, 0.0))
+                for f, n in sol.placement.items())
+    return dev, reloc
+
+
+def _internal_cost(sc: Scenario, sol: Solution, w: dict[str, float]) -> float:
+    f = sol.flows
+    if not len(f):
+        return 0.0
+    same = f[f.origin_node == f.dest_node]
+    return float(sum(r.tonnes * w[r.period] * sc.commodities[r.commodity].internal_cost_eur_per_t
+                     for r in same.itertuples(index=False)))
+
+
+def _commodity_table(sc, sol, raw, com, w) -> pd.DataFrame:
+    """Tonnes, tonne-km and CO2 (WTW, allocated to commodities by tonne-km per leg)."""
+    if not len(com):
+        return pd.DataFrame(columns=["commodity", "tonnes", "tonne_km", "co2_wtw_t"])
+    leg_co2 = raw.groupby(["from", "to", "vehicle", "period"]).co2_wtw_kg.sum()
+    leg_tkm = com.groupby("leg").tonne_km.sum()
+    com = com.assign(co2_wtw_t=[
+        leg_co2.get(leg, 0.0) * tkm / leg_tkm[leg] / 1000.0 if leg_tkm[leg] else 0.0
+        for leg, tkm in zip(com.leg, com.tonne_km)])
+    out = com.groupby("commodity", as_index=False).agg(tonne_km=("tonne_km", "sum"),
+                                                       co2_wtw_t=("co2_wtw_t", "sum"))
+    tonnes = sol.flows.assign(t=sol.flows.tonnes * sol.flows.period.map(w)).groupby(
+        "commodity").t.sum()
+    out.insert(1, "tonnes", out.commodity.map(tonnes).fillna(0.0))
+    return out
+
+
+def _site_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
+    rows = []
+    for n, node in sc.nodes.items():
+        placed = [f for f, m in sol.placement.items() if m == n and sc.activities[f].movable]
+        if node.kind != "site" and not placed:
+            continue
+        row = {"site": n, "kind": node.kind, "open": sol.open_sites.get(n, 1 if placed else 0),
+               "activities": ";".join(sorted(placed))}
+        for d, cap in node.capacity.items():
+            used = sum(sc.activities[f].size.get(d, 0.0) for f in placed)
+            row[f"used_{d}"] = used
+            row[f"utilisation_{d}"] = used / cap if cap else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _activity_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
+    rows = [{"activity": f, "movable": a.movable, "today": a.stay_node() or "",
+             "chosen": sol.placement.get(f, ""),
+             "moved": bool(a.movable and sol.placement.get(f) not in (None, a.stay_node()))}
+            for f, a in sc.activities.items()]
+    return pd.DataFrame(rows)

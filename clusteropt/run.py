@@ -1,0 +1,103 @@
+"""One evaluation end to end: lanes → build → solve → solution → KPIs → independent check.
+
+``run_scenario(sc)`` is what ``clusteropt run`` does for one scenario/variant; notebook users can
+call each stage themselves (``build_lanes``, ``build``, ``solve``, ``extract``, ``evaluate``,
+``check_solution``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clusteropt.check import CheckResult, check_solution
+from clusteropt.lanes import Lanes, build_lanes
+from clusteropt.model import BuiltModel, Switches, build, extract
+from clusteropt.results import Results, evaluate
+from clusteropt.scenario import Scenario
+from clusteropt.solution import Solution
+from clusteropt.solve import SolveReport, solve, versions
+
+
+class InfeasibleError(Exception):
+    """The scenario has no feasible solution (or the solver found none in its time)."""
+
+    def __init__(self, report: SolveReport, message: str):
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass
+class Outcome:
+    scenario: Scenario
+    lanes: Lanes
+    model: BuiltModel
+    report: SolveReport
+    solution: Solution
+    results: Results
+    check: CheckResult
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``clusteropt run --format json``."""
+        sc = self.scenario
+        opt = sc.options
+        return {
+            "scenario": sc.name,
+            "variant": sc.variant,
+            "status": self.report.status,
+            "gap": self.report.gap,
+            "objective_eur": self.report.objective,
+            "best_bound_eur": self.report.best_bound,
+            "kpis": self.results.kpis,
+            "check": self.check.to_dict(),
+            "model": {k: getattr(self.report, k) for k in ("variables", "integers",
+                                                           "constraints", "nonzeros",
+                                                           "build_s", "solve_s")},
+            "placement": self.solution.placement,
+            "open_sites": self.solution.open_sites,
+            "assumptions": {
+                "co2_basis": opt.co2_basis,
+                "co2_price_eur_per_t": opt.co2_price_eur_per_t,
+                "empty_share_gateways": opt.empty_share,
+                "distance_method": sc.distance.method,
+                "circuity": sc.distance.circuity if sc.distance.method == "straight_line"
+                else None,
+                "limitation": "bundling on shared legs only; multi-stop tours are not routed",
+            },
+            "run": {**versions(), "scenario_hash": sc.content_hash,
+                    "solver": opt.solver, "time_limit_s": opt.time_limit_s,
+                    "gap_rel": opt.gap_rel, "threads": opt.threads},
+        }
+
+
+def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | None = None,
+                 time_limit_s: float | None = None, gap_rel: float | None = None,
+                 threads: int | None = None, log_file: str | None = None,
+                 on_built=None) -> Outcome:
+    """Build, solve, evaluate and check one scenario. Raises InfeasibleError without a
+    solution."""
+    lanes = lanes if lanes is not None else build_lanes(sc)
+    model = build(sc, lanes, switches)
+    if on_built is not None:
+        on_built(model)
+    report = solve(model, time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads,
+                   log_file=log_file)
+    if not report.has_solution:
+        raise InfeasibleError(report, f"{sc.name}"
+                              f"{' / ' + sc.variant if sc.variant else ''}: no solution "
+                              f"({report.status}, solver: {report.solver_status})")
+    sol = extract(model)
+    sol.objective_eur = report.objective if report.objective is not None else sol.objective_eur
+    res = evaluate(sc, lanes, sol)
+    chk = check_solution(sc, lanes, sol, tolerance=sc.options.check_tolerance)
+    return Outcome(sc, lanes, model, report, sol, res, chk)
+
+
+def write_outputs(out: Outcome, folder: Path) -> None:
+    """summary.json plus CSV tables (legs, commodities, sites, activities) and the solution."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(out.to_dict(), indent=2, default=str))
+    for name in ("legs", "commodities", "sites", "activities"):
+        getattr(out.results, name).to_csv(folder / f"{name}.csv", index=False)
+    out.solution.to_dir(folder / "solution")

@@ -1,0 +1,984 @@
+"""The scenario: typed records, loading from YAML plus tables, variants, and validation.
+
+A scenario file (YAML) names its tables (CSV, XLSX, GeoJSON, GeoPackage or inline rows, see
+``clusteropt.io``) and its scalars and options. ``load_scenario(path, variant=None)`` reads it,
+applies a variant, checks every rule and returns a :class:`Scenario`, or raises
+:class:`~clusteropt.errors.ScenarioError` listing every problem with file, row and column.
+
+Units: tonnes, km, hours, euro, kg CO2e. Flows are tonnes per period. One-off costs (``*_eur``)
+are annualised with the scenario's interest rate and lifetime; ``*_eur_per_yr`` are annual.
+The format is documented in ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from clusteropt import defaults
+from clusteropt.errors import Issue, ScenarioError
+from clusteropt.io import Table, TableError, read_table
+
+TABLES = ("nodes", "activities", "commodities", "demands", "vehicles")
+LOAD_CLASSES_ANY = "*"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+
+
+# --------------------------------------------------------------------------------------------
+# Scalars and options
+# --------------------------------------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Period(Strict):
+    """A representative period; ``weight`` = how many times it occurs per year."""
+
+    id: str
+    weight: float = 52.0
+
+    @field_validator("weight")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError("weight must be a positive number (periods per year)")
+        return v
+
+
+class Distance(Strict):
+    """How leg distances are computed: ``straight_line`` × circuity, shortest path over a
+    ``network`` line file, or an explicit ``matrix`` table (from, to, distance_km[, time_h]
+    [, cost_eur_per_t])."""
+
+    method: Literal["straight_line", "network", "matrix"] = "straight_line"
+    circuity: float | None = None
+    file: str | None = None
+    layer: str | None = None
+
+
+class SiteRules(Strict):
+    """Rules on development sites: how many may open, annual budget (annualised development
+    cost plus opex, euro/yr)."""
+
+    max_open: int | None = None
+    exact_open: int | None = None
+    budget_eur_per_yr: float | None = None
+
+
+class Options(Strict):
+    """Solver and model options."""
+
+    solver: str = "HiGHS"
+    time_limit_s: float | None = 60.0
+    gap_rel: float = 1e-4
+    threads: int | None = None
+    co2_price_eur_per_t: float = 0.0
+    co2_basis: Literal["wtw", "ttw"] = "wtw"
+    bundling: bool = True
+    empty_k_nearest: int = 3
+    baseline_empty_running: Literal["share", "dedicated"] = "share"
+    empty_share: float | None = None
+    check_tolerance: float = 1e-5
+
+
+class Fix(Strict):
+    """Locked decisions: ``placement`` maps an activity to a node, ``sites`` a site to
+    ``open``/``closed``."""
+
+    placement: dict[str, str] = {}
+    sites: dict[str, Literal["open", "closed"]] = {}
+
+
+# --------------------------------------------------------------------------------------------
+# Table records
+# --------------------------------------------------------------------------------------------
+
+
+class NodeRow(BaseModel):
+    """A node: a ``location`` (fixed activities, stay nodes), a development ``site`` (opened by
+    the model), a ``gateway`` (port, border: outside the vehicle balance) or a ``hub``."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str | None = None
+    kind: Literal["location", "site", "gateway", "hub"] = "location"
+    place: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    x: float | None = None
+    y: float | None = None
+    modes: str = "road"
+    dev_cost_eur: float = 0.0
+    opex_eur_per_yr: float = 0.0
+    fixed_cost_eur_per_yr: float = 0.0
+
+
+class ActivityRow(BaseModel):
+    """An activity (a firm, farm, plant). Fixed: it stays at ``node``. Movable: it goes to one
+    of ``candidates`` (';'-separated node ids) or stays at ``node``. ``new``: does not exist
+    today (no stay node, left out of the baseline)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str | None = None
+    node: str | None = None
+    movable: bool = False
+    candidates: str | None = None
+    new: bool = False
+    reloc_cost_eur: float = 0.0
+
+
+class CommodityRow(BaseModel):
+    """A commodity: its load class (one class per trip), density, pallets per tonne, maximum
+    transit time (h), shipments per period, internal cost per tonne when co-located."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str | None = None
+    load_class: str
+    density_t_per_m3: float | None = None
+    pallets_per_t: float | None = None
+    max_transit_h: float | None = None
+    shipments_per_period: float | None = None
+    internal_cost_eur_per_t: float = 0.0
+    disposal_cost_eur_per_t: float | None = None
+    shortage_cost_eur_per_t: float | None = None
+
+
+class DemandRow(BaseModel):
+    """A flow demand. ``directed``: origin → destination. ``pooled_supply``: origin offers its
+    tonnes to any acceptor; ``pooled_demand``: destination draws from any supplier."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    kind: Literal["directed", "pooled_supply", "pooled_demand"] = "directed"
+    origin: str | None = None
+    destination: str | None = None
+    commodity: str
+    tonnes_per_period: float | None = None
+    shipments_per_period: float | None = None
+    baseline_partner: str | None = None
+
+
+class VehicleRow(BaseModel):
+    """A vehicle type: trip-priced (integer trips, cost per km and hour) or tariff-priced
+    (linear €/tkm and €/t). CO2 factors are TTW kg per vehicle-km empty and full."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str | None = None
+    mode: Literal["road", "barge", "rail", "internal"] = "road"
+    pricing: Literal["trip", "tariff"] = "trip"
+    payload_t: float | None = None
+    volume_m3: float | None = None
+    pallets: float | None = None
+    cost_eur_per_km: float = 0.0
+    cost_eur_per_h: float = 0.0
+    toll_eur_per_km: float = 0.0
+    speed_kmh: float = 60.0
+    handling_h_per_trip: float = 0.0
+    co2_empty_kg_per_km: float = 0.0
+    co2_full_kg_per_km: float = 0.0
+    wtw_ttw_ratio: float = 1.0
+    tariff_eur_per_tkm: float = 0.0
+    tariff_eur_per_t: float = 0.0
+    co2_ttw_kg_per_tkm: float = 0.0
+    load_classes: str = LOAD_CLASSES_ANY
+    baseline: bool = True
+
+
+ROW_MODELS: dict[str, type[BaseModel]] = {
+    "nodes": NodeRow,
+    "activities": ActivityRow,
+    "commodities": CommodityRow,
+    "demands": DemandRow,
+    "vehicles": VehicleRow,
+}
+# Wide columns: ``cap_<dim>`` on nodes, ``size_<dim>`` on activities, ``tonnes_<period>`` on
+# demands, ``reloc_cost_eur_<node>`` on activities (per-candidate relocation cost).
+# ``accept_<commodity>`` / ``supply_<commodity>`` (t/period) on nodes and activities: what a pooled
+# acceptor may take in or a pooled supplier may deliver.
+WIDE_PREFIXES = {"nodes": ("cap_", "accept_", "supply_"),
+                 "activities": ("size_", "reloc_cost_eur_", "accept_", "supply_"),
+                 "demands": ("tonnes_",)}
+NON_NEGATIVE = {
+    "dev_cost_eur", "opex_eur_per_yr", "fixed_cost_eur_per_yr", "reloc_cost_eur",
+    "density_t_per_m3", "pallets_per_t", "max_transit_h", "shipments_per_period",
+    "internal_cost_eur_per_t", "tonnes_per_period", "disposal_cost_eur_per_t",
+    "shortage_cost_eur_per_t", "payload_t", "volume_m3", "pallets",
+    "cost_eur_per_km", "cost_eur_per_h", "toll_eur_per_km", "speed_kmh", "handling_h_per_trip",
+    "co2_empty_kg_per_km", "co2_full_kg_per_km", "wtw_ttw_ratio", "tariff_eur_per_tkm",
+    "tariff_eur_per_t", "co2_ttw_kg_per_tkm",
+}
+POSITIVE = {"density_t_per_m3", "payload_t", "volume_m3", "pallets", "speed_kmh",
+            "wtw_ttw_ratio", "shipments_per_period"}
+
+
+# --------------------------------------------------------------------------------------------
+# The scenario as the model sees it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    id: str
+    name: str
+    kind: str
+    lat: float | None
+    lon: float | None
+    x: float | None  # projected metres in the scenario CRS (filled by geo for coordinates)
+    y: float | None
+    capacity: dict[str, float]
+    accept: dict[str, float]  # commodity → t/period a pooled acceptor here may take (if open)
+    supply: dict[str, float]  # commodity → t/period a pooled supplier here may deliver
+    modes: list[str]  # transport modes with access here (road always; barge/rail terminals)
+    dev_cost_eur: float
+    opex_eur_per_yr: float
+    fixed_cost_eur_per_yr: float
+
+
+@dataclass
+class Activity:
+    id: str
+    name: str
+    node: str | None  # today's node (fixed: its only node)
+    movable: bool
+    candidates: list[str]  # every node it may be placed at, stay node included
+    new: bool
+    size: dict[str, float]
+    reloc_cost_eur: dict[str, float]  # one-off cost of moving to each candidate (stay: 0)
+    accept: dict[str, float]  # commodity → t/period it accepts from pooled supply
+    supply: dict[str, float]  # commodity → t/period it can deliver to pooled demand
+
+    def stay_node(self) -> str | None:
+        return None if self.new else self.node
+
+
+@dataclass
+class Commodity:
+    id: str
+    name: str
+    load_class: str
+    density_t_per_m3: float | None
+    pallets_per_t: float | None
+    max_transit_h: float | None
+    shipments_per_period: float | None
+    internal_cost_eur_per_t: float
+    disposal_cost_eur_per_t: float | None  # outlet for pooled supply nobody accepts
+    shortage_cost_eur_per_t: float | None  # penalty for pooled demand nobody supplies
+
+
+@dataclass
+class Demand:
+    id: str
+    kind: str
+    origin: str | None
+    destination: str | None
+    commodity: str
+    tonnes: dict[str, float]  # per period id
+    shipments_per_period: float | None
+    baseline_partner: str | None
+
+
+@dataclass
+class VehicleType:
+    id: str
+    name: str
+    mode: str
+    pricing: str
+    payload_t: float | None
+    volume_m3: float | None
+    pallets: float | None
+    cost_eur_per_km: float
+    cost_eur_per_h: float
+    toll_eur_per_km: float
+    speed_kmh: float
+    handling_h_per_trip: float
+    co2_empty_kg_per_km: float
+    co2_full_kg_per_km: float
+    wtw_ttw_ratio: float
+    tariff_eur_per_tkm: float
+    tariff_eur_per_t: float
+    co2_ttw_kg_per_tkm: float
+    load_classes: list[str] | None  # None: any
+    baseline: bool
+
+    def carries(self, load_class: str) -> bool:
+        return self.load_classes is None or load_class in self.load_classes
+
+
+@dataclass
+class Scenario:
+    """A validated scenario (one variant applied). Every table is a dict by id."""
+
+    name: str
+    description: str
+    variant: str | None
+    crs: str
+    periods: list[Period]
+    interest_rate: float
+    lifetime_years: float
+    distance: Distance
+    site_rules: SiteRules
+    options: Options
+    fix: Fix
+    nodes: dict[str, Node]
+    activities: dict[str, Activity]
+    commodities: dict[str, Commodity]
+    demands: dict[str, Demand]
+    vehicles: dict[str, VehicleType]
+    variants: list[str]
+    path: Path | None = None
+    content_hash: str = ""
+    warnings: list[str] = field(default_factory=list)
+    matrix: pd.DataFrame | None = None  # explicit lanes when distance.method == "matrix"
+
+    def annuity(self, one_off_eur: float) -> float:
+        """Annual cost of a one-off amount: C · i / (1 − (1 + i)^−n) (C / n when i = 0)."""
+        return annuity(one_off_eur, self.interest_rate, self.lifetime_years)
+
+    def capacity_dims(self) -> list[str]:
+        dims = {d for n in self.nodes.values() for d in n.capacity}
+        dims |= {d for a in self.activities.values() for d in a.size}
+        return sorted(dims)
+
+
+def annuity(one_off_eur: float, rate: float, years: float) -> float:
+    """Annual equivalent of a one-off cost: C · i / (1 − (1 + i)^−n); C / n when i = 0."""
+    if one_off_eur == 0:
+        return 0.0
+    if rate == 0:
+        return one_off_eur / years
+    return one_off_eur * rate / (1 - (1 + rate) ** -years)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+TOP_KEYS = {
+    "name", "description", "crs", "periods", "interest_rate", "lifetime_years", "distance",
+    "site_rules", "options", "fix", "tables", "variants",
+}
+VARIANT_KEYS = TOP_KEYS - {"variants", "tables", "name"} | {"tables"}
+
+
+class _Collector:
+    """Collects issues so that every problem in a file is reported at once."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def add(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.issues.append(Issue(file, row, column, message))
+
+    def raise_if_any(self) -> None:
+        if self.issues:
+            raise ScenarioError(self.issues)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a scenario YAML file into a dict, with YAML errors as a ScenarioError."""
+    if not path.is_file():
+        raise ScenarioError([Issue(str(path), None, None, "scenario file not found")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise ScenarioError([Issue(str(path), row, None, f"not valid YAML: {err}")]) from None
+    if not isinstance(doc, dict):
+        raise ScenarioError([Issue(str(path), None, None,
+                                   "expected a mapping with keys such as name and tables")])
+    return doc
+
+
+def load_scenario(path: str | Path, variant: str | None = None) -> Scenario:
+    """Load, apply ``variant`` (if given) and validate a scenario file."""
+    path = Path(path)
+    doc = read_yaml(path)
+    return scenario_from_dict(doc, base_dir=path.parent, label=path.name, variant=variant,
+                              path=path)
+
+
+def scenario_from_dict(doc: dict[str, Any], base_dir: Path, label: str = "scenario.yaml",
+                       variant: str | None = None, path: Path | None = None) -> Scenario:
+    """Build a validated Scenario from a parsed scenario document."""
+    errs = _Collector()
+    for key in doc:
+        if key not in TOP_KEYS:
+            errs.add(label, None, key, f"unknown key; expected one of {sorted(TOP_KEYS)}")
+    errs.raise_if_any()
+
+    tables_spec = doc.get("tables") or {}
+    if not isinstance(tables_spec, dict):
+        raise ScenarioError([Issue(label, None, "tables", "expected a mapping table → file")])
+    for name in tables_spec:
+        if name not in TABLES:
+            errs.add(label, None, f"tables.{name}", f"unknown table; expected one of {TABLES}")
+    for required in ("nodes", "activities", "commodities", "demands"):
+        if required not in tables_spec:
+            errs.add(label, None, f"tables.{required}", "this table is required")
+    errs.raise_if_any()
+
+    tables: dict[str, Table] = {}
+    for name, spec in tables_spec.items():
+        try:
+            tables[name] = read_table(spec, base_dir, f"{label}:tables.{name}")
+        except TableError as err:
+            errs.add(err.file, err.row, err.column, err.message)
+    if "vehicles" not in tables:
+        tables["vehicles"] = read_table(str(defaults.DATA_DIR / "vehicle_types.csv"),
+                                        defaults.DATA_DIR, "vehicle_types.csv")
+        tables["vehicles"].source = "data/vehicle_types.csv (default)"
+    errs.raise_if_any()
+
+    variants = doc.get("variants") or {}
+    if not isinstance(variants, dict):
+        raise ScenarioError([Issue(label, None, "variants", "expected a mapping name → variant")])
+    scalars = {k: v for k, v in doc.items() if k not in ("tables", "variants")}
+    if variant is not None:
+        if variant not in variants:
+            raise ScenarioError([Issue(label, None, "variants",
+                                       f"no variant named '{variant}'; the scenario has: "
+                                       f"{', '.join(variants) or 'none'}")])
+        scalars = apply_variant(scalars, tables, variants[variant] or {},
+                                f"{label}:variants.{variant}", errs)
+        errs.raise_if_any()
+
+    content = json.dumps({"doc": doc, "variant": variant,
+                          "tables": {k: t.frame.to_json() for k, t in sorted(tables.items())}},
+                         sort_keys=True, default=str)
+    sc = _build(scalars, tables, list(variants), variant, label, errs)
+    sc.path = path
+    sc.content_hash = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return sc
+
+
+def apply_variant(scalars: dict[str, Any], tables: dict[str, Table], var: dict[str, Any],
+                  label: str, errs: _Collector) -> dict[str, Any]:
+    """Apply a variant in place on the tables and return the new scalars.
+
+    Semantics: scalars are replaced; ``options``, ``site_rules``, ``distance`` and ``fix`` are
+    merged key by key; ``tables.<name>`` is a list of rows patched by ``id``: an existing id gets
+    the given columns replaced, a new id is added as a whole row, ``drop: true`` removes it.
+    """
+    if not isinstance(var, dict):
+        errs.add(label, None, None, "a variant is a mapping (description, options, tables, fix…)")
+        return scalars
+    out = copy.deepcopy(scalars)
+    for key, value in var.items():
+        if key == "description":
+            continue
+        if key not in VARIANT_KEYS:
+            errs.add(label, None, key, f"unknown key in a variant; expected one of "
+                                       f"{sorted(VARIANT_KEYS | {'description'})}")
+        elif key == "tables":
+            if not isinstance(value, dict):
+                errs.add(label, None, "tables", "expected a mapping table → list of row patches")
+                continue
+            for tname, rows in value.items():
+                if tname not in tables:
+                    errs.add(label, None, f"tables.{tname}", f"no table '{tname}' to patch")
+                    continue
+                _patch_table(tables[tname], rows, f"{label}:tables.{tname}", errs)
+        elif key in ("options", "site_rules", "distance", "fix") and isinstance(value, dict):
+            merged = dict(out.get(key) or {})
+            if key == "fix":
+                for sub, subval in value.items():
+                    merged[sub] = {**(merged.get(sub) or {}), **(subval or {})}
+            else:
+                merged.update(value)
+            out[key] = merged
+        else:
+            out[key] = value
+    return out
+
+
+def _patch_table(table: Table, rows: Any, label: str, errs: _Collector) -> None:
+    if not isinstance(rows, list):
+        errs.add(label, None, None, "expected a list of rows, each with an id")
+        return
+    frame = table.frame.copy()
+    if "id" not in frame.columns:
+        errs.add(label, None, "id", "the table has no id column to patch by")
+        return
+    ids = frame["id"].astype(str).tolist()
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or "id" not in row:
+            errs.add(label, i, "id", "each patch row is a mapping with an 'id'")
+            continue
+        rid = str(row["id"])
+        drop = bool(row.get("drop", False))
+        values = {str(k).lower(): v for k, v in row.items() if k not in ("id", "drop")}
+        if rid in ids:
+            idx = frame.index[frame["id"].astype(str) == rid][0]
+            if drop:
+                frame = frame.drop(index=idx)
+                ids.remove(rid)
+                continue
+            for col, v in values.items():
+                if col not in frame.columns:
+                    frame[col] = None
+                    frame[col] = frame[col].astype(object)
+                frame[col] = frame[col].astype(object)
+                frame.at[idx, col] = _normalise_cell(v)
+        elif drop:
+            errs.add(label, i, "id", f"cannot drop '{rid}': no such row")
+        else:
+            new = {c: None for c in frame.columns}
+            new.update({"id": rid, **{c: _normalise_cell(v) for c, v in values.items()}})
+            new["_row"] = f"{label} row {i}"
+            frame = pd.concat([frame.astype(object), pd.DataFrame([new]).astype(object)],
+                              ignore_index=True)
+            ids.append(rid)
+    table.frame = frame.reset_index(drop=True)
+
+
+def _normalise_cell(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ";".join(str(x) for x in v)
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+# Building and validating the records
+# --------------------------------------------------------------------------------------------
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return v
+
+
+def _row_location(table: Table, i: int) -> tuple[str, int | None]:
+    """(file label, row number) of frame row i, also for rows added by a variant."""
+    frame = table.frame
+    if "_row" in frame.columns:
+        r = frame["_row"].iloc[i]
+        if isinstance(r, str):
+            lab, _, num = r.rpartition(" row ")
+            return lab, int(num)
+        if r is not None and not (isinstance(r, float) and math.isnan(r)):
+            return table.source, int(r)
+    return table.source, table.row_number(i)
+
+
+def _parse_bool(v: Any) -> Any:
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in ("true", "yes", "1", "y", "ja", "1.0"):
+            return True
+        if low in ("false", "no", "0", "n", "nee", "0.0"):
+            return False
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    return v
+
+
+def _records(name: str, table: Table, errs: _Collector) -> list[tuple[BaseModel, dict, str, int]]:
+    """Validate each row of a table; returns (record, wide columns, file, row)."""
+    model = ROW_MODELS[name]
+    fields = model.model_fields
+    out = []
+    seen: dict[str, int | None] = {}
+    prefixes = WIDE_PREFIXES.get(name, ())
+    for i, raw in enumerate(table.frame.to_dict("records")):
+        file, row = _row_location(table, i)
+        data = {k: _cell(v) for k, v in raw.items() if k != "_row"}
+        clean: dict[str, Any] = {}
+        wide: dict[str, Any] = {}
+        for k, v in data.items():
+            if k in fields:
+                if v is None:
+                    continue
+                ann = str(fields[k].annotation)
+                if "bool" in ann:
+                    v = _parse_bool(v)
+                if "str" in ann and not isinstance(v, str):
+                    v = _format_id(v)
+                clean[k] = v
+            elif any(k.startswith(p) for p in prefixes):
+                wide[k] = v
+        try:
+            rec = model.model_validate(clean)
+        except ValidationError as err:
+            for e in err.errors():
+                col = str(e["loc"][0]) if e["loc"] else None
+                got = data.get(col) if col else None
+                errs.add(file, row, col, _explain(e, got))
+            continue
+        bad = False
+        for col in rec.model_fields_set | set(fields):
+            v = getattr(rec, col, None)
+            if isinstance(v, float):
+                if not math.isfinite(v):
+                    errs.add(file, row, col, f"expected a finite number, got {v}")
+                    bad = True
+                elif col in POSITIVE and v <= 0:
+                    errs.add(file, row, col, f"expected a number > 0, got {v:g}")
+                    bad = True
+                elif col in NON_NEGATIVE and v < 0:
+                    errs.add(file, row, col, f"expected a number ≥ 0, got {v:g}")
+                    bad = True
+        for k, v in wide.items():
+            if v is None:
+                continue
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                errs.add(file, row, k, f"expected a number, got '{v}'")
+                bad = True
+                continue
+            if not math.isfinite(fv) or fv < 0:
+                errs.add(file, row, k, f"expected a finite number ≥ 0, got {v}")
+                bad = True
+            wide[k] = fv
+        rid = rec.id  # type: ignore[attr-defined]
+        if not ID_PATTERN.match(rid):
+            errs.add(file, row, "id", f"ids use letters, digits and - _ . : only, got '{rid}'")
+            bad = True
+        if rid in seen:
+            errs.add(file, row, "id", f"duplicate id '{rid}' (first at row {seen[rid]})")
+            bad = True
+        seen.setdefault(rid, row)
+        if not bad:
+            out.append((rec, {k: v for k, v in wide.items() if v is not None}, file, row))
+    return out
+
+
+def _format_id(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _explain(e: dict, got: Any) -> str:
+    kind = e.get("type", "")
+    if kind == "missing":
+        return "a value is required here"
+    if kind == "literal_error":
+        return f"expected {e.get('ctx', {}).get('expected', 'one of the listed values')}, got '{got}'"
+    if kind.startswith("float") or kind.startswith("int"):
+        return f"expected a number, got '{got}'"
+    if kind.startswith("bool"):
+        return f"expected true or false, got '{got}'"
+    return f"{e.get('msg', 'invalid value')} (got '{got}')"
+
+
+def _wide(wide: dict[str, float], prefix: str) -> dict[str, float]:
+    return {k[len(prefix):]: v for k, v in wide.items() if k.startswith(prefix)}
+
+
+def _split_list(v: str | None) -> list[str]:
+    if not v:
+        return []
+    return [p.strip() for p in re.split(r"[;,|]", v) if p.strip()]
+
+
+def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: list[str],
+           variant: str | None, label: str, errs: _Collector) -> Scenario:
+    def model_of(cls, key, default):
+        value = scalars.get(key)
+        if value is None:
+            return default
+        try:
+            return cls.model_validate(value)
+        except ValidationError as err:
+            for e in err.errors():
+                loc = ".".join(str(p) for p in (key, *e["loc"]))
+                errs.add(label, None, loc, _explain(e, _dig(value, e["loc"])))
+            return default
+
+    periods_raw = scalars.get("periods")
+    periods: list[Period] = []
+    if periods_raw is None:
+        periods = [Period(id="week", weight=float(defaults.factor("period_weight_default")))]
+    elif not isinstance(periods_raw, list) or not periods_raw:
+        errs.add(label, None, "periods", "expected a list of {id, weight}")
+    else:
+        for i, p in enumerate(periods_raw):
+            try:
+                periods.append(Period.model_validate(p))
+            except ValidationError as err:
+                for e in err.errors():
+                    errs.add(label, None, f"periods[{i + 1}].{'.'.join(map(str, e['loc']))}",
+                             _explain(e, _dig(p, e["loc"])))
+    distance = model_of(Distance, "distance", Distance())
+    site_rules = model_of(SiteRules, "site_rules", SiteRules())
+    options = model_of(Options, "options", Options())
+    fix = model_of(Fix, "fix", Fix())
+
+    def number(key, default, lo, hi):
+        v = scalars.get(key, default)
+        try:
+            fv = float(v)
+        except (TypeError, ValueError):
+            errs.add(label, None, key, f"expected a number between {lo} and {hi}, got '{v}'")
+            return default
+        if not (lo <= fv <= hi):
+            errs.add(label, None, key, f"expected a number between {lo} and {hi}, got {fv:g}")
+        return fv
+
+    interest = number("interest_rate", defaults.factor("interest_rate_default"), 0.0, 1.0)
+    lifetime = number("lifetime_years", defaults.factor("lifetime_years_default"), 1.0, 200.0)
+    crs = str(scalars.get("crs") or "EPSG:28992")
+    if distance.circuity is None:
+        distance.circuity = float(defaults.factor("circuity_default"))
+    elif not (1.0 <= distance.circuity <= 3.0):
+        errs.add(label, None, "distance.circuity",
+                 f"expected a factor between 1 and 3, got {distance.circuity:g}")
+    if options.empty_share is None:
+        options.empty_share = float(defaults.factor("empty_share_domestic"))
+    elif not 0 <= options.empty_share < 1:
+        errs.add(label, None, "options.empty_share", "expected a share between 0 and 1 (excl.)")
+    if options.gap_rel < 0:
+        errs.add(label, None, "options.gap_rel", "expected a relative gap ≥ 0, e.g. 0.001")
+    if options.time_limit_s is not None and options.time_limit_s <= 0:
+        errs.add(label, None, "options.time_limit_s", "expected seconds > 0 (or null)")
+    pids = [p.id for p in periods]
+    if len(set(pids)) != len(pids):
+        errs.add(label, None, "periods", "period ids must be unique")
+
+    recs = {name: _records(name, tables[name], errs) for name in TABLES if name in tables}
+
+    nodes: dict[str, Node] = {}
+    node_rows: dict[str, tuple[str, int | None]] = {}
+    for rec, wide, file, row in recs["nodes"]:
+        if rec.place is not None and rec.lat is None and rec.x is None:
+            ll = defaults.place(rec.place)
+            if ll is None:
+                errs.add(file, row, "place", f"unknown place '{rec.place}'; see data/places.csv "
+                                             f"for the ids (e.g. naaldwijk, rfh-aalsmeer)")
+            else:
+                rec.lat, rec.lon = ll
+        has_ll = rec.lat is not None and rec.lon is not None
+        has_xy = rec.x is not None and rec.y is not None
+        if not (has_ll or has_xy) and distance.method != "matrix":
+            errs.add(file, row, "lat", "coordinates are required: lat and lon (WGS84), or x and "
+                                       "y in the scenario CRS — or use distance method 'matrix'")
+        if rec.lat is not None and not -90 <= rec.lat <= 90:
+            errs.add(file, row, "lat", f"expected a latitude between -90 and 90, got {rec.lat}")
+        if rec.lon is not None and not -180 <= rec.lon <= 180:
+            errs.add(file, row, "lon", f"expected a longitude between -180 and 180, got {rec.lon}")
+        nodes[rec.id] = Node(
+            id=rec.id, name=rec.name or rec.id, kind=rec.kind, lat=rec.lat, lon=rec.lon,
+            x=rec.x, y=rec.y, capacity=_wide(wide, "cap_"), accept=_wide(wide, "accept_"),
+            supply=_wide(wide, "supply_"),
+            modes=sorted(set(_split_list(rec.modes)) | {"road", "internal"}),
+            dev_cost_eur=rec.dev_cost_eur, opex_eur_per_yr=rec.opex_eur_per_yr,
+            fixed_cost_eur_per_yr=rec.fixed_cost_eur_per_yr)
+        node_rows[rec.id] = (file, row)
+
+    commodities: dict[str, Commodity] = {}
+    for rec, _, _, _ in recs["commodities"]:
+        commodities[rec.id] = Commodity(
+            id=rec.id, name=rec.name or rec.id, load_class=rec.load_class,
+            density_t_per_m3=rec.density_t_per_m3, pallets_per_t=rec.pallets_per_t,
+            max_transit_h=rec.max_transit_h, shipments_per_period=rec.shipments_per_period,
+            internal_cost_eur_per_t=rec.internal_cost_eur_per_t,
+            disposal_cost_eur_per_t=rec.disposal_cost_eur_per_t,
+            shortage_cost_eur_per_t=rec.shortage_cost_eur_per_t)
+
+    vehicles: dict[str, VehicleType] = {}
+    for rec, _, file, row in recs["vehicles"]:
+        classes = _split_list(rec.load_classes)
+        if rec.pricing == "trip" and rec.payload_t is None:
+            errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
+                                             "tonnes, e.g. 26")
+        vehicles[rec.id] = VehicleType(
+            **{k: getattr(rec, k) for k in VehicleRow.model_fields if k not in ("load_classes",
+                                                                                "name")},
+            name=rec.name or rec.id,
+            load_classes=None if LOAD_CLASSES_ANY in classes or not classes else classes)
+
+    activities: dict[str, Activity] = {}
+    act_rows: dict[str, tuple[str, int | None]] = {}
+    for rec, wide, file, row in recs["activities"]:
+        cands = _split_list(rec.candidates)
+        if rec.node is not None and rec.node not in nodes:
+            errs.add(file, row, "node", f"unknown node '{rec.node}'; it must be an id in the "
+                                        f"nodes table")
+        for c in cands:
+            if c not in nodes:
+                errs.add(file, row, "candidates", f"unknown node '{c}' in candidates")
+        if not rec.movable:
+            if rec.node is None:
+                errs.add(file, row, "node", "a fixed activity needs its node")
+            if cands:
+                errs.add(file, row, "candidates", "a fixed activity has no candidates; set "
+                                                  "movable to true to let it move")
+            all_c = [rec.node] if rec.node else []
+        else:
+            if rec.new and rec.node is not None and rec.node not in cands:
+                errs.add(file, row, "node", "a new activity has no stay node; leave node empty "
+                                            "or list it in candidates")
+            stay = [] if rec.new or rec.node is None else [rec.node]
+            all_c = list(dict.fromkeys(stay + cands))
+            if not all_c:
+                errs.add(file, row, "candidates", "a movable activity needs at least one "
+                                                  "candidate node (or a stay node in 'node')")
+        reloc = {n: (0.0 if n == rec.node and not rec.new else
+                     wide.get(f"reloc_cost_eur_{n}", rec.reloc_cost_eur)) for n in all_c}
+        activities[rec.id] = Activity(
+            id=rec.id, name=rec.name or rec.id, node=rec.node, movable=rec.movable,
+            candidates=all_c, new=rec.new,
+            size=_wide(wide, "size_"), reloc_cost_eur=reloc, accept=_wide(wide, "accept_"),
+            supply=_wide(wide, "supply_"))
+        act_rows[rec.id] = (file, row)
+
+    demands: dict[str, Demand] = {}
+    for rec, wide, file, row in recs["demands"]:
+        tonnes = {}
+        for pid in pids:
+            v = wide.get(f"tonnes_{pid}", rec.tonnes_per_period)
+            if v is None:
+                errs.add(file, row, "tonnes_per_period",
+                         f"tonnes for period '{pid}' missing: give tonnes_per_period or "
+                         f"tonnes_{pid}")
+                v = 0.0
+            tonnes[pid] = float(v)
+        for col in wide:
+            if col.startswith("tonnes_") and col[7:] not in pids:
+                errs.add(file, row, col, f"no period '{col[7:]}'; periods are {pids}")
+        needs = {"directed": ("origin", "destination"), "pooled_supply": ("origin",),
+                 "pooled_demand": ("destination",)}[rec.kind]
+        for col in ("origin", "destination"):
+            v = getattr(rec, col)
+            if col in needs and v is None:
+                errs.add(file, row, col, f"a {rec.kind} demand needs its {col} activity")
+            elif v is not None and v not in activities:
+                errs.add(file, row, col, f"unknown activity '{v}'")
+        if rec.kind == "directed" and rec.origin is not None and rec.origin == rec.destination:
+            errs.add(file, row, "destination", "origin and destination are the same activity")
+        if rec.commodity not in commodities:
+            errs.add(file, row, "commodity", f"unknown commodity '{rec.commodity}'")
+        if rec.baseline_partner is not None and rec.baseline_partner not in activities:
+            errs.add(file, row, "baseline_partner", f"unknown activity '{rec.baseline_partner}'")
+        demands[rec.id] = Demand(
+            id=rec.id, kind=rec.kind, origin=rec.origin, destination=rec.destination,
+            commodity=rec.commodity, tonnes=tonnes,
+            shipments_per_period=rec.shipments_per_period,
+            baseline_partner=rec.baseline_partner)
+
+    for cid, c in commodities.items():
+        if not any(v.carries(c.load_class) for v in vehicles.values()):
+            errs.add(tables["commodities"].source, None, "load_class",
+                     f"commodity '{cid}' has load class '{c.load_class}' that no vehicle type "
+                     f"may carry; add it to a vehicle's load_classes")
+    for aid, nid in fix.placement.items():
+        if aid not in activities:
+            errs.add(label, None, f"fix.placement.{aid}", "unknown activity")
+        elif nid not in activities[aid].candidates:
+            errs.add(label, None, f"fix.placement.{aid}",
+                     f"'{nid}' is not among its candidates {activities[aid].candidates}")
+    for sid in fix.sites:
+        if sid not in nodes or nodes[sid].kind not in ("site", "hub"):
+            errs.add(label, None, f"fix.sites.{sid}", "not a site or hub in the nodes table")
+    if site_rules.max_open is not None and site_rules.max_open < 0:
+        errs.add(label, None, "site_rules.max_open", "expected a count ≥ 0")
+    if distance.method in ("network", "matrix") and not distance.file:
+        errs.add(label, None, "distance.file", f"distance method '{distance.method}' needs a file")
+    errs.raise_if_any()
+
+    sc = Scenario(
+        name=str(scalars.get("name") or label), description=str(scalars.get("description") or ""),
+        variant=variant, crs=crs, periods=periods, interest_rate=interest,
+        lifetime_years=lifetime, distance=distance, site_rules=site_rules, options=options,
+        fix=fix, nodes=nodes, activities=activities, commodities=commodities, demands=demands,
+        vehicles=vehicles, variants=variant_names)
+    _capacity_prechecks(sc, act_rows, node_rows, errs)
+    errs.raise_if_any()
+    return sc
+
+
+def _dig(value: Any, loc: tuple) -> Any:
+    for part in loc:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _capacity_prechecks(sc: Scenario, act_rows, node_rows, errs: _Collector) -> None:
+    """Capacity checks that need no solve: each movable activity fits somewhere; the movable
+    activities that can only go to development sites fit in those sites together; pooled
+    supply has somewhere to go."""
+    for aid, a in sc.activities.items():
+        if not a.movable:
+            continue
+        fits = []
+        for n in a.candidates:
+            if n == a.stay_node():
+                fits.append(n)
+                continue
+            cap = sc.nodes[n].capacity
+            short = {d: s - cap[d] for d, s in a.size.items() if d in cap and s > cap[d] + 1e-9}
+            if not short:
+                fits.append(n)
+        if not fits:
+            file, row = act_rows[aid]
+            sizes = ", ".join(f"{d}={s:g}" for d, s in a.size.items())
+            errs.add(file, row, "candidates",
+                     f"activity '{aid}' ({sizes}) fits in none of its candidates "
+                     f"{a.candidates}: every one is too small")
+    # total size of activities that must leave their stay node vs what their sites offer
+    dims = sc.capacity_dims()
+    for d in dims:
+        must_move = [a for a in sc.activities.values()
+                     if a.movable and a.stay_node() is None and d in a.size]
+        if not must_move:
+            continue
+        reachable = {n for a in must_move for n in a.candidates}
+        need = sum(a.size[d] for a in must_move)
+        have = sum(sc.nodes[n].capacity.get(d, math.inf) for n in reachable)
+        if need > have + 1e-9:
+            errs.add("activities", None, f"size_{d}",
+                     f"new activities need {need:g} {d} in total but their candidate sites "
+                     f"{sorted(reachable)} offer {have:g}: short by {need - have:g}")
+    for k, c in sc.commodities.items():
+        for kind, side, penalty in (("pooled_supply", "accept", c.disposal_cost_eur_per_t),
+                                    ("pooled_demand", "supply", c.shortage_cost_eur_per_t)):
+            pooled = [d for d in sc.demands.values() if d.kind == kind and d.commodity == k]
+            if not pooled or penalty is not None:
+                continue
+            offer = sum(getattr(a, side).get(k, 0.0) for a in sc.activities.values())
+            offer += sum(getattr(n, side).get(k, 0.0) for n in sc.nodes.values())
+            for p in sc.periods:
+                need = sum(d.tonnes[p.id] for d in pooled)
+                if need > offer + 1e-9:
+                    what = "acceptor" if side == "accept" else "supplier"
+                    col = ("disposal_cost_eur_per_t" if side == "accept"
+                           else "shortage_cost_eur_per_t")
+                    errs.add("commodities", None, col,
+                             f"commodity '{k}': {kind.replace('_', ' ')} of {need:g} t in period "
+                             f"'{p.id}' exceeds the total {what} capacity {offer:g} t "
+                             f"(short by {need - offer:g} t); add {what}s ({side}_{k} columns) or "
+                             f"give {col}")
+                    break

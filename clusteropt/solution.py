@@ -1,0 +1,51 @@
+"""A solution as plain data (pandas tables and dicts): what the KPI code, the reports and the
+independent checker read, without knowing the model's variables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+FLOW_COLS = ["demand", "period", "origin_node", "dest_node", "commodity", "tonnes"]
+LOAD_COLS = ["period", "from", "to", "commodity", "vehicle", "owner", "tonnes"]
+TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
+             "implicit_empty_per_trip"]
+EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
+EPS = 1e-9
+
+
+@dataclass
+class Solution:
+    """A solution as data. Tonnes and trips are per period; ``owner`` is the demand id when
+    trips are per demand (unbundled), else empty."""
+
+    objective_eur: float
+    open_sites: dict[str, int]
+    placement: dict[str, str]
+    flows: pd.DataFrame
+    loads: pd.DataFrame
+    trips: pd.DataFrame
+    empties: pd.DataFrame
+    terms: dict[str, float] = field(default_factory=dict)
+    switches: dict = field(default_factory=dict)
+
+    def to_dir(self, folder: Path) -> None:
+        """Write as solution.json plus CSV tables (read back with ``from_dir``)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"objective_eur": self.objective_eur, "open_sites": self.open_sites,
+                "placement": self.placement, "terms": self.terms, "switches": self.switches}
+        (folder / "solution.json").write_text(json.dumps(meta, indent=2))
+        for name in ("flows", "loads", "trips", "empties"):
+            getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
+
+    @classmethod
+    def from_dir(cls, folder: Path) -> Solution:
+        meta = json.loads((folder / "solution.json").read_text())
+        tables = {n: pd.read_csv(folder / f"{n}.csv", keep_default_na=False,
+                                 na_values={"tonnes": [""], "trips": [""]})
+                  for n in ("flows", "loads", "trips", "empties")}
+        return cls(**meta, **tables)
