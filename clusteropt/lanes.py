@@ -71,8 +71,7 @@ def build_lanes(sc: Scenario) -> Lanes:
     if sc.distance.method == "straight_line":
         km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
         return Lanes(ids, km)
-    base = sc.path.parent if sc.path else None
-    path = (base / sc.distance.file) if base else sc.distance.file
+    path = sc.base_dir / sc.distance.file
     try:
         net = geo.RoadNetwork.from_file(path, target_crs=sc.crs, layer=sc.distance.layer)
         km = net.distance_km(x, y)
@@ -115,9 +114,8 @@ def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
-    base = sc.path.parent if sc.path else None
     try:
-        table = read_table(sc.distance.file, base, "distance.file")
+        table = read_table(sc.distance.file, sc.base_dir, "distance.file")
     except TableError as err:
         raise ScenarioError([Issue(err.file, err.row, err.column, err.message)]) from None
     frame = table.frame

@@ -118,7 +118,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         leg_table.capacity_tkm > 0)
 
     road = raw[raw["mode"] == "road"]
-    trip_priced = raw[raw.vehicle.map(lambda v: sc.vehicles[v].pricing == "trip")]
+    trip_priced = raw[raw.vehicle.isin([v for v, vt in sc.vehicles.items()
+                                        if vt.pricing == "trip"])]
     internal = _internal_cost(sc, sol, w)
     k = {
         "development_cost_eur": sol.terms.get("development", 0.0),

@@ -342,6 +342,7 @@ class Scenario:
     vehicles: dict[str, VehicleType]
     variants: list[str]
     path: Path | None = None
+    base_dir: Path = Path(".")  # folder that relative paths (tables, distance files) start from
     content_hash: str = ""
     warnings: list[str] = field(default_factory=list)
     matrix: pd.DataFrame | None = None  # explicit lanes when distance.method == "matrix"
@@ -464,6 +465,7 @@ def scenario_from_dict(doc: dict[str, Any], base_dir: Path, label: str = "scenar
                          sort_keys=True, default=str)
     sc = _build(scalars, tables, list(variants), variant, label, errs)
     sc.path = path
+    sc.base_dir = base_dir
     sc.content_hash = hashlib.sha256(content.encode()).hexdigest()[:16]
     return sc
 
