@@ -6,7 +6,10 @@ optimal) and its gap."""
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 
@@ -41,11 +44,12 @@ class SolveReport:
 
 
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
-                threads: int | None = None, log_file: str | None = None, msg: bool = False):
+                threads: int | None = None, log_file: str | None = None, msg: bool = False,
+                warm_start: bool = False):
     """A PuLP solver by name (``HiGHS`` by default) with the common options."""
     if name.upper() == "HIGHS":
         return pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
-                          logPath=log_file)
+                          logPath=log_file, warmStart=warm_start)
     available = pulp.listSolvers(onlyAvailable=True)
     match = [s for s in available if s.upper() == name.upper()]
     if not match:
@@ -56,16 +60,29 @@ def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel:
 
 def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
           gap_rel: float | None = None, threads: int | None = None,
-          log_file: str | None = None) -> SolveReport:
-    """Solve a built model; options default to the scenario's."""
+          log_file: str | None = None, warm_start: bool | None = None) -> SolveReport:
+    """Solve a built model; options default to the scenario's.
+
+    Warm start (HiGHS, default on when every movable activity may stay): first solve with every
+    placement fixed at the stay node — an easy problem of trips and empties only — and hand
+    that solution to the full solve as its incumbent. Both solves share the time limit."""
     opt = model.scenario.options
-    if solver is None:
-        solver = make_solver(opt.solver,
-                             time_limit_s if time_limit_s is not None else opt.time_limit_s,
-                             gap_rel if gap_rel is not None else opt.gap_rel,
-                             threads if threads is not None else opt.threads, log_file)
+    limit = time_limit_s if time_limit_s is not None else opt.time_limit_s
+    gap = gap_rel if gap_rel is not None else opt.gap_rel
+    nthreads = threads if threads is not None else opt.threads
     t0 = time.perf_counter()
-    stats = model.prob.solve(solver)
+    if solver is None:
+        if warm_start is None:
+            warm_start = opt.solver.upper() == "HIGHS" and _can_stay(model)
+        warm_start = bool(warm_start and model.place)
+        if warm_start:
+            _stay_start(model, limit, gap, nthreads)
+            elapsed = time.perf_counter() - t0
+            limit = None if limit is None else max(1.0, limit - elapsed)
+        solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
+                             warm_start=bool(warm_start))
+    with quiet_stdout():
+        stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0
     S = pulp.LpSolveStatus
     if stats.status == S.Optimal:
@@ -88,6 +105,44 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     return SolveReport(status=status, solver_status=stats.status_str, objective=objective,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
                        **model.size)
+
+
+@contextmanager
+def quiet_stdout():
+    """Send the process's stdout (file descriptor 1) to /dev/null: HiGHS prints its banner from
+    C++ on every new instance, which would corrupt ``--format json`` output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _can_stay(model: BuiltModel) -> bool:
+    """Every activity with a placement choice has a stay node among its choices."""
+    acts = model.scenario.activities
+    return all((f, acts[f].stay_node()) in model.place for f, _ in model.place)
+
+
+def _stay_start(model: BuiltModel, limit: float | None, gap: float, threads: int | None) -> None:
+    """Solve with placements fixed at the stay nodes (bounds), then release the bounds; the
+    variables keep that solution's values for the warm start."""
+    acts = model.scenario.activities
+    for (f, n), v in model.place.items():
+        fixed = 1.0 if acts[f].stay_node() == n else 0.0
+        v.lowBound, v.upBound = fixed, fixed
+    try:
+        first = None if limit is None else max(1.0, 0.25 * limit)
+        with quiet_stdout():
+            model.prob.solve(make_solver("HiGHS", first, gap, threads))
+    finally:
+        for v in model.place.values():
+            v.lowBound, v.upBound = 0.0, 1.0
 
 
 def versions() -> dict[str, str]:

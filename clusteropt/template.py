@@ -1,0 +1,239 @@
+"""``clusteropt init``: write a small, valid, commented starting scenario a planner can fill in.
+
+The folder gets ``scenario.yaml`` (every section present, each with a short comment), four
+tables as CSV (``nodes``, ``activities``, ``commodities``, ``demands``) and the shipped vehicle
+types (``data/vehicle_types.csv``) as an Excel workbook, so that both table formats are shown.
+Coordinates come from ``place`` ids in ``data/places.csv``. The format is documented in
+``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from clusteropt import defaults
+from clusteropt.io import write_atomic
+
+__all__ = ["FILES", "write_template"]
+
+SCENARIO_YAML = """\
+# A starting scenario written by `clusteropt init`: two growers who may stay where they are or
+# move to one of two new greenhouse areas. Replace the figures with your own and check the
+# result with `clusteropt validate scenario.yaml`. The format is documented in
+# docs/scenarios.md of clusteropt.
+#
+# Units: tonnes (t), km, hours (h), euro (EUR), kg CO2e. Flows are tonnes per period.
+# One-off costs (*_eur) are annualised with interest_rate and lifetime_years; *_eur_per_yr are
+# annual. File paths are relative to this file.
+
+name: my-study
+description: >
+  Two growers (tomatoes, cut flowers) may stay or move to one of two new greenhouse areas;
+  produce goes to a trader, export and the auction, substrate comes from a supplier.
+
+# Projected CRS in metres, used to measure distances (EPSG:28992 = Dutch RD New).
+crs: EPSG:28992
+
+# Representative periods and how often each occurs per year. Flows in the demands table are
+# tonnes per period; a demand may give a column tonnes_<period id> per period instead of
+# tonnes_per_period.
+periods:
+  - {id: week, weight: 52}
+
+# Annualising one-off costs (development, relocation): C * i / (1 - (1 + i)^-n).
+interest_rate: 0.04
+lifetime_years: 20
+
+# How leg distances are computed: straight_line (x circuity), network (a road line file) or
+# matrix (a table with columns from, to, distance_km and optionally time_h, cost_eur_per_t).
+distance:
+  method: straight_line
+  circuity: 1.3                # road km per straight-line km
+  # file: roads.gpkg           # for method network (a line layer) or matrix (a table)
+  # layer: roads               # network: layer of a GeoPackage
+
+# Rules on the development sites (nodes of kind site). Leave out what does not apply.
+site_rules:
+  max_open: 1                  # at most this many sites open
+  # exact_open: 1              # exactly this many sites open
+  # budget_eur_per_yr: 250000  # annualised development cost + opex of the open sites
+
+# Solver and model options (the values shown are the defaults, except where noted).
+options:
+  time_limit_s: 60             # solver time limit per run (null: no limit)
+  gap_rel: 0.0001              # stop at this relative MIP gap
+  co2_price_eur_per_t: 0       # carbon price, EUR per tonne CO2e (0: not priced)
+  co2_basis: wtw               # wtw (well-to-wheel) or ttw (tank-to-wheel)
+  # solver: HiGHS
+  # threads: 4
+  # empty_share: 0.309         # empty share of km for trips to/from gateways (CBS 2021)
+  # empty_k_nearest: 3         # empty trips may also run to the 3 nearest nodes
+  # baseline_empty_running: share   # share or dedicated (baseline evaluations)
+
+# Locked decisions. placement: activity -> node (one of its candidates or its stay node);
+# sites: site -> open or closed.
+fix:
+  placement: {}                # e.g. {grower-tomato: area-zuidplas}
+  sites: {}                    # e.g. {area-tinte: closed}
+
+# The tables: CSV, Excel (file.xlsx#sheet), GeoJSON, GeoPackage (file.gpkg#layer) or rows
+# written here. Columns of each table:
+#   nodes        id, name, kind (location | site | gateway | hub), place (an id in clusteropt's
+#                data/places.csv) or lat + lon (WGS84) or x + y (in crs), modes (road; barge;
+#                rail), dev_cost_eur, opex_eur_per_yr, cap_<dimension> (e.g. cap_ha)
+#   activities   id, name, node (today), movable (true/false), candidates (node ids separated
+#                by ;), new (true/false), reloc_cost_eur, size_<dimension> (e.g. size_ha)
+#   commodities  id, name, load_class, density_t_per_m3, pallets_per_t,
+#                internal_cost_eur_per_t (per tonne when origin and destination share a node)
+#   demands      id, kind (directed), origin, destination (activity ids), commodity,
+#                tonnes_per_period
+#   vehicles     the shipped vehicle types (optional: without this table the shipped
+#                defaults are used). A vehicle type carries only the load classes in its
+#                load_classes column.
+tables:
+  nodes: nodes.csv
+  activities: activities.csv
+  commodities: commodities.csv
+  demands: demands.csv
+  vehicles: vehicles.xlsx#vehicles
+
+# Variants: named changes to this scenario, run with `clusteropt run scenario.yaml --variant
+# NAME`. Scalars are replaced; options, site_rules, distance and fix are merged key by key;
+# table rows are patched by id (an existing id: the given columns are replaced; a new id: a
+# row is added; drop: true removes the row).
+variants:
+  zuidplas-only:
+    description: Only the Zuidplaspolder area can be developed.
+    fix:
+      sites: {area-tinte: closed}
+  growth:
+    description: The tomato grower doubles in size and volume.
+    tables:
+      activities:
+        - {id: grower-tomato, size_ha: 24}
+      demands:
+        - {id: tomato-trader, tonnes_per_period: 140}
+        - {id: tomato-export, tonnes_per_period: 80}
+"""
+
+NODES_CSV = """\
+id,name,kind,place,lat,lon,modes,cap_ha,dev_cost_eur,opex_eur_per_yr
+farm-naaldwijk,Tomato grower today (Naaldwijk),location,naaldwijk,,,road,,,
+farm-monster,Cut-flower grower today (Monster),location,monster,,,road,,,
+area-zuidplas,New greenhouse area Zuidplaspolder,site,zuidplaspolder,,,road,40,2000000,40000
+area-tinte,New greenhouse area Tinte,site,tinte,,,road,30,1500000,30000
+auction,Royal FloraHolland Naaldwijk,location,rfh-naaldwijk,,,road,,,
+trader,Fresh-produce trader Barendrecht,location,barendrecht,,,road,,,
+supplier,Substrate supplier Bleiswijk,location,bleiswijk,,,road,,,
+port,Port of Rotterdam (export),gateway,maasvlakte,,,road,,,
+"""
+
+ACTIVITIES_CSV = """\
+id,name,node,movable,candidates,new,size_ha,reloc_cost_eur
+grower-tomato,Tomato grower,farm-naaldwijk,true,area-zuidplas;area-tinte,false,12,1500000
+grower-flowers,Cut-flower grower,farm-monster,true,area-zuidplas;area-tinte,false,8,1000000
+auction,Flower auction,auction,false,,false,,
+trader,Fresh-produce trader,trader,false,,false,,
+supplier,Substrate and packaging supplier,supplier,false,,false,,
+export,Export via Rotterdam,port,false,,false,,
+"""
+
+COMMODITIES_CSV = """\
+id,name,load_class,density_t_per_m3,pallets_per_t,internal_cost_eur_per_t
+tomato,Tomatoes (crates on pallets),chilled,0.35,2.2,0
+flowers,Cut flowers (trolleys),plants,0.08,,0
+substrate,Substrate and packaging,bulk,0.25,,0
+"""
+
+DEMANDS_CSV = """\
+id,kind,origin,destination,commodity,tonnes_per_period
+tomato-trader,directed,grower-tomato,trader,tomato,70
+tomato-export,directed,grower-tomato,export,tomato,40
+flowers-auction,directed,grower-flowers,auction,flowers,9
+substrate-tomato,directed,supplier,grower-tomato,substrate,6
+substrate-flowers,directed,supplier,grower-flowers,substrate,4
+"""
+
+VEHICLES_SHEET = "vehicles"
+NOTES = [
+    ("vehicles", "The shipped default vehicle types of clusteropt (data/vehicle_types.csv); "
+                 "edit, add or delete rows. The data/README.md of clusteropt gives the "
+                 "sources."),
+    ("pricing", "trip: integer trips, cost_eur_per_km and cost_eur_per_h; tariff: "
+                "tariff_eur_per_tkm and tariff_eur_per_t per tonne, no trips"),
+    ("payload_t", "t per trip; required for trip-priced types"),
+    ("load_classes", "* = any, or load classes separated by ; (must match the commodities' "
+                     "load_class)"),
+    ("mode", "road, barge, rail or internal; a type runs a leg only if both nodes list its "
+             "mode in their modes column (road is always there)"),
+    ("co2_*_kg_per_km", "kg CO2e TTW per vehicle-km, empty and fully laden"),
+    ("baseline", "true: used when evaluating today's situation"),
+    ("fuel, source", "for information; not read by clusteropt"),
+]
+
+FILES = ("nodes.csv", "activities.csv", "commodities.csv", "demands.csv", "vehicles.xlsx",
+         "scenario.yaml")
+
+
+def _text_writer(text: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+    return write
+
+
+def _vehicles_writer() -> Callable[[Path], None]:
+    frame = pd.read_csv(defaults.DATA_DIR / "vehicle_types.csv", dtype=str,
+                        keep_default_na=False)
+    for col in frame.columns:  # numbers as numbers, empty cells as empty cells
+        cells = frame[col].str.strip()
+        numbers = pd.to_numeric(cells.where(cells != ""), errors="coerce")
+        if ((cells == "") | numbers.notna()).all() and (cells != "").any():
+            frame[col] = numbers
+        else:
+            frame[col] = cells.where(cells != "", None)
+    notes = pd.DataFrame(NOTES, columns=["column", "meaning"])
+
+    def write(path: Path) -> None:
+        with pd.ExcelWriter(path, engine="openpyxl") as book:
+            frame.to_excel(book, sheet_name=VEHICLES_SHEET, index=False)
+            notes.to_excel(book, sheet_name="notes", index=False)
+            sheet = book.sheets[VEHICLES_SHEET]
+            sheet.freeze_panes = "B2"
+            for cells in sheet.columns:
+                head = str(cells[0].value or "")
+                sheet.column_dimensions[cells[0].column_letter].width = min(
+                    max(len(head) + 2, 10), 40)
+            book.sheets["notes"].column_dimensions["A"].width = 20
+            book.sheets["notes"].column_dimensions["B"].width = 100
+    return write
+
+
+def write_template(folder: Path, force: bool = False) -> None:
+    """Write a starting scenario into ``folder`` (created if needed).
+
+    Refuses with :class:`FileExistsError` if ``folder/scenario.yaml`` or any other file it
+    would write exists, unless ``force``; in that case nothing is written. Each file is
+    written atomically; ``scenario.yaml`` comes last, so it never names a missing table.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} exists and is not a folder; choose another name")
+    if not force:
+        existing = [name for name in FILES if (folder / name).exists()]
+        if existing:
+            raise FileExistsError(f"{folder} already holds {', '.join(existing)}; "
+                                  f"use --force to overwrite")
+    writers: dict[str, Callable[[Path], None]] = {
+        "nodes.csv": _text_writer(NODES_CSV),
+        "activities.csv": _text_writer(ACTIVITIES_CSV),
+        "commodities.csv": _text_writer(COMMODITIES_CSV),
+        "demands.csv": _text_writer(DEMANDS_CSV),
+        "vehicles.xlsx": _vehicles_writer(),
+        "scenario.yaml": _text_writer(SCENARIO_YAML),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in FILES:
+        write_atomic(folder / name, writers[name], force=force)
