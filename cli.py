@@ -18,8 +18,9 @@ from rich.table import Table as RichTable
 
 from clusteropt.errors import ScenarioError
 
-console = Console()
-err_console = Console(stderr=True)
+# Wide tables stay readable when output goes to a file or a CI log (no terminal width there).
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def _fail_input(err: ScenarioError) -> None:
@@ -145,8 +146,13 @@ def init(folder: Path, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing --out folder.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option("--quiet", is_flag=True, help="Print only the result.")
+@click.option("--fix", "fixes", multiple=True, metavar="ACTIVITY=NODE",
+              help="Lock an activity at a node (repeatable); the rest is optimised.")
+@click.option("--open", "opens", multiple=True, metavar="SITE", help="Lock a site open.")
+@click.option("--close", "closes", multiple=True, metavar="SITE", help="Lock a site closed.")
+@click.option("--no-baseline", is_flag=True, help="Skip the baseline and savings split.")
 def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log_file, out,
-        force, fmt, quiet) -> None:
+        force, fmt, quiet, fixes, opens, closes, no_baseline) -> None:
     """Optimise a scenario (and variants): placement, sites, routes and shared trips."""
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.scenario import load_scenario
@@ -154,7 +160,8 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
     if out is not None and out.exists() and not force:
         raise FileExistsError(f"{out} exists; use --force to overwrite it")
     names = [None if v == "base" else v for v in variants] or [None]
-    scenarios = [load_scenario(scenario, v) for v in names]  # validate all before solving
+    locks = _locks(fixes, opens, closes)
+    scenarios = [load_scenario(scenario, v, locks=locks) for v in names]  # validate all first
     outcomes = []
     failed = False
     for sc in scenarios:
@@ -169,7 +176,8 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
                                   f"{model.build_s:.2f} s[/]", highlight=False)
         try:
             o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
-                             log_file=str(log_file) if log_file else None, on_built=announce)
+                             log_file=str(log_file) if log_file else None, on_built=announce,
+                             baseline=not no_baseline)
         except InfeasibleError as err:
             err_console.print(f"[bold red]{err}[/]", highlight=False)
             failed = True
@@ -201,14 +209,133 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
     sys.exit(1 if failed else 0)
 
 
-def _write_folder(out: Path, outcomes, write_outputs, force: bool) -> None:
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--variant", "variants", multiple=True, help="Compare these variants ('base' = "
+              "no variant); default: the base and every variant of each scenario.")
+@click.option("--by", "by", default="total_cost_eur", show_default=True,
+              help="KPI to rank by (lowest first).")
+@click.option("--lead-time-to", "lead_to", multiple=True,
+              help="Activity id: report the mean lead time of flows into it (repeatable).")
+@click.option("--time-limit", type=float, help="Solver time limit per run (s).")
+@click.option("--gap", type=float, help="Relative MIP gap per run.")
+@click.option("--threads", type=int)
+@click.option("--out", type=click.Path(path_type=Path), help="Write compare.csv, "
+              "compare.json and a folder per run.")
+@click.option("--force", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--fix", "fixes", multiple=True, metavar="ACTIVITY=NODE",
+              help="Lock an activity at a node in every run (repeatable).")
+@click.option("--open", "opens", multiple=True, metavar="SITE", help="Lock a site open.")
+@click.option("--close", "closes", multiple=True, metavar="SITE", help="Lock a site closed.")
+def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, force, fmt, fixes,
+            opens, closes):
+    """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
+    import pandas as pd
+
+    from clusteropt.results import KPI_UNITS, lead_time_h
+    from clusteropt.run import InfeasibleError, run_scenario, write_outputs
+    from clusteropt.scenario import load_scenario, read_yaml
+
+    if by not in KPI_UNITS:
+        raise click.BadParameter(f"unknown KPI '{by}'; choose from {', '.join(KPI_UNITS)}",
+                                 param_hint="--by")
+    if out is not None and out.exists() and not force:
+        raise FileExistsError(f"{out} exists; use --force to overwrite it")
+    jobs = []
+    for path in scenarios:
+        names = list(variants) or ["base", *(read_yaml(path).get("variants") or {})]
+        jobs += [load_scenario(path, None if v == "base" else v,
+                               locks=_locks(fixes, opens, closes)) for v in names]
+    rows, outcomes = [], []
+    for sc in jobs:
+        label = sc.variant or "base"
+        try:
+            o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads)
+        except InfeasibleError as err:
+            rows.append({"scenario": sc.name, "variant": label, "status": err.report.status})
+            continue
+        outcomes.append(o)
+        row = {"scenario": sc.name, "variant": label, "status": o.report.status,
+               "gap": o.report.gap, "check": o.check.passed, **o.results.kpis}
+        if o.savings:
+            for eff in ("relocation", "bundling", "hub_modal", "total"):
+                for key, v in o.savings.effects[eff].items():
+                    row[f"saving_{eff}_{key}"] = -v
+            for key, v in o.savings.steps["B0"].items():
+                row[f"baseline_{key}"] = v
+        for dest in lead_to:
+            row[f"lead_time_h_{dest}"] = lead_time_h(sc, o.lanes, o.solution, dest)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if by in table.columns:
+        table = table.sort_values(by, na_position="last").reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    if out is not None:
+        _write_folder(out, outcomes, write_outputs, force, extra={
+            "compare.csv": lambda p: table.to_csv(p, index=False),
+            "compare.json": lambda p: p.write_text(table.to_json(orient="records", indent=2))})
+    if fmt == "json":
+        click.echo(table.to_json(orient="records", indent=2))
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        _print_compare(table, by, lead_to)
+    failed = any(not o.check.passed for o in outcomes) or len(outcomes) < len(jobs)
+    sys.exit(1 if failed else 0)
+
+
+def _print_compare(table, by: str, lead_to) -> None:
+    t = RichTable(title=f"ranked by {by}", header_style="bold", title_justify="left")
+    cols = [("rank", "#"), ("scenario", "scenario"), ("variant", "variant"),
+            ("status", "status"), ("total_cost_eur", "cost €/yr"), ("truck_km", "truck-km/yr"),
+            ("co2_wtw_t", "CO2 t/yr"), ("saving_total_cost_eur", "saving €/yr"),
+            ("saving_relocation_cost_eur", "reloc. €"), ("saving_bundling_cost_eur", "bundl. €"),
+            ("saving_hub_modal_cost_eur", "hub/modal €"),
+            ("saving_total_truck_km", "saving truck-km"), ("saving_total_co2_wtw_t", "saving CO2 t")]
+    cols += [(f"lead_time_h_{d}", f"lead h → {d}") for d in lead_to]
+    cols = [(c, h) for c, h in cols if c in table.columns]
+    for _, h in cols:
+        t.add_column(h, justify="left" if h in ("scenario", "variant", "status") else "right")
+    for _, r in table.iterrows():
+        cells = []
+        for c, _ in cols:
+            v = r.get(c)
+            if isinstance(v, float):
+                cells.append("" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"))
+            else:
+                cells.append(str(v))
+        t.add_row(*cells)
+    console.print(t)
+    console.print("[dim]savings are today's situation (baseline B0) minus the variant: positive "
+                  "= saved; split into relocation, bundling and hub/modal effects[/]")
+
+
+def _locks(fixes, opens, closes) -> dict | None:
+    """--fix/--open/--close as a ``fix`` patch (applied like a variant's ``fix``)."""
+    placement = {}
+    for item in fixes:
+        if "=" not in item:
+            raise click.BadParameter(f"expected ACTIVITY=NODE, got '{item}'", param_hint="--fix")
+        a, n = item.split("=", 1)
+        placement[a.strip()] = n.strip()
+    sites = {s: "open" for s in opens} | {s: "closed" for s in closes}
+    if not placement and not sites:
+        return None
+    return {"placement": placement, "sites": sites}
+
+
+def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None) -> None:
     """Write into a temporary folder beside ``out`` and move it into place (whole or not)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for o in outcomes:
-            sub = tmp if len(outcomes) == 1 else tmp / (o.scenario.variant or "base")
+            sub = tmp if len(outcomes) == 1 and not extra else tmp / (
+                f"{o.scenario.name}-{o.scenario.variant or 'base'}")
             write_outputs(o, sub)
+        for name, writer in (extra or {}).items():
+            writer(tmp / name)
         if out.exists() and force:
             shutil.rmtree(out)
         tmp.rename(out)

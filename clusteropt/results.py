@@ -210,3 +210,24 @@ def _activity_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
              "moved": bool(a.movable and sol.placement.get(f) not in (None, a.stay_node()))}
             for f, a in sc.activities.items()]
     return pd.DataFrame(rows)
+
+
+def lead_time_h(sc: Scenario, lanes: Lanes, sol: Solution, destination: str) -> float | None:
+    """Tonne-weighted mean driving time (h) of the flows into activity ``destination``; each
+    flow takes the tonne-weighted time of the vehicles on its leg (co-located: 0). None if no
+    flow goes there."""
+    flows = sol.flows[sol.flows.demand.map(lambda d: sc.demands[d].destination == destination)]
+    if not len(flows):
+        return None
+    leg_time: dict[tuple, tuple[float, float]] = {}
+    for r in sol.loads.itertuples(index=False):
+        h = lanes.time(r._1, r.to, sc.vehicles[r.vehicle].speed_kmh)
+        t, th = leg_time.get((r._1, r.to, r.commodity), (0.0, 0.0))
+        leg_time[r._1, r.to, r.commodity] = (t + r.tonnes, th + r.tonnes * h)
+    total = hours = 0.0
+    for r in flows.itertuples(index=False):
+        t, th = leg_time.get((r.origin_node, r.dest_node, r.commodity), (0.0, 0.0))
+        h = th / t if t else 0.0
+        total += r.tonnes
+        hours += r.tonnes * h
+    return hours / total if total else None

@@ -13,6 +13,7 @@ from clusteropt.check import CheckResult, check_solution
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
 from clusteropt.results import Results, evaluate
+from clusteropt.savings import Savings, savings_split
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 from clusteropt.solve import SolveReport, solve, versions
@@ -35,6 +36,7 @@ class Outcome:
     solution: Solution
     results: Results
     check: CheckResult
+    savings: Savings | None = None
 
     def to_dict(self) -> dict:
         """The JSON document of ``clusteropt run --format json``."""
@@ -49,6 +51,8 @@ class Outcome:
             "best_bound_eur": self.report.best_bound,
             "kpis": self.results.kpis,
             "check": self.check.to_dict(),
+            "baseline": self.savings.steps["B0"] if self.savings else None,
+            "savings": self.savings.to_dict() if self.savings else None,
             "model": {k: getattr(self.report, k) for k in ("variables", "integers",
                                                            "constraints", "nonzeros",
                                                            "build_s", "solve_s")},
@@ -72,9 +76,9 @@ class Outcome:
 def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | None = None,
                  time_limit_s: float | None = None, gap_rel: float | None = None,
                  threads: int | None = None, log_file: str | None = None,
-                 on_built=None) -> Outcome:
-    """Build, solve, evaluate and check one scenario. Raises InfeasibleError without a
-    solution."""
+                 on_built=None, baseline: bool = True) -> Outcome:
+    """Build, solve, evaluate and check one scenario, then (``baseline``) the savings split
+    against today. Raises InfeasibleError without a solution."""
     lanes = lanes if lanes is not None else build_lanes(sc)
     model = build(sc, lanes, switches)
     if on_built is not None:
@@ -89,7 +93,20 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     sol.objective_eur = report.objective if report.objective is not None else sol.objective_eur
     res = evaluate(sc, lanes, sol)
     chk = check_solution(sc, lanes, sol, tolerance=sc.options.check_tolerance)
-    return Outcome(sc, lanes, model, report, sol, res, chk)
+    out = Outcome(sc, lanes, model, report, sol, res, chk)
+    if baseline and (switches is None or switches == Switches()):
+
+        def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
+            fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,
+                                 baseline=False)
+            if not fixed.check.passed:
+                out.check.passed = False
+                out.check.violations += [f"baseline evaluation: {v}"
+                                         for v in fixed.check.violations]
+            return fixed.results.kpis, fixed.report.status
+
+        out.savings = savings_split(sc, lanes, res.kpis, sol.placement, evaluate_fixed)
+    return out
 
 
 def write_outputs(out: Outcome, folder: Path) -> None:

@@ -407,10 +407,23 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
-def load_scenario(path: str | Path, variant: str | None = None) -> Scenario:
-    """Load, apply ``variant`` (if given) and validate a scenario file."""
+def load_scenario(path: str | Path, variant: str | None = None,
+                  locks: dict | None = None) -> Scenario:
+    """Load, apply ``variant`` (if given) and validate a scenario file. ``locks`` is a ``fix``
+    mapping (placement, sites) applied on top, as the CLI's --fix/--open/--close give it."""
     path = Path(path)
     doc = read_yaml(path)
+    if locks:
+        fix = dict(doc.get("fix") or {})
+        for key, value in locks.items():
+            fix[key] = {**(fix.get(key) or {}), **value}
+        doc = {**doc, "fix": fix}
+        if variant is not None:
+            var = dict((doc.get("variants") or {}).get(variant) or {})
+            vfix = dict(var.get("fix") or {})
+            for key, value in locks.items():
+                vfix[key] = {**(vfix.get(key) or {}), **value}
+            doc["variants"] = {**doc["variants"], variant: {**var, "fix": vfix}}
     return scenario_from_dict(doc, base_dir=path.parent, label=path.name, variant=variant,
                               path=path)
 

@@ -176,33 +176,33 @@ def random_tiny(seed: int, *, n_growers: int | None = None, gateway: bool | None
     ng = n_growers or r.choice([2, 3])
     nodes: dict[str, dict] = {}
 
-    def node(nid, kind="location", **kw):
-        nodes[nid] = dict(kind=kind, x=r.randint(0, 60), y=r.randint(0, 60), cap=None, dev=0.0,
-                          opex=0.0, **kw)
+    def node(nid, kind="location", lo=0, hi=60):
+        nodes[nid] = dict(kind=kind, x=r.randint(lo, hi), y=r.randint(lo, hi), cap=None,
+                          dev=0.0, opex=0.0)
 
     use_gateway = pick(gateway)
     gate_role = r.choice(["dest", "supplier"]) if use_gateway else None
-    node("SUP", "gateway" if gate_role == "supplier" else "location")
+    node("sup_n", "gateway" if gate_role == "supplier" else "location")
     for i in range(ng):
-        node(f"G{i}")
-    for s in ("S1", "S2"):
-        node(s, "site")
+        node(f"stay{i}")
+    for s in ("site1", "site2"):
+        node(s, "site", 15, 45)  # sites lie central, stay nodes anywhere
         nodes[s]["cap"] = float(r.randint(6, 20))
-        nodes[s]["dev"] = float(r.choice([0, 50_000, 120_000, 200_000]))
-        nodes[s]["opex"] = float(r.choice([0, 1_000, 4_000]))
+        nodes[s]["dev"] = float(r.choice([0, 20_000, 60_000, 120_000]))
+        nodes[s]["opex"] = float(r.choice([0, 500, 2_000]))
     n_dest = r.choice([1, 2])
     for i in range(n_dest):
-        node(f"D{i}", "gateway" if gate_role == "dest" and i == n_dest - 1 else "location")
+        node(f"dst{i}", "gateway" if gate_role == "dest" and i == n_dest - 1 else "location")
     growers = {}
     for i in range(ng):
-        cands = r.choice([["S1"], ["S2"], ["S1", "S2"], ["S1", "S2"]])
-        base = float(r.choice([0, 20_000, 60_000]))
+        cands = r.choice([["site1"], ["site2"], ["site1", "site2"], ["site1", "site2"]])
+        base = float(r.choice([0, 0, 10_000, 40_000]))
         reloc = {s: base for s in cands}
         if r.random() < 0.3:
-            reloc[cands[-1]] = float(r.choice([0, 30_000, 90_000]))
-        growers[f"g{i}"] = dict(stay=f"G{i}", cands=cands, size=float(r.randint(3, 10)),
+            reloc[cands[-1]] = float(r.choice([0, 15_000, 60_000]))
+        growers[f"g{i}"] = dict(stay=f"stay{i}", cands=cands, size=float(r.randint(3, 10)),
                                 reloc=reloc)
-    fixed = {"sup": "SUP", **{f"d{i}": f"D{i}" for i in range(n_dest)}}
+    fixed = {"sup": "sup_n", **{f"d{i}": f"dst{i}" for i in range(n_dest)}}
     use_vol = pick(volume, 0.3)
     commodities = {
         "veg": dict(cls="food", ic=0.0, density=round(r.uniform(0.3, 0.8), 2) if use_vol else None),
@@ -362,10 +362,13 @@ def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
         cols.append(("trip", i, j, v, g))
         cost.append(t.weight * (_trip_eur(t, v, i, j) + r * _trip_eur(t, v, i, j, empty=True)))
     trip_vehicles = sorted({v for _, _, v, _ in trip_keys})
-    inner = [n for n in t.nodes if not t.gateway(n)]
+    # balance nodes of v: the non-gateway ends of legs v may run loaded (other nodes would
+    # only offer detours, never shorter under the triangle inequality)
+    inner = {v: sorted({n for (i, j, _v, _g) in trip_keys if _v == v for n in (i, j)
+                        if not (t.gateway(i) or t.gateway(j))}) for v in trip_vehicles}
     for v in trip_vehicles:
-        for i in inner:
-            for j in inner:
+        for i in inner[v]:
+            for j in inner[v]:
                 if i != j:
                     cols.append(("empty", i, j, v))
                     cost.append(t.weight * _trip_eur(t, v, i, j, empty=True))
@@ -393,7 +396,7 @@ def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
         if vol:
             row({**vol, idx["trip", i, j, v, g]: -1.0}, -np.inf, 0.0)
     for v in trip_vehicles:  # balance at every non-gateway node
-        for n in inner:
+        for n in inner[v]:
             coefs: dict[int, float] = {}
             for c, m in idx.items():
                 if c[0] == "trip" and c[3] == v and not (t.gateway(c[1]) or t.gateway(c[2])) \
