@@ -236,16 +236,45 @@ def random_tiny(seed: int, *, n_growers: int | None = None, gateway: bool | None
                                classes=r.choice([None, ["food"]]),
                                ttkm=round(r.uniform(0.04, 0.12), 3),
                                tt=float(r.choice([0, 1.5])), co2tkm=round(r.uniform(0.03, 0.08), 3))
-    # every load class must have a vehicle: v0 carries any
-    t = Tiny(nodes=nodes, growers=growers, fixed=fixed, commodities=commodities,
+    # every load class has a vehicle: v0 carries any
+    return Tiny(nodes=nodes, growers=growers, fixed=fixed, commodities=commodities,
              demands=demands, vehicles=vehicles, weight=float(r.choice([52, 52, 12])),
              interest=r.choice([0.0, 0.03, 0.06]), lifetime=float(r.choice([10, 20])),
              empty_share=r.choice([0.2, 0.309, 0.4]),
              co2_price=float(r.choice([0, 100])) if pick(co2) else 0.0,
              basis=r.choice(["wtw", "ttw"]),
-             max_open=(r.choice([0, 1]) if pick(max_open, 0.35) else None),
+             max_open=(r.choice([0, 1, 1]) if pick(max_open, 0.3) else None),
              time_speed=(55.0 if pick(time_h, 0.2) else None), seed=seed)
-    return t
+
+
+def hand_tiny() -> Tiny:
+    """A fixed small case: supplier, two growers (stay node or sites), a domestic destination
+    and an export gateway, a residual g0 → g1 (co-located when both use site1), one truck.
+
+        sup_n (0,0)   stay0 (0,40)   stay1 (40,40)   site1 (20,20) cap 20, dev 10 k, opex 1 k
+        site2 (40,0) cap 8, opex 3 k   dst0 (20,0)   dst1 (60,20) gateway
+    """
+    loc = dict(kind="location", cap=None, dev=0.0, opex=0.0)
+    nodes = {"sup_n": dict(loc, x=0, y=0), "stay0": dict(loc, x=0, y=40),
+             "stay1": dict(loc, x=40, y=40),
+             "site1": dict(kind="site", x=20, y=20, cap=20.0, dev=10_000.0, opex=1_000.0),
+             "site2": dict(kind="site", x=40, y=0, cap=8.0, dev=0.0, opex=3_000.0),
+             "dst0": dict(loc, x=20, y=0), "dst1": dict(loc, kind="gateway", x=60, y=20)}
+    growers = {"g0": dict(stay="stay0", cands=["site1", "site2"], size=6.0,
+                          reloc={"site1": 10_000.0, "site2": 10_000.0}),
+               "g1": dict(stay="stay1", cands=["site1"], size=8.0, reloc={"site1": 5_000.0})}
+    commodities = {"veg": dict(cls="food", ic=0.0, density=None),
+                   "fert": dict(cls="bulk", ic=0.0, density=None),
+                   "res": dict(cls="bulk", ic=1.5, density=None)}
+    demands = [("in0", "sup", "g0", "fert", 12.0), ("out0", "g0", "d0", "veg", 25.0),
+               ("in1", "sup", "g1", "fert", 8.0), ("out1", "g1", "d1", "veg", 18.0),
+               ("res", "g0", "g1", "res", 10.0)]
+    truck = dict(pricing="trip", payload=10.0, volume=None, ckm=1.0, ch=0.0, toll=0.0,
+                 speed=50.0, hand=0.0, efe=0.5, eff=1.0, wtw=1.2, classes=None, ttkm=0.0,
+                 tt=0.0, co2tkm=0.0)
+    return Tiny(nodes=nodes, growers=growers, fixed={"sup": "sup_n", "d0": "dst0", "d1": "dst1"},
+                commodities=commodities, demands=demands, vehicles={"v0": truck}, weight=52.0,
+                interest=0.0, lifetime=10.0, empty_share=0.2, seed=-1)
 
 
 # ---- the reference ---------------------------------------------------------------------------
@@ -455,3 +484,34 @@ def brute_force(t: Tiny, balanced: bool = True) -> tuple[float, dict[str, str]]:
         if c < best[0]:
             best = (c, pl)
     return best
+
+
+# ---- running clusteropt on a Tiny ------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    objective: float
+    model: object
+    solution: object
+    kpis: dict
+
+
+def run(t: Tiny, tmp: Path, switches=None, **options) -> Run:
+    """Build, solve at gap 0, extract and evaluate (the only place clusteropt runs)."""
+    from clusteropt.lanes import build_lanes
+    from clusteropt.model import build, extract
+    from clusteropt.results import evaluate
+    from clusteropt.solve import solve
+
+    sc = t.scenario(tmp, **options)
+    lanes = build_lanes(sc)
+    model = build(sc, lanes, switches)
+    report = solve(model, gap_rel=0.0, time_limit_s=None)
+    assert report.status == "optimal", (t.seed, report)
+    sol = extract(model)
+    return Run(report.objective, model, sol, evaluate(sc, lanes, sol).kpis)
+
+
+def close(a: float, b: float, rel: float = 1e-6) -> bool:
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
