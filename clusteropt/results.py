@@ -22,7 +22,9 @@ from clusteropt.scenario import Scenario
 KPI_UNITS = {
     "total_cost_eur": "EUR/yr", "development_cost_eur": "EUR/yr",
     "relocation_cost_eur": "EUR/yr", "transport_cost_eur": "EUR/yr",
-    "internal_cost_eur": "EUR/yr", "carbon_cost_eur": "EUR/yr", "truck_km": "km/yr",
+    "internal_cost_eur": "EUR/yr", "handling_cost_eur": "EUR/yr",
+    "disposal_cost_eur": "EUR/yr", "carbon_cost_eur": "EUR/yr",
+    "disposal_t": "t/yr", "shortage_t": "t/yr", "hub_throughput_t": "t/yr", "truck_km": "km/yr",
     "truck_km_loaded": "km/yr", "truck_km_empty": "km/yr", "vehicle_km_barge": "km/yr",
     "vehicle_km_rail": "km/yr", "vehicle_trips": "trips/yr", "tonnes": "t/yr",
     "tonne_km": "tkm/yr", "load_factor": "share", "empty_share": "share",
@@ -121,11 +123,24 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     trip_priced = raw[raw.vehicle.isin([v for v, vt in sc.vehicles.items()
                                         if vt.pricing == "trip"])]
     internal = _internal_cost(sc, sol, w)
+    handling, hub_t = _hub_handling(sc, sol, w)
+    un = sol.unserved
+    un_t = un.tonnes * un.period.map(w) if len(un) else pd.Series(dtype=float)
+    disposal_cost = float(sum(
+        t * ((sc.commodities[sc.demands[d].commodity].disposal_cost_eur_per_t or 0.0)
+             if kind == "disposal" else
+             (sc.commodities[sc.demands[d].commodity].shortage_cost_eur_per_t or 0.0))
+        for d, kind, t in zip(un.demand, un.kind, un_t)))
     k = {
         "development_cost_eur": sol.terms.get("development", 0.0),
         "relocation_cost_eur": sol.terms.get("relocation", 0.0),
         "transport_cost_eur": float(raw.cost_eur.sum()),
         "internal_cost_eur": internal,
+        "handling_cost_eur": handling,
+        "disposal_cost_eur": disposal_cost,
+        "disposal_t": float(un_t[un.kind == "disposal"].sum()) if len(un) else 0.0,
+        "shortage_t": float(un_t[un.kind == "shortage"].sum()) if len(un) else 0.0,
+        "hub_throughput_t": hub_t,
         "carbon_cost_eur": float(raw.carbon_eur.sum()),
         "truck_km_loaded": float(road.vehicle_km_loaded.sum()),
         "truck_km_empty": float(road.vehicle_km_empty.sum()),
@@ -149,6 +164,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     k["mean_transit_h"] = (float(com.hours.sum()) / k["tonnes"]) if k["tonnes"] else 0.0
     k["total_cost_eur"] = sum(k[c] for c in ("development_cost_eur", "relocation_cost_eur",
                                              "transport_cost_eur", "internal_cost_eur",
+                                             "handling_cost_eur", "disposal_cost_eur",
                                              "carbon_cost_eur"))
     return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
@@ -169,6 +185,20 @@ def _internal_cost(sc: Scenario, sol: Solution, w: dict[str, float]) -> float:
     same = f[f.origin_node == f.dest_node]
     return float(sum(r.tonnes * w[r.period] * sc.commodities[r.commodity].internal_cost_eur_per_t
                      for r in same.itertuples(index=False)))
+
+
+def _hub_handling(sc: Scenario, sol: Solution, w: dict[str, float]) -> tuple[float, float]:
+    """Annual hub handling cost (€) and throughput (t, counted once per hub passed)."""
+    cost = tonnes = 0.0
+    f = sol.flows
+    if not len(f) or "path" not in f.columns:
+        return 0.0, 0.0
+    for path, t, p in zip(f.path, f.tonnes, f.period):
+        hubs = str(path).split(";")[1:-1]
+        for h in hubs:
+            cost += t * w[p] * sc.nodes[h].handling_eur_per_t
+            tonnes += t * w[p]
+    return cost, tonnes
 
 
 def _commodity_table(sc, sol, raw, com, w) -> pd.DataFrame:

@@ -78,6 +78,24 @@ class SiteRules(Strict):
     budget_eur_per_yr: float | None = None
 
 
+class HubRules(Strict):
+    """Consolidation hubs (nodes of kind ``hub``): how many open, leg cost factors on tariff
+    vehicles (collection χ, transfer α, distribution δ), whether direct routes are allowed,
+    at most ``max_per_route`` hubs on a route (1 or 2), only the ``k_nearest`` hubs to each
+    end, and the formulation (``route``: one variable per route; ``arc``: per-origin hub arcs,
+    Ernst & Krishnamoorthy 1998, for many hubs and fixed ends)."""
+
+    max_open: int | None = None
+    exact_open: int | None = None
+    collection_factor: float = 1.0
+    transfer_factor: float = 1.0
+    distribution_factor: float = 1.0
+    direct: bool = True
+    max_per_route: Literal[1, 2] = 2
+    k_nearest: int | None = None
+    form: Literal["route", "arc"] = "route"
+
+
 class Options(Strict):
     """Solver and model options."""
 
@@ -124,6 +142,8 @@ class NodeRow(BaseModel):
     dev_cost_eur: float = 0.0
     opex_eur_per_yr: float = 0.0
     fixed_cost_eur_per_yr: float = 0.0
+    handling_eur_per_t: float = 0.0
+    handling_h: float = 0.0
 
 
 class ActivityRow(BaseModel):
@@ -198,6 +218,7 @@ class VehicleRow(BaseModel):
     co2_ttw_kg_per_tkm: float = 0.0
     load_classes: str = LOAD_CLASSES_ANY
     baseline: bool = True
+    legs: Literal["any", "transfer"] = "any"
 
 
 ROW_MODELS: dict[str, type[BaseModel]] = {
@@ -218,6 +239,7 @@ NON_NEGATIVE = {
     "dev_cost_eur", "opex_eur_per_yr", "fixed_cost_eur_per_yr", "reloc_cost_eur",
     "density_t_per_m3", "pallets_per_t", "max_transit_h", "shipments_per_period",
     "internal_cost_eur_per_t", "tonnes_per_period", "disposal_cost_eur_per_t",
+    "handling_eur_per_t", "handling_h",
     "shortage_cost_eur_per_t", "payload_t", "volume_m3", "pallets",
     "cost_eur_per_km", "cost_eur_per_h", "toll_eur_per_km", "speed_kmh", "handling_h_per_trip",
     "co2_empty_kg_per_km", "co2_full_kg_per_km", "wtw_ttw_ratio", "tariff_eur_per_tkm",
@@ -248,6 +270,8 @@ class Node:
     dev_cost_eur: float
     opex_eur_per_yr: float
     fixed_cost_eur_per_yr: float
+    handling_eur_per_t: float = 0.0  # hubs: cost per tonne handled
+    handling_h: float = 0.0  # hubs: hours per tonne's pass through the hub
 
 
 @dataclass
@@ -315,6 +339,7 @@ class VehicleType:
     co2_ttw_kg_per_tkm: float
     load_classes: list[str] | None  # None: any
     baseline: bool
+    legs: str = "any"  # 'transfer': only on hub-to-hub legs
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
@@ -333,6 +358,7 @@ class Scenario:
     lifetime_years: float
     distance: Distance
     site_rules: SiteRules
+    hubs: HubRules
     options: Options
     fix: Fix
     nodes: dict[str, Node]
@@ -372,7 +398,7 @@ def annuity(one_off_eur: float, rate: float, years: float) -> float:
 
 TOP_KEYS = {
     "name", "description", "crs", "periods", "interest_rate", "lifetime_years", "distance",
-    "site_rules", "options", "fix", "tables", "variants",
+    "site_rules", "hubs", "options", "fix", "tables", "variants",
 }
 VARIANT_KEYS = TOP_KEYS - {"variants", "tables", "name"} | {"tables"}
 
@@ -510,7 +536,8 @@ def apply_variant(scalars: dict[str, Any], tables: dict[str, Table], var: dict[s
                     errs.add(label, None, f"tables.{tname}", f"no table '{tname}' to patch")
                     continue
                 _patch_table(tables[tname], rows, f"{label}:tables.{tname}", errs)
-        elif key in ("options", "site_rules", "distance", "fix") and isinstance(value, dict):
+        elif key in ("options", "site_rules", "hubs", "distance", "fix") \
+                and isinstance(value, dict):
             merged = dict(out.get(key) or {})
             if key == "fix":
                 for sub, subval in value.items():
@@ -744,6 +771,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                              _explain(e, _dig(p, e["loc"])))
     distance = model_of(Distance, "distance", Distance())
     site_rules = model_of(SiteRules, "site_rules", SiteRules())
+    hubs = model_of(HubRules, "hubs", HubRules())
     options = model_of(Options, "options", Options())
     fix = model_of(Fix, "fix", Fix())
 
@@ -805,7 +833,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             supply=_wide(wide, "supply_"),
             modes=sorted(set(_split_list(rec.modes)) | {"road", "internal"}),
             dev_cost_eur=rec.dev_cost_eur, opex_eur_per_yr=rec.opex_eur_per_yr,
-            fixed_cost_eur_per_yr=rec.fixed_cost_eur_per_yr)
+            fixed_cost_eur_per_yr=rec.fixed_cost_eur_per_yr,
+            handling_eur_per_t=rec.handling_eur_per_t, handling_h=rec.handling_h)
         node_rows[rec.id] = (file, row)
 
     commodities: dict[str, Commodity] = {}
@@ -922,7 +951,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     sc = Scenario(
         name=str(scalars.get("name") or label), description=str(scalars.get("description") or ""),
         variant=variant, crs=crs, periods=periods, interest_rate=interest,
-        lifetime_years=lifetime, distance=distance, site_rules=site_rules, options=options,
+        lifetime_years=lifetime, distance=distance, site_rules=site_rules, hubs=hubs,
+        options=options,
         fix=fix, nodes=nodes, activities=activities, commodities=commodities, demands=demands,
         vehicles=vehicles, variants=variant_names)
     _capacity_prechecks(sc, act_rows, node_rows, errs)

@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 
-FLOW_COLS = ["demand", "period", "origin_node", "dest_node", "commodity", "tonnes"]
-LOAD_COLS = ["period", "from", "to", "commodity", "vehicle", "owner", "tonnes"]
+FLOW_COLS = ["demand", "period", "origin_node", "dest_node", "commodity", "tonnes", "path",
+             "partner"]
+LOAD_COLS = ["period", "from", "to", "commodity", "vehicle", "owner", "tonnes", "role"]
+UNSERVED_COLS = ["demand", "period", "kind", "node", "tonnes"]
 TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
              "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
@@ -21,7 +23,11 @@ EPS = 1e-9
 @dataclass
 class Solution:
     """A solution as data. Tonnes and trips are per period; ``owner`` is the demand id when
-    trips are per demand (unbundled), else empty."""
+    trips are per demand (unbundled), else empty. ``flows.path`` lists the route's nodes
+    (';'-separated: origin, hubs, destination), ``flows.partner`` the pooled acceptor or
+    supplier (an activity id, or '@node' for a site); ``loads.role`` is the leg's role on the
+    route (direct, collection, transfer, distribution); ``unserved`` holds pooled tonnes sent
+    to disposal or left short."""
 
     objective_eur: float
     open_sites: dict[str, int]
@@ -30,6 +36,7 @@ class Solution:
     loads: pd.DataFrame
     trips: pd.DataFrame
     empties: pd.DataFrame
+    unserved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSERVED_COLS))
     terms: dict[str, float] = field(default_factory=dict)
     switches: dict = field(default_factory=dict)
 
@@ -39,7 +46,7 @@ class Solution:
         meta = {"objective_eur": self.objective_eur, "open_sites": self.open_sites,
                 "placement": self.placement, "terms": self.terms, "switches": self.switches}
         (folder / "solution.json").write_text(json.dumps(meta, indent=2))
-        for name in ("flows", "loads", "trips", "empties"):
+        for name in ("flows", "loads", "trips", "empties", "unserved"):
             getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
 
     @classmethod
@@ -47,5 +54,5 @@ class Solution:
         meta = json.loads((folder / "solution.json").read_text())
         tables = {n: pd.read_csv(folder / f"{n}.csv", keep_default_na=False,
                                  na_values={"tonnes": [""], "trips": [""]})
-                  for n in ("flows", "loads", "trips", "empties")}
+                  for n in ("flows", "loads", "trips", "empties", "unserved")}
         return cls(**meta, **tables)

@@ -158,19 +158,21 @@ substrate-flowers,directed,supplier,grower-flowers,substrate,4
 """
 
 VEHICLES_SHEET = "vehicles"
-NOTES = [
-    ("vehicles", "The shipped default vehicle types of clusteropt (data/vehicle_types.csv); "
-                 "edit, add or delete rows. The data/README.md of clusteropt gives the "
-                 "sources."),
-    ("pricing", "trip: integer trips, cost_eur_per_km and cost_eur_per_h; tariff: "
-                "tariff_eur_per_tkm and tariff_eur_per_t per tonne, no trips"),
+NOTES = [  # (column, meaning): the second sheet of vehicles.xlsx
+    ("vehicles",
+     ("The shipped vehicle types (data/vehicle_types.csv, sources in data/README.md). This "
+     "table replaces the shipped list: edit, add or delete rows.")),
+    ("pricing",
+     ("trip: whole trips, cost_eur_per_km and cost_eur_per_h; tariff: tariff_eur_per_tkm and "
+     "tariff_eur_per_t per tonne, no trips")),
     ("payload_t", "t per trip; required for trip-priced types"),
-    ("load_classes", "* = any, or load classes separated by ; (must match the commodities' "
-                     "load_class)"),
-    ("mode", "road, barge, rail or internal; a type runs a leg only if both nodes list its "
-             "mode in their modes column (road is always there)"),
+    ("load_classes",
+     "* = any, or load classes separated by ; (as in the commodities' load_class)"),
+    ("mode",
+     ("road, barge, rail or internal; a type runs a leg only if both nodes list its mode in "
+     "their modes column (road is always there)")),
     ("co2_*_kg_per_km", "kg CO2e TTW per vehicle-km, empty and fully laden"),
-    ("baseline", "true: used when evaluating today's situation"),
+    ("baseline", "true: one of today's vehicle types (baseline comparison)"),
     ("fuel, source", "for information; not read by clusteropt"),
 ]
 

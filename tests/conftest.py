@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import copy
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "scenarios" / "westland-mini.yaml"
-CLI = Path(sys.executable).parent / "clusteropt"
 
 # Two growers' sites, two development sites (60 and 40 ha), a market; one movable grower.
 MINI = {

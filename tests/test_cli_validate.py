@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
+
+from cli import main
 
 CLI = Path(sys.executable).parent / "clusteropt"
 EXAMPLE = Path(__file__).resolve().parent.parent / "scenarios" / "westland-mini.yaml"
@@ -61,12 +64,16 @@ def test_validate_broken_scenario_exits_2_with_locations(mini_doc, write_scenari
     assert "valid" not in res.stdout
 
 
-def test_validate_bad_yaml_exits_2_with_line(tmp_path):
+def test_validate_bad_yaml_and_missing_file_exit_2_together(tmp_path):
+    """Every scenario given is checked; bad YAML names its line, a missing file says so."""
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\ntables: [nodes: a.csv\n", encoding="utf-8")
-    res = run("validate", path)
+    res = run("validate", path, tmp_path / "nope.yaml")
     assert_input_error(res)
+    assert "2 problem(s)" in res.stderr
     assert "broken.yaml, row " in res.stderr and "not valid YAML" in res.stderr
+    assert "line 2" in res.stderr
+    assert "nope.yaml: scenario file not found" in res.stderr
 
 
 def test_validate_point_outside_crs_area_exits_2(mini_doc, write_scenario):
@@ -92,17 +99,11 @@ def test_validate_malformed_variant_fix_has_no_traceback(mini_doc, write_scenari
     assert_input_error(run("validate", write_scenario(mini_doc)))
 
 
-def test_validate_missing_file_exits_2(tmp_path):
-    res = run("validate", tmp_path / "nope.yaml")
-    assert_input_error(res)
-    assert "nope.yaml" in res.stderr and "not found" in res.stderr
-
-
 def test_lanes_writes_csv_and_refuses_to_overwrite(mini_doc, write_scenario, tmp_path):
     scenario = write_scenario(mini_doc)
     out = tmp_path / "lanes.csv"
-    res = run("lanes", scenario, "-o", out)
-    assert res.returncode == 0, res.stdout + res.stderr
+    res = CliRunner().invoke(main, ["lanes", str(scenario), "-o", str(out)])
+    assert res.exit_code == 0, res.output
     table = pd.read_csv(out)
     assert list(table.columns[:3]) == ["from", "to", "distance_km"]
     n = len(mini_doc["tables"]["nodes"])
@@ -113,13 +114,13 @@ def test_lanes_writes_csv_and_refuses_to_overwrite(mini_doc, write_scenario, tmp
     assert km["farm-1", "market"] == pytest.approx(km["market", "farm-1"])
 
     out.write_text("keep me\n")
-    res = run("lanes", scenario, "-o", out)
+    res = run("lanes", scenario, "-o", out)  # installed command: exit 2, no traceback
     assert_input_error(res)
     assert "--force" in res.stderr
     assert out.read_text() == "keep me\n"
 
-    res = run("lanes", scenario, "-o", out, "--force")
-    assert res.returncode == 0, res.stdout + res.stderr
+    res = CliRunner().invoke(main, ["lanes", str(scenario), "-o", str(out), "--force"])
+    assert res.exit_code == 0, res.output
     assert pd.read_csv(out).equals(table)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 

@@ -24,12 +24,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from _tiny import (Tiny, brute_force, close, fixed_cost, hand_tiny, placements, random_tiny,
+                   run, transport_balanced, transport_dedicated)
 
 from clusteropt.lanes import build_lanes
 from clusteropt.model import Switches, build
 from clusteropt.scenario import scenario_from_dict
-from tests._tiny import (Tiny, brute_force, close, fixed_cost, hand_tiny, placements,
-                         random_tiny, run, transport_balanced, transport_dedicated)
 
 SEEDS = range(20)
 DEDICATED = dict(bundling=False, empty_rule="dedicated")
@@ -162,9 +162,12 @@ def test_per_candidate_relocation_cost_with_capital_node_id(tmp_path):
            "fix": {"placement": {"g": "S1"}},
            "tables": {"nodes": [{"id": "Stay"}, {"id": "S1", "kind": "site"}],
                       "activities": [{"id": "g", "node": "Stay", "movable": True,
-                                      "candidates": "S1", "reloc_cost_eur_S1": 50_000}],
+                                      "candidates": "S1", "reloc_cost_eur_S1": 50_000},
+                                     {"id": "g2", "node": "Stay"}],
                       "commodities": [{"id": "c", "load_class": "food"}],
-                      "demands": [], "vehicles": [{"id": "t", "payload_t": 10}]}}
+                      "demands": [{"id": "d", "origin": "g", "destination": "g2",
+                                   "commodity": "c", "tonnes_per_period": 0}],
+                      "vehicles": [{"id": "t", "payload_t": 10}]}}
     sc = scenario_from_dict(doc, base_dir=tmp_path, path=tmp_path / "scenario.yaml")
     model = build(sc, build_lanes(sc))
     # 50 000 € over 10 years at 0 %: 5 000 €/yr

@@ -56,7 +56,8 @@ class Switches:
     """How to evaluate: ``placement`` fixes every listed activity's node; ``open_sites`` fixes
     sites open (True) or closed (False); ``bundling`` False gives trips per demand with
     ``empty_rule`` ('share' or 'dedicated') instead of the vehicle balance; ``vehicles``
-    restricts the vehicle types; ``exclude_new`` leaves out activities marked new."""
+    restricts the vehicle types; ``exclude_new`` leaves out activities marked new;
+    ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal)."""
 
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
@@ -64,6 +65,7 @@ class Switches:
     empty_rule: str = "share"
     vehicles: set[str] | None = None
     exclude_new: bool = False
+    baseline_partners: bool = False
 
 
 @dataclass
@@ -88,13 +90,16 @@ class LinearTerm:
 
 
 @dataclass
-class Leg:
-    """A loaded leg candidate: ordered node pair, commodity, the load terms per period."""
+class Route:
+    """A route of a demand from node ``s`` to node ``t`` along ``path`` (s, [hub, [hub]], t;
+    ``(s, s)`` is co-location), with its pooled partner (acceptor/supplier) if any, and its
+    share of the demand's tonnes."""
 
-    i: str
-    j: str
-    k: str
-    load: dict[str, LinearTerm]
+    s: str
+    t: str
+    partner: str | None
+    path: tuple[str, ...]
+    share: LinearTerm
 
 
 @dataclass
@@ -108,7 +113,8 @@ class BuiltModel:
     open: dict[str, Any]
     place: dict[tuple[str, str], Any]
     at_fixed: dict[str, str]  # activity → its only node
-    shares: dict[str, list[tuple[str, str, LinearTerm]]]  # demand → [(s, t, share)]
+    shares: dict[str, list[Route]]  # demand → its routes with their shares
+    unserved: dict[str, list[tuple[str, str, LinearTerm]]]  # demand → (kind, node, share)
     y: dict[tuple, LinearTerm]  # (i, j, k, v, p) → tonnes
     trips: dict[tuple, Any]  # (i, j, v, g, p, demand or None) → integer var
     empty: dict[tuple, Any]  # (i, j, v, p) → continuous var
@@ -116,12 +122,14 @@ class BuiltModel:
     terms: dict[str, LinearTerm]  # objective terms (annual euro) and KPI expressions
     size: dict[str, int]
     build_s: float = 0.0
+    pruned: int = 0  # routes left out for exceeding the commodity's maximum transit time
 
     def objective_value(self) -> float:
         return sum(self.terms[t].value() for t in COST_TERMS)
 
 
-COST_TERMS = ("development", "relocation", "transport", "internal", "carbon")
+COST_TERMS = ("development", "relocation", "transport", "internal", "handling", "disposal",
+              "carbon")
 
 
 class _Vars:
@@ -279,71 +287,146 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                 t, c0 = at_terms(f, n)
                 terms["relocation"].add(t, r, c0)
 
-    # ---- routes and route shares of directed demands --------------------------------------
-    shares: dict[str, list[tuple[str, str, LinearTerm]]] = {}
-    zkeys: list[tuple[str, str, str]] = []
-    for c, dm in sc.demands.items():
-        if dm.kind != "directed" or dm.origin not in candidates \
-                or dm.destination not in candidates:
-            continue
-        so, to = candidates[dm.origin], candidates[dm.destination]
-        if len(so) > 1 and len(to) > 1:
-            zkeys += [(c, s, t) for s in so for t in to]
-    z = var.make("z", zkeys, ub=1.0)
-    for c, dm in sc.demands.items():
-        if dm.kind != "directed" or dm.origin not in candidates \
-                or dm.destination not in candidates:
-            continue
-        so, to = candidates[dm.origin], candidates[dm.destination]
-        routes: list[tuple[str, str, LinearTerm]] = []
-        if len(so) > 1 and len(to) > 1:
-            for s in so:
-                rows.add([(z[c, s, t], 1.0) for t in to] + [(place[dm.origin, s], -1.0)],
-                         "==", 0.0)
-            for t in to:
-                rows.add([(z[c, s, t], 1.0) for s in so] + [(place[dm.destination, t], -1.0)],
-                         "==", 0.0)
-            routes = [(s, t, LinearTerm([(z[c, s, t], 1.0)])) for s in so for t in to]
-        elif len(so) == 1:
-            s = so[0]
-            for t in to:
-                tt, c0 = at_terms(dm.destination, t)
-                routes.append((s, t, LinearTerm(list(tt), c0)))
+    # ---- hubs ------------------------------------------------------------------------------
+    hub_rules = sc.hubs
+    hub_ids = [n for n, node in sc.nodes.items() if node.kind == "hub"
+               and sw.open_sites.get(n, True) and sc.fix.sites.get(n, "open") == "open"]
+    hub_open = var.make("hub", [h for h in hub_ids if h not in sw.open_sites
+                                and h not in sc.fix.sites], cat="Binary")
+    for h in hub_ids:
+        open_at[h] = hub_open.get(h, 1.0)
+        annual = (sc.annuity(sc.nodes[h].dev_cost_eur) + sc.nodes[h].opex_eur_per_yr
+                  + sc.nodes[h].fixed_cost_eur_per_yr)
+        if h in hub_open:
+            terms["development"].add([(hub_open[h], annual)])
         else:
-            t = to[0]
-            for s in so:
-                tt, c0 = at_terms(dm.origin, s)
-                routes.append((s, t, LinearTerm(list(tt), c0)))
-        shares[c] = routes
-
-    # ---- legs: loads per commodity and period ---------------------------------------------
-    loads: dict[tuple[str, str, str, str | None], dict[str, LinearTerm]] = {}
-    for c, routes in shares.items():
-        dm = sc.demands[c]
-        k = dm.commodity
-        owner = None if sw.bundling else c
-        for s, t, share in routes:
-            if not share.terms and share.const == 0.0:
-                continue
-            if s == t:
-                ic = sc.commodities[k].internal_cost_eur_per_t
-                for p in periods:
-                    terms["internal"].add(share.terms, weight[p] * dm.tonnes[p] * ic,
-                                          share.const)
-                continue
-            if not math.isfinite(lanes.distance(s, t)):
-                raise ValueError(f"demand '{c}' may use lane {s} → {t}, which has no distance")
-            per_p = loads.setdefault((s, t, k, owner), {p: LinearTerm() for p in periods})
-            for p in periods:
-                per_p[p].add(share.terms, dm.tonnes[p], share.const)
+            terms["development"].add([], const=annual)
+    hub_vars = [(v, 1.0) for v in hub_open.values()]
+    fixed_hubs = len(hub_ids) - len(hub_open)
+    if hub_rules.max_open is not None:
+        rows.add(hub_vars, "<=", hub_rules.max_open - fixed_hubs)
+    if hub_rules.exact_open is not None:
+        rows.add(hub_vars, "==", hub_rules.exact_open - fixed_hubs)
 
     vehicles = {v: vt for v, vt in sc.vehicles.items()
                 if (sw.vehicles is None or v in sw.vehicles) and vt.mode != "internal"}
 
-    def eligible(k: str, i: str, j: str) -> list[VehicleType]:
+    def eligible(k: str, i: str, j: str, role: str = "direct") -> list[VehicleType]:
         lc = sc.commodities[k].load_class
         return [vt for vt in vehicles.values() if vt.carries(lc)
+                and (vt.legs == "any" or role == "transfer")
                 and vt.mode in sc.nodes[i].modes and vt.mode in sc.nodes[j].modes]
+
+    routes_of = _RouteMaker(sc, lanes, hub_ids, eligible)
+
+    # ---- route shares of every demand ------------------------------------------------------
+    shares: dict[str, list[Route]] = {}
+    unserved: dict[str, list[tuple[str, str, LinearTerm]]] = {}  # demand → (kind, node, share)
+    freq: list[tuple[str, str, str, str | None, float, LinearTerm]] = []
+    for c, dm in sc.demands.items():
+        k = dm.commodity
+        if dm.kind == "directed":
+            if dm.origin not in candidates or dm.destination not in candidates:
+                continue
+            ends = [(s, None, t) for s in candidates[dm.origin]
+                    for t in candidates[dm.destination]]
+            side_a = {s: at_terms(dm.origin, s) for s in candidates[dm.origin]}
+            side_b = {t: at_terms(dm.destination, t) for t in candidates[dm.destination]}
+        elif dm.kind == "pooled_supply":
+            if dm.origin not in candidates:
+                continue
+            partners = _partners(sc, candidates, k, "accept", sw, dm)
+            ends = [(s, p, t) for s in candidates[dm.origin] for p, t in partners]
+            side_a = {s: at_terms(dm.origin, s) for s in candidates[dm.origin]}
+            side_b = None
+        else:
+            if dm.destination not in candidates:
+                continue
+            partners = _partners(sc, candidates, k, "supply", sw, dm)
+            ends = [(s, p, t) for p, s in partners for t in candidates[dm.destination]]
+            side_a = None
+            side_b = {t: at_terms(dm.destination, t) for t in candidates[dm.destination]}
+        paths = {(s, p, t): routes_of(s, t, k) for s, p, t in ends}
+        routes = [(s, p, t, path) for (s, p, t), ps in paths.items() for path in ps]
+        substitutable = dm.kind == "directed" and all(len(ps) == 1 for ps in paths.values()) \
+            and (len(side_a) == 1 or len(side_b) == 1)
+        if substitutable:
+            shares[c] = []
+            for s, p, t, path in routes:
+                tt, c0 = side_b[t] if len(side_a) == 1 else side_a[s]
+                shares[c].append(Route(s, t, p, path, LinearTerm(list(tt), c0)))
+        else:
+            z = var.make("z", routes, ub=1.0)
+            shares[c] = [Route(s, t, p, path, LinearTerm([(z[r], 1.0)]))
+                         for r, (s, p, t, path) in zip(routes, routes)]
+            rest = _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms,
+                                open_at, unserved)
+            for kind, node, share in rest:
+                cost = (sc.commodities[k].disposal_cost_eur_per_t if kind == "disposal"
+                        else sc.commodities[k].shortage_cost_eur_per_t) or 0.0
+                for per in periods:
+                    terms["disposal"].add(share.terms, weight[per] * dm.tonnes[per] * cost)
+        # hubs on a route must be open (the strong link x ≤ q · open[h])
+        for r in shares[c]:
+            for h in r.path[1:-1]:
+                o = open_at[h]
+                if not isinstance(o, float):
+                    rows.add(r.share.terms + [(o, -1.0)], "<=", -r.share.const)
+        m = dm.shipments_per_period or sc.commodities[k].shipments_per_period
+        if m and dm.kind == "directed":
+            for r in shares[c]:
+                if len(r.path) == 2 and r.s != r.t:
+                    freq.append((c, r.s, r.t, None if sw.bundling else c, m, r.share))
+    sizes_note = routes_of.pruned
+    # pooled partners' capacity per period: Σ q · share ≤ cap · at (or · open)
+    intake: dict[tuple[str, str, str, str, str], LinearTerm] = {}
+    for c, routes in shares.items():
+        dm = sc.demands[c]
+        if dm.kind == "directed":
+            continue
+        side = "accept" if dm.kind == "pooled_supply" else "supply"
+        for r in routes:
+            n = r.t if side == "accept" else r.s
+            for per in periods:
+                intake.setdefault((r.partner, n, dm.commodity, per, side),
+                                  LinearTerm()).add(r.share.terms, dm.tonnes[per],
+                                                    r.share.const)
+    for (partner, n, k, per, side), load in intake.items():
+        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
+        cap = getattr(owner, side)[k]
+        tt, c0 = _partner_at(partner, n, at_terms, open_at)
+        rows.add(load.terms + [(v, -cap * cf) for v, cf in tt], "<=", cap * c0 - load.const)
+
+    # ---- legs: loads per commodity, role and period ---------------------------------------
+    factor = {"direct": 1.0, "collection": hub_rules.collection_factor,
+              "transfer": hub_rules.transfer_factor,
+              "distribution": hub_rules.distribution_factor}
+    loads: dict[tuple, dict[str, LinearTerm]] = {}
+    for c, routes in shares.items():
+        dm = sc.demands[c]
+        k = dm.commodity
+        owner = None if sw.bundling else c
+        for r in routes:
+            share = r.share
+            if not share.terms and share.const == 0.0:
+                continue
+            for h in r.path[1:-1]:
+                hc = sc.nodes[h].handling_eur_per_t
+                if hc:
+                    for per in periods:
+                        terms["handling"].add(share.terms, weight[per] * dm.tonnes[per] * hc,
+                                              share.const)
+            if len(r.path) == 2 and r.s == r.t:
+                ic = sc.commodities[k].internal_cost_eur_per_t
+                for per in periods:
+                    terms["internal"].add(share.terms, weight[per] * dm.tonnes[per] * ic,
+                                          share.const)
+                continue
+            for i, j, role in _legs(r.path):
+                per_p = loads.setdefault((i, j, k, owner, role),
+                                         {per: LinearTerm() for per in periods})
+                for per in periods:
+                    per_p[per].add(share.terms, dm.tonnes[per], share.const)
 
     gateway = {n for n, node in sc.nodes.items() if node.kind == "gateway"}
     rho_gate = rates.empty_factor("share", sc.options.empty_share)
@@ -355,33 +438,34 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = defaultdict(list)
     yvar_keys = []
     choice: dict[tuple, list[VehicleType]] = {}
-    for (i, j, k, owner), per_p in loads.items():
-        el = eligible(k, i, j)
+    for (i, j, k, owner, role), per_p in loads.items():
+        el = eligible(k, i, j, role)
         if not el:
             raise ValueError(f"no vehicle type may carry commodity '{k}' on {i} → {j}")
-        choice[i, j, k, owner] = el
+        choice[i, j, k, owner, role] = el
         if len(el) > 1:
-            yvar_keys += [(i, j, k, v.id, p, owner) for v in el for p in periods]
+            yvar_keys += [(i, j, k, v.id, p, owner, role) for v in el for p in periods]
     yvar = var.make("y", yvar_keys)
-    for (i, j, k, owner), per_p in loads.items():
-        el = choice[i, j, k, owner]
+    for (i, j, k, owner, role), per_p in loads.items():
+        el = choice[i, j, k, owner, role]
         for p in periods:
             if len(el) == 1:
-                y[i, j, k, el[0].id, p, owner] = per_p[p]
+                y[i, j, k, el[0].id, p, owner, role] = per_p[p]
             else:
-                for v in el:
-                    y[i, j, k, v.id, p, owner] = LinearTerm([(yvar[i, j, k, v.id, p, owner], 1.0)])
-                rows.add([(yvar[i, j, k, v.id, p, owner], 1.0) for v in el]
+                keys = [(i, j, k, v.id, p, owner, role) for v in el]
+                for key in keys:
+                    y[key] = LinearTerm([(yvar[key], 1.0)])
+                rows.add([(yvar[key], 1.0) for key in keys]
                          + [(x, -c) for x, c in per_p[p].terms], "==", per_p[p].const)
 
     # ---- trips, tariffs, costs and CO2 per leg ------------------------------------------------
     lc_of = {k: c.load_class for k, c in sc.commodities.items()}
-    for (i, j, k, v, p, owner), load in y.items():
+    for (i, j, k, v, p, owner, role), load in y.items():
         vt = sc.vehicles[v]
         km = lanes.distance(i, j)
         w = weight[p]
         if vt.pricing == "tariff":
-            cost_t = rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
+            cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
             co2_t = rates.tariff_co2_per_t(vt, km)
             terms["transport"].add(load.terms, w * cost_t, load.const)
             _add_co2(terms, load, w * co2_t, vt, basis, price_kg)
@@ -428,6 +512,29 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         _add_co2(terms, LinearTerm([(tr, 1.0)]), w * (1 + rho) * rates.trip_co2(vt, km), vt,
                  basis, price_kg)
 
+    # ---- shipment frequency: a used direct leg gets at least m trips per period --------------
+    trips_by_leg: dict[tuple, list] = defaultdict(list)
+    for (i, j, v, g, p, owner), tr in trips.items():
+        trips_by_leg[i, j, g, p, owner].append(tr)
+    for c, i, j, owner, m, share in freq:
+        k = sc.demands[c].commodity
+        if any(vt.pricing == "tariff" for vt in eligible(k, i, j)):
+            continue  # a tariff carrier ships as often as asked
+        if share.const > 0 and not share.terms:
+            used: Terms = []
+            used_const = 1.0
+        elif len(share.terms) == 1 and share.const == 0 and share.terms[0][1] == 1.0 \
+                and share.terms[0][0].cat == "Integer":
+            used, used_const = list(share.terms), 0.0
+        else:
+            u = var.make("u", [(c, i, j)], cat="Binary")[c, i, j]
+            rows.add(share.terms + [(u, -1.0)], "<=", -share.const)
+            used, used_const = [(u, 1.0)], 0.0
+        for p in periods:
+            trs = trips_by_leg.get((i, j, lc_of[k], p, owner), [])
+            rows.add([(tr, 1.0) for tr in trs] + [(x, -m * cf) for x, cf in used], ">=",
+                     m * used_const)
+
     # ---- vehicle balance with empty legs (bundled evaluation) --------------------------------
     empty: dict[tuple, Any] = {}
     if sw.bundling and trips:
@@ -441,8 +548,149 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     n_int = sum(1 for _ in open_var) + len(place) + len(trips)
     size = {"variables": sum(var.counts.values()), "integers": n_int,
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
-    return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, y, trips, empty,
-                      implicit_empty, terms, size, build_s=time.perf_counter() - t0)
+    return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
+                      empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
+                      pruned=sizes_note)
+
+
+def _legs(path: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(i, j, role) of the road/water/rail legs of a path; zero-length legs are skipped."""
+    if len(path) == 2:
+        out = [(path[0], path[1], "direct")]
+    elif len(path) == 3:
+        out = [(path[0], path[1], "collection"), (path[1], path[2], "distribution")]
+    else:
+        out = [(path[0], path[1], "collection"), (path[1], path[2], "transfer"),
+               (path[2], path[3], "distribution")]
+    return [(i, j, role) for i, j, role in out if i != j]
+
+
+class _RouteMaker:
+    """Paths from s to t for a commodity: direct (if allowed), via one hub, via two hubs;
+    only through the k nearest hubs to either end when asked; only within the commodity's
+    maximum transit time (legs at the fastest eligible vehicle, plus hub handling)."""
+
+    def __init__(self, sc: Scenario, lanes: Lanes, hubs: list[str], eligible):
+        self.sc, self.lanes, self.hubs, self.eligible = sc, lanes, hubs, eligible
+        self.pruned = 0
+        self._near: dict[str, list[str]] = {}
+
+    def near(self, n: str) -> list[str]:
+        k = self.sc.hubs.k_nearest
+        if k is None or k >= len(self.hubs):
+            return self.hubs
+        if n not in self._near:
+            self._near[n] = sorted(self.hubs, key=lambda h: self.lanes.distance(n, h))[:k]
+        return self._near[n]
+
+    def leg_ok(self, i: str, j: str, k: str, role: str) -> float | None:
+        """Fastest time on the leg (h), or None if no vehicle may carry k there."""
+        if i == j:
+            return 0.0
+        km = self.lanes.distance(i, j)
+        if not math.isfinite(km):
+            return None
+        el = self.eligible(k, i, j, role)
+        if not el:
+            return None
+        return min(self.lanes.time(i, j, v.speed_kmh) for v in el)
+
+    def __call__(self, s: str, t: str, k: str) -> list[tuple[str, ...]]:
+        rules = self.sc.hubs
+        cands: list[tuple[str, ...]] = []
+        if rules.direct or not self.hubs:
+            cands.append((s, t))
+        if self.hubs:
+            near = list(dict.fromkeys(self.near(s) + self.near(t)))
+            cands += [(s, h, t) for h in near]
+            if rules.max_per_route == 2:
+                cands += [(s, h, h2, t) for h in self.near(s) for h2 in self.near(t) if h != h2]
+        limit = self.sc.commodities[k].max_transit_h
+        out = []
+        for path in cands:
+            legs = _legs(path) if not (len(path) == 2 and s == t) else []
+            times = [self.leg_ok(i, j, k, role) for i, j, role in legs]
+            if any(tm is None for tm in times):
+                continue
+            total = sum(times) + sum(self.sc.nodes[h].handling_h for h in path[1:-1])
+            if limit is not None and total > limit + 1e-9:
+                self.pruned += 1
+                continue
+            out.append(path)
+        return out
+
+
+def _partners(sc: Scenario, candidates: dict[str, list[str]], k: str, side: str,
+              sw: Switches, dm) -> list[tuple[str, str]]:
+    """Pooled partners (partner id, node) that accept or supply commodity k: activities with
+    ``accept_k``/``supply_k`` at each of their candidate nodes, and nodes with it themselves
+    (partner id '@node'). In the baseline (``sw.baseline_partners``) only the demand's
+    baseline partner."""
+    out = []
+    for a, cands in candidates.items():
+        if getattr(sc.activities[a], side).get(k, 0.0) > 0:
+            out += [(a, n) for n in cands]
+    for n, node in sc.nodes.items():
+        if getattr(node, side).get(k, 0.0) > 0 and sw.open_sites.get(n, True) \
+                and sc.fix.sites.get(n, "open") == "open":
+            out.append((f"@{n}", n))
+    if sw.baseline_partners:
+        out = [(p, n) for p, n in out if p == dm.baseline_partner]
+    return out
+
+
+def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, unserved):
+    """Linking rows of a demand's route shares (model.md §3); returns the disposal/shortage
+    shares it adds (pooled flows with a disposal or shortage cost)."""
+    by_s: dict[str, Terms] = defaultdict(list)
+    by_t: dict[str, Terms] = defaultdict(list)
+    by_partner: dict[tuple[str, str], Terms] = defaultdict(list)
+    for key, zv in z.items():
+        s, p, t, _path = key
+        by_s[s].append((zv, 1.0))
+        by_t[t].append((zv, 1.0))
+        if p is not None:
+            by_partner[p, s if dm.kind == "pooled_demand" else t].append((zv, 1.0))
+    rest = []
+    com = sc.commodities[dm.commodity]
+    if dm.kind == "directed":
+        if len(side_a) > 1 or len(side_b) == 1:
+            for s, (tt, c0) in side_a.items():
+                rows.add(by_s[s] + [(v, -cf) for v, cf in tt], "==", c0)
+        if len(side_b) > 1:
+            for t, (tt, c0) in side_b.items():
+                rows.add(by_t[t] + [(v, -cf) for v, cf in tt], "==", c0)
+        return rest
+    side = side_a if dm.kind == "pooled_supply" else side_b
+    by_end = by_s if dm.kind == "pooled_supply" else by_t
+    kind = "disposal" if dm.kind == "pooled_supply" else "shortage"
+    penalty = com.disposal_cost_eur_per_t if kind == "disposal" else com.shortage_cost_eur_per_t
+    for n, (tt, c0) in side.items():
+        extra: Terms = []
+        if penalty is not None:
+            d = var.make(kind[:4], [(c, n)], ub=1.0)[c, n]
+            extra = [(d, 1.0)]
+            rest.append((kind, n, LinearTerm([(d, 1.0)])))
+        rows.add(by_end[n] + extra + [(v, -cf) for v, cf in tt], "==", c0)
+    # the strong link: no flow to or from a partner that is not there (x ≤ q · at / open)
+    for (p, n), zs in by_partner.items():
+        tt, c0 = _partner_at(p, n, at_terms, open_at)
+        if tt:
+            for zv, _ in zs:
+                rows.add([(zv, 1.0)] + [(v, -cf) for v, cf in tt], "<=", 0.0)
+        elif c0 == 0.0:
+            for zv, _ in zs:
+                zv.upBound = 0.0
+    unserved[c] = rest
+    return rest
+
+
+def _partner_at(p: str, n: str, at_terms, open_at) -> tuple[Terms, float]:
+    """Presence of pooled partner p at node n: ``at`` of an activity, ``open`` of a site."""
+    if p.startswith("@"):
+        o = open_at.get(n, 1.0)
+        return ([], o) if isinstance(o, float) else ([(o, 1.0)], 0.0)
+    return at_terms(p, n)
 
 
 def _add_co2(terms: dict[str, LinearTerm], amount: LinearTerm, kg_ttw: float, vt: VehicleType,
@@ -497,6 +745,6 @@ def _balance(sc: Scenario, lanes: Lanes, trips: dict, gateway: set[str], periods
         terms["transport"].add([(e, weight[p] * rates.empty_cost(vt, km, h))])
         _add_co2(terms, LinearTerm([(e, 1.0)]), weight[p] * rates.trip_co2(vt, km), vt, basis,
                  price_kg)
-    for _key, fl in flow.items():
+    for fl in flow.values():
         rows.add(fl, "==", 0.0)
     return empty

@@ -7,7 +7,8 @@ from dataclasses import asdict
 import pandas as pd
 
 from clusteropt.model.build import COST_TERMS, BuiltModel
-from clusteropt.solution import EMPTY_COLS, EPS, FLOW_COLS, LOAD_COLS, TRIP_COLS, Solution
+from clusteropt.solution import (EMPTY_COLS, EPS, FLOW_COLS, LOAD_COLS, TRIP_COLS,
+                                 UNSERVED_COLS, Solution)
 
 
 def extract(model: BuiltModel) -> Solution:
@@ -22,18 +23,27 @@ def extract(model: BuiltModel) -> Solution:
     flows = []
     for c, routes in model.shares.items():
         dm = sc.demands[c]
-        for s, t, share in routes:
-            val = share.value()
+        for r in routes:
+            val = r.share.value()
             if val <= EPS:
                 continue
             for p, q in dm.tonnes.items():
                 if q * val > EPS:
-                    flows.append((c, p, s, t, dm.commodity, q * val))
+                    flows.append((c, p, r.s, r.t, dm.commodity, q * val, ";".join(r.path),
+                                  r.partner or ""))
+    unserved = []
+    for c, rest in model.unserved.items():
+        dm = sc.demands[c]
+        for kind, node, share in rest:
+            val = share.value()
+            for p, q in dm.tonnes.items():
+                if q * val > EPS:
+                    unserved.append((c, p, kind, node, q * val))
     loads = []
-    for (i, j, k, v, p, owner), load in model.y.items():
+    for (i, j, k, v, p, owner, role), load in model.y.items():
         val = load.value()
         if val > EPS:
-            loads.append((p, i, j, k, v, owner or "", val))
+            loads.append((p, i, j, k, v, owner or "", val, role))
     trips = []
     for key, tr in model.trips.items():
         i, j, v, g, p, owner = key
@@ -50,6 +60,7 @@ def extract(model: BuiltModel) -> Solution:
         objective_eur=sum(terms[t] for t in COST_TERMS), open_sites=open_sites,
         placement=placement, flows=pd.DataFrame(flows, columns=FLOW_COLS),
         loads=pd.DataFrame(loads, columns=LOAD_COLS), trips=pd.DataFrame(trips, columns=TRIP_COLS),
-        empties=pd.DataFrame(empties, columns=EMPTY_COLS), terms=terms,
+        empties=pd.DataFrame(empties, columns=EMPTY_COLS),
+        unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS), terms=terms,
         switches={k: (sorted(v) if isinstance(v, set) else v)
                   for k, v in asdict(model.switches).items()})
