@@ -105,12 +105,29 @@ def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
                                         source_crs=sc.crs, target_crs=sc.crs)
             x[xy], y[xy] = px, py
     except geo.GeoError as err:
-        raise ScenarioError([Issue("nodes", None, "lat", f"{err} (node ids in order: "
-                                   f"{', '.join(ids[:10])}{'…' if len(ids) > 10 else ''})")]) \
-            from None
+        raise ScenarioError(_locate_bad_points(sc, ids, str(err))) from None
     for n, xi, yi in zip(nodes, x, y):
         n.x, n.y = float(xi), float(yi)
     return x, y
+
+
+def _locate_bad_points(sc: Scenario, ids: list[str], message: str) -> list[Issue]:
+    """One issue per node that cannot be projected, at its file and row."""
+    issues = []
+    for n in ids:
+        node = sc.nodes[n]
+        try:
+            if node.lat is not None and node.lon is not None:
+                geo.project_points(lon=np.array([node.lon]), lat=np.array([node.lat]),
+                                   source_crs=None, target_crs=sc.crs)
+            else:
+                geo.project_points(x=np.array([node.x]), y=np.array([node.y]),
+                                   source_crs=sc.crs, target_crs=sc.crs)
+        except geo.GeoError as err:
+            file, row = sc.node_rows.get(n, ("nodes", None))
+            col = "lat" if node.lat is not None else "x"
+            issues.append(Issue(file, row, col, f"node '{n}': {err}".replace(" at indices [0]", "")))
+    return issues or [Issue("nodes", None, "lat", message)]
 
 
 def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:

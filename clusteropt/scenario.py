@@ -372,6 +372,7 @@ class Scenario:
     content_hash: str = ""
     warnings: list[str] = field(default_factory=list)
     matrix: pd.DataFrame | None = None  # explicit lanes when distance.method == "matrix"
+    node_rows: dict[str, tuple[str, int | None]] = field(default_factory=dict)  # for messages
 
     def annuity(self, one_off_eur: float) -> float:
         """Annual cost of a one-off amount: C · i / (1 − (1 + i)^−n) (C / n when i = 0)."""
@@ -541,6 +542,10 @@ def apply_variant(scalars: dict[str, Any], tables: dict[str, Table], var: dict[s
             merged = dict(out.get(key) or {})
             if key == "fix":
                 for sub, subval in value.items():
+                    if not isinstance(subval, dict | None):
+                        errs.add(label, None, f"fix.{sub}", "expected a mapping, e.g. "
+                                 "{site-a: closed} or {grower-1: site-a}")
+                        continue
                     merged[sub] = {**(merged.get(sub) or {}), **(subval or {})}
             else:
                 merged.update(value)
@@ -558,20 +563,26 @@ def _patch_table(table: Table, rows: Any, label: str, errs: _Collector) -> None:
     if "id" not in frame.columns:
         errs.add(label, None, "id", "the table has no id column to patch by")
         return
-    ids = frame["id"].astype(str).tolist()
+    ids = [_format_id(v) for v in frame["id"]]
     for i, row in enumerate(rows, start=1):
         if not isinstance(row, dict) or "id" not in row:
             errs.add(label, i, "id", "each patch row is a mapping with an 'id'")
             continue
-        rid = str(row["id"])
-        drop = bool(row.get("drop", False))
+        rid = _format_id(row["id"])
+        drop = _parse_bool(row.get("drop", False))
+        if not isinstance(drop, bool):
+            errs.add(label, i, "drop", f"expected true or false, got '{drop}'")
+            continue
         values = {str(k).lower(): v for k, v in row.items() if k not in ("id", "drop")}
         if rid in ids:
-            idx = frame.index[frame["id"].astype(str) == rid][0]
+            idx = frame.index[[_format_id(v) == rid for v in frame["id"]]][0]
             if drop:
                 frame = frame.drop(index=idx)
                 ids.remove(rid)
                 continue
+            if "_row" in frame.columns:
+                frame["_row"] = frame["_row"].astype(object)
+                frame.at[idx, "_row"] = f"{label} row {i}"
             for col, v in values.items():
                 if col not in frame.columns:
                     frame[col] = None
@@ -641,8 +652,10 @@ def _parse_bool(v: Any) -> Any:
     return v
 
 
-def _records(name: str, table: Table, errs: _Collector) -> list[tuple[BaseModel, dict, str, int]]:
-    """Validate each row of a table; returns (record, wide columns, file, row)."""
+def _records(name: str, table: Table, errs: _Collector,
+             failed: set[str]) -> list[tuple[BaseModel, dict, str, int]]:
+    """Validate each row of a table; returns (record, wide columns, file, row). The ids of
+    rows that fail go to ``failed``, so that references to them are not reported as unknown."""
     model = ROW_MODELS[name]
     fields = model.model_fields
     out = []
@@ -672,6 +685,8 @@ def _records(name: str, table: Table, errs: _Collector) -> list[tuple[BaseModel,
                 col = str(e["loc"][0]) if e["loc"] else None
                 got = data.get(col) if col else None
                 errs.add(file, row, col, _explain(e, got))
+            if clean.get("id") is not None:
+                failed.add(str(clean["id"]))
             continue
         bad = False
         for col in rec.model_fields_set | set(fields):
@@ -709,6 +724,8 @@ def _records(name: str, table: Table, errs: _Collector) -> list[tuple[BaseModel,
         seen.setdefault(rid, row)
         if not bad:
             out.append((rec, {k: v for k, v in wide.items() if v is not None}, file, row))
+        else:
+            failed.add(rid)
     return out
 
 
@@ -806,7 +823,12 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     if len(set(pids)) != len(pids):
         errs.add(label, None, "periods", "period ids must be unique")
 
-    recs = {name: _records(name, tables[name], errs) for name in TABLES if name in tables}
+    failed: dict[str, set[str]] = {name: set() for name in TABLES}
+    recs = {name: _records(name, tables[name], errs, failed[name]) for name in TABLES
+            if name in tables}
+
+    def unknown(table: str, ref: str, known: dict) -> bool:
+        return ref not in known and ref not in failed[table]
 
     nodes: dict[str, Node] = {}
     node_rows: dict[str, tuple[str, int | None]] = {}
@@ -838,7 +860,9 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         node_rows[rec.id] = (file, row)
 
     commodities: dict[str, Commodity] = {}
-    for rec, _, _, _ in recs["commodities"]:
+    com_rows: dict[str, tuple[str, int | None]] = {}
+    for rec, _, file, row in recs["commodities"]:
+        com_rows[rec.id] = (file, row)
         commodities[rec.id] = Commodity(
             id=rec.id, name=rec.name or rec.id, load_class=rec.load_class,
             density_t_per_m3=rec.density_t_per_m3, pallets_per_t=rec.pallets_per_t,
@@ -863,11 +887,11 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     act_rows: dict[str, tuple[str, int | None]] = {}
     for rec, wide, file, row in recs["activities"]:
         cands = _split_list(rec.candidates)
-        if rec.node is not None and rec.node not in nodes:
+        if rec.node is not None and unknown("nodes", rec.node, nodes):
             errs.add(file, row, "node", f"unknown node '{rec.node}'; it must be an id in the "
                                         f"nodes table")
         for c in cands:
-            if c not in nodes:
+            if unknown("nodes", c, nodes):
                 errs.add(file, row, "candidates", f"unknown node '{c}' in candidates")
         if not rec.movable:
             if rec.node is None:
@@ -914,13 +938,14 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             v = getattr(rec, col)
             if col in needs and v is None:
                 errs.add(file, row, col, f"a {rec.kind} demand needs its {col} activity")
-            elif v is not None and v not in activities:
+            elif v is not None and unknown("activities", v, activities):
                 errs.add(file, row, col, f"unknown activity '{v}'")
         if rec.kind == "directed" and rec.origin is not None and rec.origin == rec.destination:
             errs.add(file, row, "destination", "origin and destination are the same activity")
-        if rec.commodity not in commodities:
+        if unknown("commodities", rec.commodity, commodities):
             errs.add(file, row, "commodity", f"unknown commodity '{rec.commodity}'")
-        if rec.baseline_partner is not None and rec.baseline_partner not in activities:
+        if rec.baseline_partner is not None and unknown("activities", rec.baseline_partner,
+                                                          activities):
             errs.add(file, row, "baseline_partner", f"unknown activity '{rec.baseline_partner}'")
         demands[rec.id] = Demand(
             id=rec.id, kind=rec.kind, origin=rec.origin, destination=rec.destination,
@@ -930,7 +955,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
 
     for cid, c in commodities.items():
         if not any(v.carries(c.load_class) for v in vehicles.values()):
-            errs.add(tables["commodities"].source, None, "load_class",
+            errs.add(*com_rows[cid], "load_class",
                      f"commodity '{cid}' has load class '{c.load_class}' that no vehicle type "
                      f"may carry; add it to a vehicle's load_classes")
     for aid, nid in fix.placement.items():
@@ -955,7 +980,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         options=options,
         fix=fix, nodes=nodes, activities=activities, commodities=commodities, demands=demands,
         vehicles=vehicles, variants=variant_names)
-    _capacity_prechecks(sc, act_rows, node_rows, errs)
+    sc.node_rows = node_rows
+    _capacity_prechecks(sc, act_rows, {n: t.source for n, t in tables.items()}, errs)
     errs.raise_if_any()
     return sc
 
@@ -971,7 +997,8 @@ def _dig(value: Any, loc: tuple) -> Any:
     return value
 
 
-def _capacity_prechecks(sc: Scenario, act_rows, node_rows, errs: _Collector) -> None:
+def _capacity_prechecks(sc: Scenario, act_rows, sources: dict[str, str],
+                        errs: _Collector) -> None:
     """Capacity checks that need no solve: each movable activity fits somewhere; the movable
     activities that can only go to development sites fit in those sites together; pooled
     supply has somewhere to go."""
@@ -1004,7 +1031,7 @@ def _capacity_prechecks(sc: Scenario, act_rows, node_rows, errs: _Collector) -> 
         need = sum(a.size[d] for a in must_move)
         have = sum(sc.nodes[n].capacity.get(d, math.inf) for n in reachable)
         if need > have + 1e-9:
-            errs.add("activities", None, f"size_{d}",
+            errs.add(sources["activities"], None, f"size_{d}",
                      f"new activities need {need:g} {d} in total but their candidate sites "
                      f"{sorted(reachable)} offer {have:g}: short by {need - have:g}")
     for k, c in sc.commodities.items():
@@ -1021,7 +1048,7 @@ def _capacity_prechecks(sc: Scenario, act_rows, node_rows, errs: _Collector) -> 
                     what = "acceptor" if side == "accept" else "supplier"
                     col = ("disposal_cost_eur_per_t" if side == "accept"
                            else "shortage_cost_eur_per_t")
-                    errs.add("commodities", None, col,
+                    errs.add(sources["commodities"], None, col,
                              f"commodity '{k}': {kind.replace('_', ' ')} of {need:g} t in period "
                              f"'{p.id}' exceeds the total {what} capacity {offer:g} t "
                              f"(short by {need - offer:g} t); add {what}s ({side}_{k} columns) or "

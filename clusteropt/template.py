@@ -61,14 +61,14 @@ site_rules:
   # exact_open: 1              # exactly this many sites open
   # budget_eur_per_yr: 250000  # annualised development cost + opex of the open sites
 
-# Solver and model options (the values shown are the defaults, except where noted).
+# Solver and model options (the values shown are the defaults).
 options:
   time_limit_s: 60             # solver time limit per run (null: no limit)
   gap_rel: 0.0001              # stop at this relative MIP gap
   co2_price_eur_per_t: 0       # carbon price, EUR per tonne CO2e (0: not priced)
   co2_basis: wtw               # wtw (well-to-wheel) or ttw (tank-to-wheel)
   # solver: HiGHS
-  # threads: 4
+  # threads: 4                 # default: the solver's choice
   # empty_share: 0.309         # empty share of km for trips to/from gateways (CBS 2021)
   # empty_k_nearest: 3         # empty trips may also run to the 3 nearest nodes
   # baseline_empty_running: share   # share or dedicated (baseline evaluations)
@@ -88,8 +88,9 @@ fix:
 #                by ;), new (true/false), reloc_cost_eur, size_<dimension> (e.g. size_ha)
 #   commodities  id, name, load_class, density_t_per_m3, pallets_per_t,
 #                internal_cost_eur_per_t (per tonne when origin and destination share a node)
-#   demands      id, kind (directed), origin, destination (activity ids), commodity,
-#                tonnes_per_period
+#   demands      id, kind (directed; pooled_supply and pooled_demand are described in the
+#                docs), origin, destination (activity ids), commodity, tonnes_per_period
+#                (or tonnes_<period id> per period)
 #   vehicles     the shipped vehicle types (optional: without this table the shipped
 #                defaults are used). A vehicle type carries only the load classes in its
 #                load_classes column.
@@ -161,16 +162,16 @@ VEHICLES_SHEET = "vehicles"
 NOTES = [  # (column, meaning): the second sheet of vehicles.xlsx
     ("vehicles",
      ("The shipped vehicle types (data/vehicle_types.csv, sources in data/README.md). This "
-     "table replaces the shipped list: edit, add or delete rows.")),
+      "table replaces the shipped list: edit, add or delete rows.")),
     ("pricing",
      ("trip: whole trips, cost_eur_per_km and cost_eur_per_h; tariff: tariff_eur_per_tkm and "
-     "tariff_eur_per_t per tonne, no trips")),
+      "tariff_eur_per_t per tonne, no trips")),
     ("payload_t", "t per trip; required for trip-priced types"),
     ("load_classes",
      "* = any, or load classes separated by ; (as in the commodities' load_class)"),
     ("mode",
      ("road, barge, rail or internal; a type runs a leg only if both nodes list its mode in "
-     "their modes column (road is always there)")),
+      "their modes column (road is always there)")),
     ("co2_*_kg_per_km", "kg CO2e TTW per vehicle-km, empty and fully laden"),
     ("baseline", "true: one of today's vehicle types (baseline comparison)"),
     ("fuel, source", "for information; not read by clusteropt"),

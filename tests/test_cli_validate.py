@@ -92,8 +92,6 @@ def test_validate_checks_every_variant(mini_doc, write_scenario):
     assert "scenario.yaml:variants.bad:tables.demands, row 1, column 'id'" in res.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a variant with 'fix: {sites: [..]}' raises "
-                   "TypeError in apply_variant, so validate prints a traceback (exit 1)")
 def test_validate_malformed_variant_fix_has_no_traceback(mini_doc, write_scenario):
     mini_doc["variants"] = {"odd": {"fix": {"sites": ["site-b"]}}}
     assert_input_error(run("validate", write_scenario(mini_doc)))

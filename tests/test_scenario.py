@@ -186,22 +186,17 @@ def test_xlsx_rows_count_from_two_and_name_the_sheet(mini_doc, tmp_path):
 def test_commodity_no_vehicle_carries(mini_doc, write_scenario):
     mini_doc["tables"]["commodities"].append({"id": "sand", "load_class": "bulk"})
     issues = issues_of(write_scenario(mini_doc))
-    issue = find(issues, "commodities.csv", None, "load_class",
+    issue = find(issues, "commodities.csv", 3, "load_class",
                  "'sand'", "'bulk'", "no vehicle type", "load_classes")
     assert len(issues) == 1, issue
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the load-class rule knows the commodity's row but "
-                   "reports row None (scenario.py: errs.add(..., None, 'load_class', ...))")
 def test_commodity_no_vehicle_carries_names_the_row(mini_doc, write_scenario):
     mini_doc["tables"]["commodities"].append({"id": "sand", "load_class": "bulk"})
     issues = issues_of(write_scenario(mini_doc))
     find(issues, "commodities.csv", 3, "load_class", "'sand'")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a row with a bad value is dropped before the "
-                   "cross-table checks, so ids that exist are then reported as unknown "
-                   "(e.g. \"unknown node 'site-a'\" after a bad dev_cost_eur on site-a)")
 def test_bad_value_does_not_make_an_existing_id_unknown(mini_doc, write_scenario):
     mini_doc["tables"]["nodes"][2]["dev_cost_eur"] = "abc"
     issues = issues_of(write_scenario(mini_doc))
@@ -351,9 +346,6 @@ def test_capacity_pooled_supply_exceeds_acceptors(mini_doc, write_scenario):
     assert load_scenario(write_scenario(mini_doc)).demands["waste-out"].kind == "pooled_supply"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the aggregate capacity pre-checks report the file "
-                   "as the bare table name ('activities', 'commodities') instead of the table's "
-                   "source (activities.csv / commodities.csv)")
 def test_capacity_prechecks_name_the_file(mini_doc, write_scenario):
     t = mini_doc["tables"]
     t["activities"] += [
@@ -387,12 +379,10 @@ def test_point_outside_crs_area_of_use(mini_doc, tmp_path):
         build_lanes(sc)
     (issue,) = exc.value.issues
     assert issue.column == "lat"
-    for fragment in ("area of use", "EPSG:28992", "[1]", "farm-2"):
+    for fragment in ("area of use", "EPSG:28992", "farm-2"):
         assert fragment in issue.message, issue
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the area-of-use error reports file 'nodes', row "
-                   "None and a 0-based index instead of the node's file and row")
 def test_point_outside_crs_area_names_file_and_row(mini_doc, write_scenario):
     mini_doc["tables"]["nodes"][1].update(lat=40.71, lon=-74.0)
     sc = load_scenario(write_scenario(mini_doc))
@@ -638,8 +628,6 @@ def test_variant_patch_of_an_unknown_table(mini_doc, tmp_path):
     find(issues, "scenario.yaml:variants.odd", None, "tables.roads", "no table")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a bad value patched onto an existing row is "
-                   "reported at the base table's row (demands.csv row 2), not in the variant")
 def test_error_in_a_patched_variant_row_names_the_variant(mini_doc, write_scenario):
     mini_doc["variants"] = {"bad-patch": {"tables": {"demands": [
         {"id": "veg-trader", "tonnes_per_period": -5}]}}}
@@ -648,18 +636,12 @@ def test_error_in_a_patched_variant_row_names_the_variant(mini_doc, write_scenar
     assert "variants.bad-patch" in issue.file, issue
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="BUG: a variant 'fix' whose sites or "
-                   "placement is not a mapping crashes apply_variant with TypeError "
-                   "({**list}) instead of a ScenarioError")
 def test_variant_fix_that_is_not_a_mapping(mini_doc, tmp_path):
     mini_doc["variants"] = {"odd": {"fix": {"sites": ["site-b"]}}}
     issues = doc_issues(mini_doc, tmp_path, variant="odd")
     assert any("fix.sites" in (i.column or "") for i in issues)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a table whose ids are all numbers is read as "
-                   "floats ('101.0'), so a variant row {id: 101} does not match: a patch adds a "
-                   "duplicate row and a drop says 'no such row'")
 def test_variant_patches_numeric_ids(mini_doc, write_scenario):
     t = mini_doc["tables"]
     t["commodities"] = [{"id": 101, "load_class": "chilled"}, {"id": 102, "load_class": "chilled"}]
@@ -674,8 +656,6 @@ def test_variant_patches_numeric_ids(mini_doc, write_scenario):
     assert load_scenario(path, "bulk-101").commodities["101"].internal_cost_eur_per_t == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _patch_table uses bool(row['drop']), so the text "
-                   "'false' (or 'no') drops the row")
 def test_variant_drop_false_as_text_keeps_the_row(mini_doc, tmp_path):
     mini_doc["variants"] = {"keep": {"tables": {"demands": [
         {"id": "veg-packer", "drop": "false"}]}}}
