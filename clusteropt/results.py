@@ -23,6 +23,7 @@ KPI_UNITS = {
     "total_cost_eur": "EUR/yr", "development_cost_eur": "EUR/yr",
     "relocation_cost_eur": "EUR/yr", "transport_cost_eur": "EUR/yr",
     "internal_cost_eur": "EUR/yr", "handling_cost_eur": "EUR/yr",
+    "facilities_cost_eur": "EUR/yr",
     "disposal_cost_eur": "EUR/yr", "carbon_cost_eur": "EUR/yr",
     "disposal_t": "t/yr", "shortage_t": "t/yr", "hub_throughput_t": "t/yr", "truck_km": "km/yr",
     "truck_km_loaded": "km/yr", "truck_km_empty": "km/yr", "vehicle_km_barge": "km/yr",
@@ -137,6 +138,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         "transport_cost_eur": float(raw.cost_eur.sum()),
         "internal_cost_eur": internal,
         "handling_cost_eur": handling,
+        "facilities_cost_eur": _facility_cost(sc, sol),
         "disposal_cost_eur": disposal_cost,
         "disposal_t": float(un_t[un.kind == "disposal"].sum()) if len(un) else 0.0,
         "shortage_t": float(un_t[un.kind == "shortage"].sum()) if len(un) else 0.0,
@@ -164,7 +166,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     k["mean_transit_h"] = (float(com.hours.sum()) / k["tonnes"]) if k["tonnes"] else 0.0
     k["total_cost_eur"] = sum(k[c] for c in ("development_cost_eur", "relocation_cost_eur",
                                              "transport_cost_eur", "internal_cost_eur",
-                                             "handling_cost_eur", "disposal_cost_eur",
+                                             "facilities_cost_eur", "handling_cost_eur",
+                                             "disposal_cost_eur",
                                              "carbon_cost_eur"))
     return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
@@ -185,6 +188,24 @@ def _internal_cost(sc: Scenario, sol: Solution, w: dict[str, float]) -> float:
     same = f[f.origin_node == f.dest_node]
     return float(sum(r.tonnes * w[r.period] * sc.commodities[r.commodity].internal_cost_eur_per_t
                      for r in same.itertuples(index=False)))
+
+
+def _facility_cost(sc: Scenario, sol: Solution) -> float:
+    """Shared facilities built (annualised cost + opex per module), connections, and own
+    facilities of the activities that need one and are not connected."""
+    cost = 0.0
+    connected: set[tuple[str, str]] = set()
+    for r in sol.facilities.itertuples(index=False):
+        fac = sc.facilities[r.facility]
+        cost += r.modules * (sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)
+        users = [f for f in str(r.connected).split(";") if f]
+        cost += len(users) * fac.connect_eur_per_yr
+        connected |= {(f, r.facility) for f in users}
+    for f in sol.placement:
+        for u, own in sc.activities[f].own_eur_per_yr.items():
+            if sc.activities[f].use.get(u, 0.0) > 0 and (f, u) not in connected:
+                cost += own
+    return cost
 
 
 def _hub_handling(sc: Scenario, sol: Solution, w: dict[str, float]) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from clusteropt import defaults
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.io import Table, TableError, read_table
 
-TABLES = ("nodes", "activities", "commodities", "demands", "vehicles")
+TABLES = ("nodes", "activities", "commodities", "demands", "vehicles", "facilities")
 LOAD_CLASSES_ANY = "*"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]+$")
 
@@ -221,7 +221,28 @@ class VehicleRow(BaseModel):
     legs: Literal["any", "transfer"] = "any"
 
 
+class FacilityRow(BaseModel):
+    """A shared facility (water treatment, digester, cold store) that may be built at
+    ``sites`` (';'-separated nodes) and shared by the activities placed there. ``capacity``
+    per facility (or per module when ``modular``), in the unit of the activities' ``use_<id>``
+    columns; one-off ``cost_eur`` and ``opex_eur_per_yr`` per facility or module;
+    ``connect_eur_per_yr`` per connected activity. An activity that needs it (``use_<id>`` > 0)
+    and is not connected runs its own at ``own_<id>_eur_per_yr``."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    name: str | None = None
+    sites: str
+    capacity: float
+    modular: bool = False
+    max_modules: int = 10
+    cost_eur: float = 0.0
+    opex_eur_per_yr: float = 0.0
+    connect_eur_per_yr: float = 0.0
+
+
 ROW_MODELS: dict[str, type[BaseModel]] = {
+    "facilities": FacilityRow,
     "nodes": NodeRow,
     "activities": ActivityRow,
     "commodities": CommodityRow,
@@ -233,13 +254,14 @@ ROW_MODELS: dict[str, type[BaseModel]] = {
 # ``accept_<commodity>`` / ``supply_<commodity>`` (t/period) on nodes and activities: what a pooled
 # acceptor may take in or a pooled supplier may deliver.
 WIDE_PREFIXES = {"nodes": ("cap_", "accept_", "supply_"),
-                 "activities": ("size_", "reloc_cost_eur_", "accept_", "supply_"),
+                 "activities": ("size_", "reloc_cost_eur_", "accept_", "supply_", "use_",
+                                "own_"),
                  "demands": ("tonnes_",)}
 NON_NEGATIVE = {
     "dev_cost_eur", "opex_eur_per_yr", "fixed_cost_eur_per_yr", "reloc_cost_eur",
     "density_t_per_m3", "pallets_per_t", "max_transit_h", "shipments_per_period",
     "internal_cost_eur_per_t", "tonnes_per_period", "disposal_cost_eur_per_t",
-    "handling_eur_per_t", "handling_h",
+    "handling_eur_per_t", "handling_h", "capacity", "cost_eur", "connect_eur_per_yr",
     "shortage_cost_eur_per_t", "payload_t", "volume_m3", "pallets",
     "cost_eur_per_km", "cost_eur_per_h", "toll_eur_per_km", "speed_kmh", "handling_h_per_trip",
     "co2_empty_kg_per_km", "co2_full_kg_per_km", "wtw_ttw_ratio", "tariff_eur_per_tkm",
@@ -286,6 +308,8 @@ class Activity:
     reloc_cost_eur: dict[str, float]  # one-off cost of moving to each candidate (stay: 0)
     accept: dict[str, float]  # commodity → t/period it accepts from pooled supply
     supply: dict[str, float]  # commodity → t/period it can deliver to pooled demand
+    use: dict[str, float] = field(default_factory=dict)  # facility → use (facility's unit)
+    own_eur_per_yr: dict[str, float] = field(default_factory=dict)  # facility → own cost
 
     def stay_node(self) -> str | None:
         return None if self.new else self.node
@@ -346,6 +370,19 @@ class VehicleType:
 
 
 @dataclass
+class Facility:
+    id: str
+    name: str
+    sites: list[str]
+    capacity: float
+    modular: bool
+    max_modules: int
+    cost_eur: float
+    opex_eur_per_yr: float
+    connect_eur_per_yr: float
+
+
+@dataclass
 class Scenario:
     """A validated scenario (one variant applied). Every table is a dict by id."""
 
@@ -367,6 +404,7 @@ class Scenario:
     demands: dict[str, Demand]
     vehicles: dict[str, VehicleType]
     variants: list[str]
+    facilities: dict[str, Facility] = field(default_factory=dict)
     path: Path | None = None
     base_dir: Path = Path(".")  # folder that relative paths (tables, distance files) start from
     content_hash: str = ""
@@ -915,7 +953,9 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             id=rec.id, name=rec.name or rec.id, node=rec.node, movable=rec.movable,
             candidates=all_c, new=rec.new,
             size=_wide(wide, "size_"), reloc_cost_eur=reloc, accept=_wide(wide, "accept_"),
-            supply=_wide(wide, "supply_"))
+            supply=_wide(wide, "supply_"), use=_wide(wide, "use_"),
+            own_eur_per_yr={k[:-len("_eur_per_yr")]: v for k, v in _wide(wide, "own_").items()
+                            if k.endswith("_eur_per_yr")})
         act_rows[rec.id] = (file, row)
 
     demands: dict[str, Demand] = {}
@@ -953,6 +993,23 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             shipments_per_period=rec.shipments_per_period,
             baseline_partner=rec.baseline_partner)
 
+    facilities: dict[str, Facility] = {}
+    for rec, _, file, row in recs.get("facilities", []):
+        sites = _split_list(rec.sites)
+        for n in sites:
+            if unknown("nodes", n, nodes):
+                errs.add(file, row, "sites", f"unknown node '{n}'")
+        facilities[rec.id] = Facility(
+            id=rec.id, name=rec.name or rec.id, sites=sites, capacity=rec.capacity,
+            modular=rec.modular, max_modules=rec.max_modules, cost_eur=rec.cost_eur,
+            opex_eur_per_yr=rec.opex_eur_per_yr, connect_eur_per_yr=rec.connect_eur_per_yr)
+    for aid, a in activities.items():
+        for u in list(a.use) + list(a.own_eur_per_yr):
+            if u not in facilities:
+                errs.add(*act_rows[aid], f"use_{u}", f"no facility '{u}' in the facilities "
+                                                      f"table")
+                break
+
     for cid, c in commodities.items():
         if not any(v.carries(c.load_class) for v in vehicles.values()):
             errs.add(*com_rows[cid], "load_class",
@@ -979,7 +1036,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         lifetime_years=lifetime, distance=distance, site_rules=site_rules, hubs=hubs,
         options=options,
         fix=fix, nodes=nodes, activities=activities, commodities=commodities, demands=demands,
-        vehicles=vehicles, variants=variant_names)
+        vehicles=vehicles, variants=variant_names, facilities=facilities)
     sc.node_rows = node_rows
     _capacity_prechecks(sc, act_rows, {n: t.source for n, t in tables.items()}, errs)
     errs.raise_if_any()

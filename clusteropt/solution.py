@@ -14,6 +14,7 @@ FLOW_COLS = ["demand", "period", "origin_node", "dest_node", "commodity", "tonne
              "partner"]
 LOAD_COLS = ["period", "from", "to", "commodity", "vehicle", "owner", "tonnes", "role"]
 UNSERVED_COLS = ["demand", "period", "kind", "node", "tonnes"]
+FACILITY_COLS = ["facility", "site", "modules", "connected"]
 TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
              "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
@@ -27,7 +28,8 @@ class Solution:
     (';'-separated: origin, hubs, destination), ``flows.partner`` the pooled acceptor or
     supplier (an activity id, or '@node' for a site); ``loads.role`` is the leg's role on the
     route (direct, collection, transfer, distribution); ``unserved`` holds pooled tonnes sent
-    to disposal or left short."""
+    to disposal or left short; ``facilities`` the shared facilities built (modules) and the
+    activities connected (';'-separated)."""
 
     objective_eur: float
     open_sites: dict[str, int]
@@ -37,6 +39,8 @@ class Solution:
     trips: pd.DataFrame
     empties: pd.DataFrame
     unserved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSERVED_COLS))
+    facilities: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=FACILITY_COLS))
     terms: dict[str, float] = field(default_factory=dict)
     switches: dict = field(default_factory=dict)
 
@@ -46,7 +50,7 @@ class Solution:
         meta = {"objective_eur": self.objective_eur, "open_sites": self.open_sites,
                 "placement": self.placement, "terms": self.terms, "switches": self.switches}
         (folder / "solution.json").write_text(json.dumps(meta, indent=2))
-        for name in ("flows", "loads", "trips", "empties", "unserved"):
+        for name in ("flows", "loads", "trips", "empties", "unserved", "facilities"):
             getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
 
     @classmethod
@@ -54,5 +58,5 @@ class Solution:
         meta = json.loads((folder / "solution.json").read_text())
         tables = {n: pd.read_csv(folder / f"{n}.csv", keep_default_na=False,
                                  na_values={"tonnes": [""], "trips": [""]})
-                  for n in ("flows", "loads", "trips", "empties", "unserved")}
+                  for n in ("flows", "loads", "trips", "empties", "unserved", "facilities")}
         return cls(**meta, **tables)

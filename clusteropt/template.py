@@ -61,6 +61,15 @@ site_rules:
   # exact_open: 1              # exactly this many sites open
   # budget_eur_per_yr: 250000  # annualised development cost + opex of the open sites
 
+# Consolidation hubs (nodes of kind hub; this scenario has none yet): flows may go direct or
+# through one or two open hubs. Leave out what does not apply.
+hubs:
+  direct: true                 # flows may also go direct, without a hub
+  max_per_route: 2             # at most 1 or 2 hubs on a route
+  # max_open: 1                # at most this many hubs open
+  # k_nearest: 3               # only the 3 hubs nearest to each end
+  # transfer_factor: 0.75      # tariff cost factor on hub-to-hub legs
+
 # Solver and model options (the values shown are the defaults).
 options:
   time_limit_s: 60             # solver time limit per run (null: no limit)
@@ -83,7 +92,8 @@ fix:
 # written here. Columns of each table:
 #   nodes        id, name, kind (location | site | gateway | hub), place (an id in clusteropt's
 #                data/places.csv) or lat + lon (WGS84) or x + y (in crs), modes (road; barge;
-#                rail), dev_cost_eur, opex_eur_per_yr, cap_<dimension> (e.g. cap_ha)
+#                rail), dev_cost_eur, opex_eur_per_yr, cap_<dimension> (e.g. cap_ha);
+#                hubs also handling_eur_per_t and handling_h
 #   activities   id, name, node (today), movable (true/false), candidates (node ids separated
 #                by ;), new (true/false), reloc_cost_eur, size_<dimension> (e.g. size_ha)
 #   commodities  id, name, load_class, density_t_per_m3, pallets_per_t,

@@ -34,7 +34,8 @@ def make(tmp_path, points, nodes, activities, commodities, demands, **extra):
            "distance": {"method": "matrix", "file": "lanes.csv"},
            "options": {"gap_rel": 0.0, "time_limit_s": None, "empty_share": 0.2},
            "tables": {"nodes": nodes, "activities": activities, "commodities": commodities,
-                      "demands": demands, "vehicles": extra.pop("vehicles", [TRUCK])}}
+                      "demands": demands, "vehicles": extra.pop("vehicles", [TRUCK]),
+                      **extra.pop("tables", {})}}
     doc.update(extra)
     sc = scenario_from_dict(doc, base_dir=tmp_path)
     return sc, build_lanes(sc)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import cli
 from clusteropt import defaults
 from clusteropt.io import read_table
-from clusteropt.scenario import load_scenario
+from clusteropt.scenario import TOP_KEYS, load_scenario, read_yaml
 from clusteropt.template import FILES, write_template
 
 
@@ -36,6 +36,11 @@ def test_template_loads_with_expected_rows(tmp_path: Path) -> None:
                                 "substrate-tomato", "substrate-flowers"]
     assert sc.variants == ["zuidplas-only", "growth"]
     assert [p.id for p in sc.periods] == ["week"]
+
+
+def test_every_top_level_section_is_present(tmp_path: Path) -> None:
+    write_template(tmp_path)
+    assert set(read_yaml(tmp_path / "scenario.yaml")) == TOP_KEYS
 
 
 def test_vehicles_workbook_holds_the_shipped_types(tmp_path: Path) -> None:

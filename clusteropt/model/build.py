@@ -122,14 +122,16 @@ class BuiltModel:
     terms: dict[str, LinearTerm]  # objective terms (annual euro) and KPI expressions
     size: dict[str, int]
     build_s: float = 0.0
-    pruned: int = 0  # routes left out for exceeding the commodity's maximum transit time
+    pruned: int = 0
+    shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
+    connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)  # routes left out for exceeding the commodity's maximum transit time
 
     def objective_value(self) -> float:
         return sum(self.terms[t].value() for t in COST_TERMS)
 
 
-COST_TERMS = ("development", "relocation", "transport", "internal", "handling", "disposal",
-              "carbon")
+COST_TERMS = ("development", "relocation", "facilities", "transport", "internal", "handling",
+              "disposal", "carbon")
 
 
 class _Vars:
@@ -199,8 +201,10 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         candidates[f] = cands
 
     # ---- sites and placement -------------------------------------------------------------
+    pooled = {d.commodity for d in sc.demands.values() if d.kind != "directed"}
     site_ids = [n for n, node in sc.nodes.items() if node.kind == "site"
-                and any(n in c for c in candidates.values())]
+                and (any(n in c for c in candidates.values())
+                     or any(k in pooled for k in (*node.accept, *node.supply)))]
     open_keys = [s for s in site_ids if s not in sw.open_sites and s not in sc.fix.sites]
     open_var = var.make("open", open_keys, cat="Binary")
     open_at: dict[str, Any] = {}  # site → variable or constant 0/1
@@ -286,6 +290,9 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             if r:
                 t, c0 = at_terms(f, n)
                 terms["relocation"].add(t, r, c0)
+
+    # ---- shared facilities (§5) -------------------------------------------------------------
+    shared, connect = _facilities(sc, candidates, at_terms, var, rows, terms)
 
     # ---- hubs ------------------------------------------------------------------------------
     hub_rules = sc.hubs
@@ -545,12 +552,50 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     prob.setObjective(lpSum_vars_coefs([tc for name in COST_TERMS
                                         for tc in terms[name].terms])
                       + sum(terms[name].const for name in COST_TERMS))
-    n_int = sum(1 for _ in open_var) + len(place) + len(trips)
+    n_int = sum(1 for _ in open_var) + len(place) + len(trips) + len(shared) + len(connect) \
+        + len(hub_open) + var.counts.get("u", 0)
     size = {"variables": sum(var.counts.values()), "integers": n_int,
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
                       empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
-                      pruned=sizes_note)
+                      pruned=sizes_note, shared=shared, connect=connect)
+
+
+def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,
+                terms: dict[str, LinearTerm]) -> tuple[dict, dict]:
+    """Shared facilities: ``shared[u,s]`` (binary, or integer modules), ``connect[f,s,u] ≤ at[f,s]``,
+    ``connect ≤ shared`` (binary case), ``Σ_f use[f,u]·connect ≤ cap_u·shared``; an activity
+    that needs u and is not connected pays its own: own cost · (1 − Σ_s connect)."""
+    shared: dict[tuple[str, str], Any] = {}
+    connect: dict[tuple[str, str, str], Any] = {}
+    for u, fac in sc.facilities.items():
+        users = [f for f in candidates if sc.activities[f].use.get(u, 0.0) > 0]
+        for f in users:
+            own = sc.activities[f].own_eur_per_yr.get(u, 0.0)
+            terms["facilities"].add([], const=own)
+        for s in fac.sites:
+            here = [f for f in users if s in candidates[f]]
+            if not here:
+                continue
+            cat = "Integer" if fac.modular else "Binary"
+            sv = var.make("shared", [(u, s)], cat=cat,
+                          ub=float(fac.max_modules) if fac.modular else 1.0)[u, s]
+            shared[u, s] = sv
+            annual = sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr
+            terms["facilities"].add([(sv, annual)])
+            cv = var.make("connect", [(f, s, u) for f in here], cat="Binary")
+            connect.update(cv)
+            for f in here:
+                c = cv[f, s, u]
+                tt, c0 = at_terms(f, s)
+                rows.add([(c, 1.0)] + [(v, -cf) for v, cf in tt], "<=", c0)
+                if not fac.modular:
+                    rows.add([(c, 1.0), (sv, -1.0)], "<=", 0.0)
+                own = sc.activities[f].own_eur_per_yr.get(u, 0.0)
+                terms["facilities"].add([(c, fac.connect_eur_per_yr - own)])
+            rows.add([(cv[f, s, u], sc.activities[f].use[u]) for f in here]
+                     + [(sv, -fac.capacity)], "<=", 0.0)
+    return shared, connect
 
 
 def _legs(path: tuple[str, ...]) -> list[tuple[str, str, str]]:

@@ -7,8 +7,8 @@ from dataclasses import asdict
 import pandas as pd
 
 from clusteropt.model.build import COST_TERMS, BuiltModel
-from clusteropt.solution import (EMPTY_COLS, EPS, FLOW_COLS, LOAD_COLS, TRIP_COLS,
-                                 UNSERVED_COLS, Solution)
+from clusteropt.solution import (EMPTY_COLS, EPS, FACILITY_COLS, FLOW_COLS, LOAD_COLS,
+                                 TRIP_COLS, UNSERVED_COLS, Solution)
 
 
 def extract(model: BuiltModel) -> Solution:
@@ -55,12 +55,20 @@ def extract(model: BuiltModel) -> Solution:
         val = e.varValue or 0.0
         if val > EPS:
             empties.append((p, i, j, v, val))
+    facilities = []
+    for (u, s), sv in model.shared.items():
+        n = round(sv.varValue or 0.0)
+        if n > 0:
+            users = sorted(f for (f, s2, u2), c in model.connect.items()
+                           if s2 == s and u2 == u and (c.varValue or 0.0) > 0.5)
+            facilities.append((u, s, float(n), ";".join(users)))
     terms = {t: model.terms[t].value() for t in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg")}
     return Solution(
         objective_eur=sum(terms[t] for t in COST_TERMS), open_sites=open_sites,
         placement=placement, flows=pd.DataFrame(flows, columns=FLOW_COLS),
         loads=pd.DataFrame(loads, columns=LOAD_COLS), trips=pd.DataFrame(trips, columns=TRIP_COLS),
         empties=pd.DataFrame(empties, columns=EMPTY_COLS),
-        unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS), terms=terms,
+        unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS),
+        facilities=pd.DataFrame(facilities, columns=FACILITY_COLS), terms=terms,
         switches={k: (sorted(v) if isinstance(v, set) else v)
                   for k, v in asdict(model.switches).items()})
