@@ -1,7 +1,7 @@
 """The independent checker: re-verify a solution from its values and the scenario data alone.
 
 ``check_solution(sc, lanes, sol)`` recomputes every cost term and KPI and checks every
-constraint of the formulation (``shared/design/model.md`` §1–§7, with the conventions of the
+constraint of the formulation (``shared/design/model.md`` §2–§7, with the conventions of the
 builder's docstring), then compares the recomputed objective with the solver's. It is a second
 implementation written from the formulation: it imports neither the model builder
 (``clusteropt.model``, ``clusteropt.solve``) nor ``clusteropt.rates`` nor ``clusteropt.results``,
@@ -10,22 +10,49 @@ only the scenario records, the lanes and the solution tables.
 What is verified (each violation names its constraint and index):
 
 * ``table``       the solution tables have their columns; ids, periods and nodes are known.
-* ``open_sites``  only sites/hubs, binary; ``fix.sites`` and the ``open_sites`` switch respected;
-  ``site count`` (max_open / exact_open over kind ``site``) and ``budget``.
+* ``open_sites``  only sites/hubs, binary; ``fix.sites`` and the ``open_sites`` switch respected
+  (a site or hub missing from ``open_sites`` is open only when fixed open); ``site count``
+  (max_open / exact_open over kind ``site``), ``hub count`` (``hubs.max_open`` / ``exact_open``
+  over kind ``hub``) and ``budget`` (sites).
 * ``placement``   every activity in play at exactly one of its candidates (or the fixed node of
   the ``placement`` switch / ``fix.placement``); nothing else placed; a site used is open.
 * ``capacity``    Σ size over the activities at a node ≤ capacity (× open for sites).
-* ``flow`` / ``demand``  directed demand flows leave the origin's node and reach the
-  destination's node with the demand's commodity, and sum to the demand in every period.
-* ``load``        per leg, period, commodity (and owner when unbundled) the vehicle loads sum
-  to the flows; each vehicle may carry the class, is allowed, and both nodes have its mode.
-* ``trip capacity (mass|volume|pallets)``  integer trips cover the loads of their class.
+* ``flow``        each flow leaves the node of its origin (or of its pooled supplier) and
+  reaches the node of its destination (or pooled acceptor) with the demand's commodity.
+* ``route``       the path runs origin node → 0–2 hubs → destination node; every hub is an open
+  node of kind ``hub``; at most ``hubs.max_per_route`` hubs, from the ``hubs.k_nearest`` to its
+  ends; no direct leg (2 nodes, s ≠ t) when ``hubs.direct`` is false and a hub is available.
+* ``partner``     directed flows have none; a pooled flow's partner accepts (supplies) the
+  commodity, sits at the flow's destination (origin), is open when it is a site/hub node, is the
+  demand's ``baseline_partner`` under the ``baseline_partners`` switch; ``partner capacity``:
+  Σ tonnes per partner, node, commodity and period ≤ its ``accept``/``supply``.
+* ``unserved``    disposal only for pooled supply, shortage only for pooled demand, only when
+  the commodity prices it, at the node of the fixed end.
+* ``demand``      directed: flows sum to the demand; pooled: flows + unserved sum to it.
+* ``load``        per period, leg, commodity, owner and role (legs are the path's node pairs
+  with i ≠ j: direct; collection, distribution; collection, transfer, distribution) the
+  vehicle loads sum to the flows; each vehicle may carry the class, is allowed, has its mode at
+  both nodes, and (``legs: transfer``) runs only on transfer legs.
+* ``trip capacity (mass|volume|pallets)``  integer trips (shared across roles) cover the loads
+  of their class.
+* ``frequency``   a used direct leg of a directed demand with ``shipments_per_period`` m, where
+  every vehicle type that may carry it is trip-priced: Σ trips of its load class (all vehicle
+  types, its owner) ≥ m in every period the leg carries the demand.
+* ``transit``     every used path of a commodity with ``max_transit_h``: Σ leg times at the
+  fastest eligible vehicle type + Σ hub ``handling_h`` ≤ the limit.
 * ``integrality``, ``implicit_empty`` (ρ per trip row), ``empties`` (none when unbundled),
   ``balance`` (trip-priced vehicles at non-gateway nodes when bundling).
 * ``objective`` (relative tolerance) and, where the solution reports them, each ``term``.
 
+Costs: tariff cost per tonne × the role's factor (``hubs.collection_factor`` χ,
+``transfer_factor`` α, ``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
+``handling_eur_per_t`` per hub passed; ``disposal`` Σ w_p · t × ``disposal_cost_eur_per_t``
+(disposal) or ``shortage_cost_eur_per_t`` (shortage) — the solver keeps both in its one
+``disposal`` term; development includes open hubs (annuity + opex + fixed).
+
 Tolerances: ``tol · max(1, |rhs|)`` on rows, ``tol · max(1, |reported|)`` on the objective,
-1e-6 absolute on the integrality of trips.
+1e-6 absolute on the integrality of trips. A flow counts as *used* (for the implications
+hub open, partner open, frequency, transit) above ``tol · max(1, q)``, q the demand's tonnes.
 """
 
 from __future__ import annotations
@@ -43,30 +70,43 @@ from clusteropt.solution import Solution
 
 INT_TOL = 1e-6
 COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "transport_cost_eur",
-             "internal_cost_eur", "carbon_cost_eur")
+             "internal_cost_eur", "handling_cost_eur", "disposal_cost_eur", "carbon_cost_eur")
 KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
-            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t")
+            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
+            "shortage_t", "hub_throughput_t")
 # solver term name → recomputed KPI key and factor (terms in euro or kg)
 TERM_KEYS = {"development": ("development_cost_eur", 1.0),
              "relocation": ("relocation_cost_eur", 1.0),
              "transport": ("transport_cost_eur", 1.0),
              "internal": ("internal_cost_eur", 1.0),
+             "handling": ("handling_cost_eur", 1.0),
+             "disposal": ("disposal_cost_eur", 1.0),
              "carbon": ("carbon_cost_eur", 1.0),
              "co2_ttw_kg": ("co2_ttw_t", 1000.0),
              "co2_wtw_kg": ("co2_wtw_t", 1000.0)}
 TABLE_COLS = {
-    "flows": ("demand", "period", "origin_node", "dest_node", "commodity", "tonnes"),
-    "loads": ("period", "from", "to", "commodity", "vehicle", "owner", "tonnes"),
+    "flows": ("demand", "period", "origin_node", "dest_node", "commodity", "tonnes", "path",
+              "partner"),
+    "loads": ("period", "from", "to", "commodity", "vehicle", "owner", "tonnes", "role"),
     "trips": ("period", "from", "to", "vehicle", "load_class", "owner", "trips",
               "implicit_empty_per_trip"),
     "empties": ("period", "from", "to", "vehicle", "trips"),
+    "unserved": ("demand", "period", "kind", "node", "tonnes"),
 }
+ROLES = ("direct", "collection", "transfer", "distribution")
+# role of each leg of a path with 2, 3 or 4 nodes
+PATH_ROLES = {2: ("direct",), 3: ("collection", "distribution"),
+              4: ("collection", "transfer", "distribution")}
+# pooled demand kind → (partner capacity attribute, unserved kind, commodity penalty attribute)
+POOLED = {"pooled_supply": ("accept", "disposal", "disposal_cost_eur_per_t"),
+          "pooled_demand": ("supply", "shortage", "shortage_cost_eur_per_t")}
 
 
 @dataclass
 class CheckResult:
     """Outcome of a check: ``passed`` when there is no violation. ``notes`` lists what the
-    checker could not verify for this scenario (it never makes ``passed`` false)."""
+    checker could not verify for this scenario, or observations that are not violations (it
+    never makes ``passed`` false)."""
 
     passed: bool
     violations: list[str]
@@ -93,6 +133,7 @@ def _fmt(x: float) -> str:
 
 
 def _owner(v: Any) -> str:
+    """An optional id cell (owner, partner): '' for empty/NaN."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     return str(v).strip()
@@ -103,6 +144,24 @@ def _num(v: Any) -> float:
         return float(v)
     except (TypeError, ValueError):
         return math.nan
+
+
+def path_legs(path: list[str]) -> list[tuple[str, str, str]]:
+    """(i, j, role) of the legs of a path (its consecutive node pairs with i ≠ j)."""
+    roles = PATH_ROLES[len(path)]
+    return [(path[n], path[n + 1], role) for n, role in enumerate(roles)
+            if path[n] != path[n + 1]]
+
+
+@dataclass
+class _Used:
+    """A used route in one period: what the frequency and transit checks need."""
+
+    demand: str
+    period: str
+    path: list[str]
+    commodity: str
+    owner: str
 
 
 class _Checker:
@@ -117,6 +176,7 @@ class _Checker:
         veh = sw.get("vehicles")
         self.allowed = None if veh is None else {str(x) for x in veh}
         self.exclude_new = bool(sw.get("exclude_new", False))
+        self.baseline_partners = bool(sw.get("baseline_partners", False))
         e = float(sc.options.empty_share if sc.options.empty_share is not None else 0.0)
         self.rho_gateway = e / (1.0 - e)
         if self.empty_rule == "dedicated":
@@ -138,9 +198,18 @@ class _Checker:
             self.fixed_open.update({s: int(s in listed) for s, n in sc.nodes.items()
                                     if n.kind in ("site", "hub")})
         self.gateways = {n for n, node in sc.nodes.items() if node.kind == "gateway"}
+        self.hubs = [n for n, node in sc.nodes.items() if node.kind == "hub"]
+        # hubs a route may use in this evaluation: those not fixed closed
+        self.hubs_available = [h for h in self.hubs if self.fixed_open.get(h, 1) != 0]
+        self.role_factor = {"direct": 1.0, "collection": sc.hubs.collection_factor,
+                            "transfer": sc.hubs.transfer_factor,
+                            "distribution": sc.hubs.distribution_factor}
         self.k: dict[str, float] = {key: 0.0 for key in KPI_KEYS}
         self.co2_ttw = 0.0
         self.co2_wtw = 0.0
+        self.used: list[_Used] = []
+        self.tripsum: dict[tuple, float] = {}
+        self.leg_vehicles: dict[tuple, set[str]] = defaultdict(set)
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -204,6 +273,15 @@ class _Checker:
                      f"'{load_class}'")
         return vt
 
+    def eligible(self, k: str, a: str, b: str, role: str) -> list[VehicleType]:
+        """Vehicle types that may carry commodity k on leg a→b in this role."""
+        lc = self.sc.commodities[k].load_class
+        na, nb = self.sc.nodes[a], self.sc.nodes[b]
+        return [vt for v, vt in self.sc.vehicles.items()
+                if (self.allowed is None or v in self.allowed) and vt.mode != "internal"
+                and vt.carries(lc) and (vt.legs != "transfer" or role == "transfer")
+                and vt.mode in na.modes and vt.mode in nb.modes]
+
     def owner_ok(self, what: str, i: int, owner: str) -> bool:
         if self.bundling and owner != "":
             self.bad(f"owner: {what} row {i} has owner '{owner}' but trips are shared "
@@ -224,13 +302,18 @@ class _Checker:
         legflow = self.check_flows()
         class_load = self.check_loads(legflow)
         bal = self.check_trips(class_load)
+        self.check_frequency()
+        self.check_transit()
         self.check_empties(bal)
         if self.bundling:
             self.check_balance(bal)
         return self.finish()
 
     def is_open(self, s: str) -> int:
-        return 1 if _num(self.sol.open_sites.get(s, 0)) > 0.5 else 0
+        """1 if site/hub s is open: its value in ``open_sites``, else whether it is fixed open."""
+        if s in self.sol.open_sites:
+            return 1 if _num(self.sol.open_sites[s]) > 0.5 else 0
+        return self.fixed_open.get(s, 0)
 
     def check_sites(self) -> None:
         sc = self.sc
@@ -244,16 +327,20 @@ class _Checker:
             if not (abs(x) <= INT_TOL or abs(x - 1) <= INT_TOL):
                 self.bad(f"open_sites: '{s}' has value {o}, expected 0 or 1")
         for s, want in self.fixed_open.items():
-            if self.is_open(s) != want:
-                self.bad(f"fix.sites: site '{s}' must be {'open' if want else 'closed'} but is "
+            if s in sc.nodes and self.is_open(s) != want:
+                self.bad(f"fix.sites: {sc.nodes[s].kind} '{s}' must be "
+                         f"{'open' if want else 'closed'} but is "
                          f"{'open' if self.is_open(s) else 'closed'}")
         sites = [s for s, n in sc.nodes.items() if n.kind == "site"]
-        n_open = sum(self.is_open(s) for s in sites)
+        for what, kind, rules in (("site", sites, sc.site_rules),
+                                  ("hub", self.hubs, sc.hubs)):
+            n_open = sum(self.is_open(s) for s in kind)
+            if rules.max_open is not None and n_open > rules.max_open:
+                self.bad(f"{what} count: {n_open} {what}s open > max_open {rules.max_open}")
+            if rules.exact_open is not None and n_open != rules.exact_open:
+                self.bad(f"{what} count: {n_open} {what}s open ≠ exact_open "
+                         f"{rules.exact_open}")
         rules = sc.site_rules
-        if rules.max_open is not None and n_open > rules.max_open:
-            self.bad(f"site count: {n_open} sites open > max_open {rules.max_open}")
-        if rules.exact_open is not None and n_open != rules.exact_open:
-            self.bad(f"site count: {n_open} sites open ≠ exact_open {rules.exact_open}")
         if rules.budget_eur_per_yr is not None:
             spend = sum(self._site_cost(s) for s in sites if self.is_open(s))
             if spend > rules.budget_eur_per_yr + self.slack(rules.budget_eur_per_yr):
@@ -307,23 +394,15 @@ class _Checker:
             if u > cap + self.slack(cap):
                 self.bad(f"capacity: {node.kind} '{n}' dim '{d}' uses {_fmt(u)} > {_fmt(cap)}")
 
+    # ---- flows, routes, partners, unserved -----------------------------------------------
+
     def check_flows(self) -> dict[tuple, float]:
         sc = self.sc
-        directed = {c: dem for c, dem in sc.demands.items() if dem.kind == "directed"}
-        pooled = [c for c, dem in sc.demands.items() if dem.kind != "directed"]
-        if pooled:
-            self.notes.append(f"pooled demands {pooled} are checked only for their fixed end "
-                              f"and total; acceptor/supplier capacities and disposal/shortage "
-                              f"costs are not verified")
-        if any(dem.shipments_per_period for dem in sc.demands.values()) or any(
-                c.shipments_per_period for c in sc.commodities.values()):
-            self.notes.append("shipments per period (minimum trip frequency) are not verified")
-        if any(c.max_transit_h is not None for c in sc.commodities.values()):
-            self.notes.append("maximum transit times are not verified")
         in_play = {c for c, dem in sc.demands.items()
                    if all(x is None or x in self.in_play for x in (dem.origin, dem.destination))}
         total: dict[tuple[str, str], float] = defaultdict(float)
         legflow: dict[tuple, float] = defaultdict(float)
+        intake: dict[tuple, float] = defaultdict(float)  # (partner, node, k, p, side)
         for i, r in enumerate(self.table("flows")):
             c, p = str(r["demand"]), str(r["period"])
             t = _num(r["tonnes"])
@@ -346,9 +425,10 @@ class _Checker:
             if not math.isfinite(t) or t < -self.slack(0):
                 self.bad(f"flow: demand '{c}' period '{p}' {o}→{d} has tonnes {t}")
                 continue
-            if str(r["commodity"]) != dem.commodity:
+            k = dem.commodity
+            if str(r["commodity"]) != k:
                 self.bad(f"flow: demand '{c}' row {i} carries '{r['commodity']}', expected "
-                         f"'{dem.commodity}'")
+                         f"'{k}'")
             if dem.origin is not None and dem.origin in self.place and \
                     o != self.place[dem.origin]:
                 self.bad(f"flow: demand '{c}' period '{p}' leaves '{o}' but its origin "
@@ -358,27 +438,197 @@ class _Checker:
                 self.bad(f"flow: demand '{c}' period '{p}' arrives at '{d}' but its "
                          f"destination '{dem.destination}' is at "
                          f"'{self.place[dem.destination]}'")
+            used = t > self.slack(dem.tonnes[p])
+            path = self.check_path(i, c, p, o, d, k, _owner(r["path"]), used)
+            partner = _owner(r["partner"])
+            if dem.kind == "directed":
+                if partner:
+                    self.bad(f"partner: directed demand '{c}' row {i} names partner "
+                             f"'{partner}' (directed flows have none)")
+            elif self.check_partner(i, c, p, dem, partner, o, d, used):
+                end = d if dem.kind == "pooled_supply" else o
+                intake[partner, end, k, p, POOLED[dem.kind][0]] += t
             total[c, p] += t
             w = self.w[p]
             self.k["tonnes"] += w * t
-            if o == d:
-                self.k["internal_cost_eur"] += (
-                    w * t * sc.commodities[dem.commodity].internal_cost_eur_per_t)
-            else:
-                owner = "" if self.bundling else c
-                legflow[p, o, d, dem.commodity, owner] += t
+            if path is None:
+                continue
+            for h in path[1:-1]:
+                if h in sc.nodes:
+                    self.k["handling_cost_eur"] += w * t * sc.nodes[h].handling_eur_per_t
+                    self.k["hub_throughput_t"] += w * t
+            if len(path) == 2 and path[0] == path[1]:
+                self.k["internal_cost_eur"] += w * t * sc.commodities[k].internal_cost_eur_per_t
+                continue
+            owner = "" if self.bundling else c
+            for a, b, role in path_legs(path):
+                legflow[p, a, b, k, owner, role] += t
+            if used:
+                self.used.append(_Used(c, p, path, k, owner))
+        self.check_intake(intake)
+        self.check_unserved(in_play, total)
         for c in sorted(in_play):
             dem = sc.demands[c]
             for p in self.w:
                 q, got = dem.tonnes[p], total.get((c, p), 0.0)
-                if c in directed:
-                    if abs(got - q) > self.slack(q):
+                if abs(got - q) > self.slack(q):
+                    if dem.kind == "directed":
                         self.bad(f"demand: '{c}' period '{p}' flows sum to {_fmt(got)} t, "
                                  f"expected {_fmt(q)}")
-                elif got > q + self.slack(q):
-                    self.bad(f"demand: pooled '{c}' period '{p}' flows sum to {_fmt(got)} t "
-                             f"> {_fmt(q)}")
+                    else:
+                        self.bad(f"demand: pooled '{c}' period '{p}' flows + "
+                                 f"{POOLED[dem.kind][1]} sum to {_fmt(got)} t, "
+                                 f"expected {_fmt(q)}")
         return legflow
+
+    def check_path(self, i: int, c: str, p: str, o: str, d: str, k: str, text: str,
+                   used: bool) -> list[str] | None:
+        """The path of flow row i: its nodes, or None when it cannot be read."""
+        sc = self.sc
+        path = [x.strip() for x in text.split(";")] if text else []
+        where = f"demand '{c}' period '{p}' path '{text}'"
+        if not 2 <= len(path) <= 4:
+            self.bad(f"route: {where} must list 2–4 nodes (origin, 0–2 hubs, destination)")
+            return None
+        unknown = [n for n in path if n not in sc.nodes]
+        if unknown:
+            self.bad(f"table: flows row {i} ({c}) path has unknown nodes {unknown}")
+            return None
+        if path[0] != o or path[-1] != d:
+            self.bad(f"route: {where} does not run from '{o}' to '{d}'")
+        hubs = path[1:-1]
+        if len(hubs) > self.sc.hubs.max_per_route:
+            self.bad(f"route: {where} passes {len(hubs)} hubs > max_per_route "
+                     f"{sc.hubs.max_per_route}")
+        if len(hubs) == 2 and hubs[0] == hubs[1]:
+            self.bad(f"route: {where} passes hub '{hubs[0]}' twice")
+        for h in hubs:
+            if sc.nodes[h].kind != "hub":
+                self.bad(f"route: {where} passes '{h}', a {sc.nodes[h].kind}, not a hub")
+            elif used and not self.is_open(h):
+                self.bad(f"route: {where} passes hub '{h}', which is closed")
+        if len(path) == 2 and path[0] != path[1] and not sc.hubs.direct \
+                and self.hubs_available and used:
+            self.bad(f"route: {where} is direct but hubs.direct is false")
+        kn = sc.hubs.k_nearest
+        if kn is not None and hubs and used:
+            near_o, near_d = self.nearest(path[0], kn), self.nearest(path[-1], kn)
+            ok = (hubs[0] in near_o | near_d if len(hubs) == 1
+                  else hubs[0] in near_o and hubs[1] in near_d)
+            if not ok:
+                self.bad(f"route: {where} uses a hub outside the k_nearest = {kn} hubs of "
+                         f"its ends")
+        for a, b, _ in path_legs(path):
+            if not math.isfinite(self.lanes.distance(a, b)):
+                self.bad(f"lane: {where} uses '{a}'→'{b}', which has no lane")
+        return path
+
+    def nearest(self, n: str, kn: int) -> set[str]:
+        """Hubs among the k nearest to node n (ties: every hub with fewer than k hubs
+        strictly nearer)."""
+        dist = {h: self.lanes.distance(n, h) for h in self.hubs_available}
+        return {h for h, x in dist.items()
+                if sum(1 for y in dist.values() if y < x - 1e-9) < kn}
+
+    def check_partner(self, i: int, c: str, p: str, dem, partner: str, o: str, d: str,
+                      used: bool) -> bool:
+        """A pooled flow's partner; True when its capacity can be counted."""
+        sc = self.sc
+        side, _, _ = POOLED[dem.kind]
+        k = dem.commodity
+        end, end_what = (d, "destination") if dem.kind == "pooled_supply" else (o, "origin")
+        verb = "accept" if side == "accept" else "supply"
+        where = f"pooled demand '{c}' period '{p}' row {i}"
+        if not partner:
+            self.bad(f"partner: {where} names no partner")
+            return False
+        if self.baseline_partners and partner != dem.baseline_partner:
+            self.bad(f"partner: {where} uses '{partner}' but the baseline_partners switch "
+                     f"allows only its baseline partner '{dem.baseline_partner}'")
+        if partner.startswith("@"):
+            n = partner[1:]
+            node = sc.nodes.get(n)
+            if node is None:
+                self.bad(f"partner: {where} names unknown node '{n}'")
+                return False
+            if getattr(node, side).get(k, 0.0) <= 0:
+                self.bad(f"partner: {where}: node '{n}' does not {verb} '{k}'")
+                return False
+            if end != n:
+                self.bad(f"partner: {where}: partner node '{n}' is not the flow's "
+                         f"{end_what} '{end}'")
+            if node.kind in ("site", "hub") and used and not self.is_open(n):
+                self.bad(f"partner: {where}: partner {node.kind} '{n}' is closed")
+            return True
+        act = sc.activities.get(partner)
+        if act is None:
+            self.bad(f"partner: {where} names unknown activity '{partner}'")
+            return False
+        if getattr(act, side).get(k, 0.0) <= 0:
+            self.bad(f"partner: {where}: activity '{partner}' does not {verb} '{k}'")
+            return False
+        if partner not in self.place:
+            self.bad(f"partner: {where}: activity '{partner}' is not placed (out of play)")
+            return False
+        if self.place[partner] != end:
+            self.bad(f"partner: {where}: partner '{partner}' is at '{self.place[partner]}', "
+                     f"not at the flow's {end_what} '{end}'")
+        return True
+
+    def check_intake(self, intake: dict[tuple, float]) -> None:
+        """Σ tonnes per pooled partner, node, commodity, period and side ≤ its capacity."""
+        sc = self.sc
+        for (partner, n, k, p, side), t in sorted(intake.items()):
+            rec = sc.nodes[partner[1:]] if partner.startswith("@") else sc.activities[partner]
+            cap = getattr(rec, side).get(k, 0.0)
+            if t > cap + self.slack(cap):
+                self.bad(f"partner capacity: '{partner}' at '{n}' period '{p}' "
+                         f"{'takes in' if side == 'accept' else 'delivers'} {_fmt(t)} t of "
+                         f"'{k}' > {side}_{k} {_fmt(cap)}")
+
+    def check_unserved(self, in_play: set[str], total: dict[tuple[str, str], float]) -> None:
+        sc = self.sc
+        for i, r in enumerate(self.table("unserved")):
+            c, p, kind, n = str(r["demand"]), str(r["period"]), str(r["kind"]), str(r["node"])
+            t = _num(r["tonnes"])
+            dem = sc.demands.get(c)
+            if dem is None:
+                self.bad(f"table: unserved row {i} has unknown demand '{c}'")
+                continue
+            if c not in in_play:
+                if abs(t) > INT_TOL:
+                    self.bad(f"unserved: demand '{c}' is out of play but has {_fmt(t)} t "
+                             f"{kind}")
+                continue
+            if p not in self.w:
+                self.bad(f"table: unserved row {i} has unknown period '{p}'")
+                continue
+            if not math.isfinite(t) or t < -self.slack(0):
+                self.bad(f"unserved: demand '{c}' period '{p}' has tonnes {t}")
+                continue
+            if dem.kind == "directed":
+                self.bad(f"unserved: directed demand '{c}' period '{p}' has {_fmt(t)} t "
+                         f"{kind} (only pooled demands may)")
+                continue
+            _, want_kind, penalty_attr = POOLED[dem.kind]
+            if kind != want_kind:
+                self.bad(f"unserved: {dem.kind} '{c}' period '{p}' has kind '{kind}', "
+                         f"expected '{want_kind}'")
+                continue
+            penalty = getattr(sc.commodities[dem.commodity], penalty_attr)
+            if penalty is None and t > self.slack(0):
+                self.bad(f"unserved: '{c}' period '{p}' sends {_fmt(t)} t to {kind} but "
+                         f"commodity '{dem.commodity}' has no {penalty_attr}")
+            end = dem.origin if dem.kind == "pooled_supply" else dem.destination
+            if end in self.place and n != self.place[end]:
+                self.bad(f"unserved: '{c}' period '{p}' {kind} at '{n}' but '{end}' is at "
+                         f"'{self.place[end]}'")
+            total[c, p] += t
+            w = self.w[p]
+            self.k["disposal_cost_eur"] += w * t * (penalty or 0.0)
+            self.k["disposal_t" if kind == "disposal" else "shortage_t"] += w * t
+
+    # ---- legs, vehicles, trips -----------------------------------------------------------
 
     def check_loads(self, legflow: dict[tuple, float]) -> dict[tuple, list[float]]:
         sc, lanes = self.sc, self.lanes
@@ -389,19 +639,28 @@ class _Checker:
                 continue
             p, a, b = str(r["period"]), str(r["from"]), str(r["to"])
             k, vid, owner = str(r["commodity"]), str(r["vehicle"]), _owner(r["owner"])
+            role = _owner(r["role"])
             t = _num(r["tonnes"])
             com = sc.commodities.get(k)
             if com is None:
                 self.bad(f"table: loads row {i} has unknown commodity '{k}'")
+                continue
+            if role not in ROLES:
+                self.bad(f"table: loads row {i} has role '{role}', expected one of {ROLES}")
                 continue
             if not math.isfinite(t) or t < -self.slack(0):
                 self.bad(f"load: period '{p}' {a}→{b} '{k}' by '{vid}' has tonnes {t}")
                 continue
             self.owner_ok("loads", i, owner)
             vt = self.vehicle_ok("loads", i, vid, a, b, com.load_class, None)
-            loadsum[p, a, b, k, owner] += t
+            loadsum[p, a, b, k, owner, role] += t
             if vt is None:
                 continue
+            if vt.legs == "transfer" and role != "transfer":
+                self.bad(f"vehicle: loads row {i} vehicle '{vid}' runs only on transfer legs "
+                         f"but carries on a {role} leg '{a}'→'{b}'")
+            if t > self.slack(0):
+                self.leg_vehicles[p, a, b, k, owner, role].add(vid)
             w, km = self.w[p], lanes.distance(a, b)
             self.k["tonne_km"] += w * t * km
             if vt.pricing == "trip":
@@ -417,15 +676,15 @@ class _Checker:
                 lane = lanes.lane_cost(a, b)
                 per_t = lane if lane is not None else (vt.tariff_eur_per_tkm * km
                                                        + vt.tariff_eur_per_t)
-                self.k["transport_cost_eur"] += w * t * per_t
+                self.k["transport_cost_eur"] += w * t * per_t * self.role_factor[role]
                 self.co2_add(vt, w * vt.co2_ttw_kg_per_tkm * km * t)
         for key in sorted(set(loadsum) | set(legflow)):
             got, want = loadsum.get(key, 0.0), legflow.get(key, 0.0)
             if abs(got - want) > self.slack(want):
-                p, a, b, k, owner = key
+                p, a, b, k, owner, role = key
                 who = f" owner '{owner}'" if owner else ""
-                self.bad(f"load: period '{p}' leg '{a}'→'{b}' commodity '{k}'{who}: vehicle "
-                         f"loads sum to {_fmt(got)} t, flows to {_fmt(want)}")
+                self.bad(f"load: period '{p}' {role} leg '{a}'→'{b}' commodity '{k}'{who}: "
+                         f"vehicle loads sum to {_fmt(got)} t, flows to {_fmt(want)}")
         return class_load
 
     def co2_add(self, vt: VehicleType, kg_ttw: float) -> None:
@@ -494,7 +753,77 @@ class _Checker:
                     who = f" owner '{owner}'" if owner else ""
                     self.bad(f"trip capacity ({kind}): period '{p}' leg '{a}'→'{b}' vehicle "
                              f"'{vid}' class '{g}'{who}: {_fmt(have)} trips < {_fmt(q)} needed")
+        self.tripsum = dict(tripsum)
         return bal
+
+    def check_frequency(self) -> None:
+        """Used direct legs of directed demands with a shipment frequency m: ≥ m trips of the
+        load class on the leg, in the period, for the owner (all vehicle types together)."""
+        sc = self.sc
+        by_leg: dict[tuple, float] = defaultdict(float)
+        for (p, a, b, _vid, g, owner), n in self.tripsum.items():
+            by_leg[p, a, b, g, owner] += n
+        seen = set()
+        for u in self.used:
+            dem = sc.demands[u.demand]
+            if dem.kind != "directed" or len(u.path) != 2:
+                continue
+            m = dem.shipments_per_period or sc.commodities[u.commodity].shipments_per_period
+            if not m:
+                continue
+            a, b = u.path
+            key = (u.demand, u.period, a, b)
+            if key in seen:
+                continue
+            seen.add(key)
+            el = self.eligible(u.commodity, a, b, "direct")
+            if not el or any(vt.pricing != "trip" for vt in el):
+                continue  # a tariff carrier ships as often as asked
+            g = sc.commodities[u.commodity].load_class
+            have = by_leg.get((u.period, a, b, g, u.owner), 0.0)
+            if have < m - self.slack(m):
+                who = f" owner '{u.owner}'" if u.owner else ""
+                self.bad(f"frequency: demand '{u.demand}' period '{u.period}' leg '{a}'→'{b}' "
+                         f"class '{g}'{who}: {_fmt(have)} trips < {_fmt(m)} shipments per "
+                         f"period")
+
+    def check_transit(self) -> None:
+        """Used paths of commodities with a maximum transit time: legs at the fastest eligible
+        vehicle type plus hub handling time within the limit."""
+        sc = self.sc
+        seen = set()
+        slow_noted = set()
+        for u in self.used:
+            limit = sc.commodities[u.commodity].max_transit_h
+            key = (u.demand, u.period, tuple(u.path))
+            if limit is None or key in seen:
+                continue
+            seen.add(key)
+            hours = sum(sc.nodes[h].handling_h for h in u.path[1:-1])
+            actual = hours
+            for a, b, role in path_legs(u.path):
+                el = self.eligible(u.commodity, a, b, role)
+                if not el:
+                    self.bad(f"route: demand '{u.demand}' path '{';'.join(u.path)}': no "
+                             f"vehicle type may carry '{u.commodity}' on {role} leg "
+                             f"'{a}'→'{b}'")
+                    hours = math.nan
+                    break
+                hours += min(self.lanes.time(a, b, vt.speed_kmh) for vt in el)
+                vids = self.leg_vehicles.get((u.period, a, b, u.commodity, u.owner, role), ())
+                actual += max((self.lanes.time(a, b, sc.vehicles[v].speed_kmh) for v in vids),
+                              default=0.0)
+            if not math.isfinite(hours):
+                continue
+            route = f"demand '{u.demand}' period '{u.period}' path '{';'.join(u.path)}'"
+            if hours > limit + self.slack(limit):
+                self.bad(f"transit: {route} takes {_fmt(hours)} h at the fastest eligible "
+                         f"vehicles > max_transit_h {_fmt(limit)} of '{u.commodity}'")
+            elif actual > limit + self.slack(limit) and key[:1] + key[2:] not in slow_noted:
+                slow_noted.add(key[:1] + key[2:])
+                self.notes.append(f"transit: {route} fits max_transit_h {_fmt(limit)} at the "
+                                  f"fastest eligible vehicles, but the slowest vehicle types "
+                                  f"loaded on its legs take {_fmt(actual)} h")
 
     def check_empties(self, bal: dict[tuple, list[float]]) -> None:
         for i, r in enumerate(self.table("empties")):
@@ -531,8 +860,8 @@ class _Checker:
 
     def finish(self) -> CheckResult:
         sc, k = self.sc, self.k
-        k["development_cost_eur"] = sum(self._site_cost(s) for s in self.sol.open_sites
-                                        if s in sc.nodes and self.is_open(s))
+        k["development_cost_eur"] = sum(self._site_cost(s) for s, n in sc.nodes.items()
+                                        if n.kind in ("site", "hub") and self.is_open(s))
         k["co2_ttw_t"] = self.co2_ttw / 1000.0
         k["co2_wtw_t"] = self.co2_wtw / 1000.0
         basis = self.co2_wtw if sc.options.co2_basis == "wtw" else self.co2_ttw

@@ -159,6 +159,26 @@ class Tiny:
         return scenario_from_dict(doc, base_dir=tmp, path=tmp / "scenario.yaml")
 
 
+# ---- building blocks -------------------------------------------------------------------------
+
+
+def location(kind: str = "location", x: int = 0, y: int = 0, cap: float | None = None,
+             dev: float = 0.0, opex: float = 0.0) -> dict:
+    """A node record (``cap``, ``dev``, ``opex`` matter for sites only)."""
+    return {"kind": kind, "x": x, "y": y, "cap": cap, "dev": dev, "opex": opex}
+
+
+def commodity(cls: str, ic: float = 0.0, density: float | None = None) -> dict:
+    return {"cls": cls, "ic": ic, "density": density}
+
+
+def vehicle(**kw) -> dict:
+    """A vehicle record; defaults: a trip-priced 10 t truck at 1 €/km, 50 km/h, nothing else."""
+    return {"pricing": "trip", "payload": 10.0, "volume": None, "ckm": 1.0, "ch": 0.0,
+            "toll": 0.0, "speed": 50.0, "hand": 0.0, "efe": 0.0, "eff": 0.0, "wtw": 1.0,
+            "classes": None, "ttkm": 0.0, "tt": 0.0, "co2tkm": 0.0, **kw}
+
+
 # ---- random instances ------------------------------------------------------------------------
 
 
@@ -177,8 +197,7 @@ def random_tiny(seed: int, *, n_growers: int | None = None, gateway: bool | None
     nodes: dict[str, dict] = {}
 
     def node(nid, kind="location", lo=0, hi=60):
-        nodes[nid] = {"kind": kind, "x": r.randint(lo, hi), "y": r.randint(lo, hi), "cap": None,
-                          "dev": 0.0, "opex": 0.0}
+        nodes[nid] = location(kind=kind, x=r.randint(lo, hi), y=r.randint(lo, hi))
 
     use_gateway = pick(gateway)
     gate_role = r.choice(["dest", "supplier"]) if use_gateway else None
@@ -200,13 +219,13 @@ def random_tiny(seed: int, *, n_growers: int | None = None, gateway: bool | None
         reloc = {s: base for s in cands}
         if r.random() < 0.3:
             reloc[cands[-1]] = float(r.choice([0, 15_000, 60_000]))
-        growers[f"g{i}"] = {"stay": f"stay{i}", "cands": cands, "size": float(r.randint(3, 10)),
-                                "reloc": reloc}
+        growers[f"g{i}"] = {"stay": f"stay{i}", "cands": cands,
+                            "size": float(r.randint(3, 10)), "reloc": reloc}
     fixed = {"sup": "sup_n", **{f"d{i}": f"dst{i}" for i in range(n_dest)}}
     use_vol = pick(volume, 0.3)
     commodities = {
-        "veg": {"cls": "food", "ic": 0.0, "density": round(r.uniform(0.3, 0.8), 2) if use_vol else None},
-        "fert": {"cls": "bulk", "ic": 0.0, "density": None},
+        "veg": commodity("food", density=round(r.uniform(0.3, 0.8), 2) if use_vol else None),
+        "fert": commodity("bulk"),
     }
     demands = []
     for i in range(ng):
@@ -214,37 +233,35 @@ def random_tiny(seed: int, *, n_growers: int | None = None, gateway: bool | None
         demands.append((f"out{i}", f"g{i}", f"d{r.randrange(n_dest)}", "veg",
                         float(r.randint(2, 40))))
     if pick(residual, 0.4):
-        commodities["res"] = {"cls": r.choice(["bulk", "waste"]), "ic": round(r.uniform(0.5, 4), 2),
-                                  "density": None}
+        commodities["res"] = commodity(r.choice(["bulk", "waste"]),
+                                       ic=round(r.uniform(0.5, 4), 2))
         demands.append(("res", "g0", "g1", "res", float(r.randint(3, 25))))
     vehicles = {}
     nv = n_trip_vehicles or r.choice([1, 2])
     for i in range(nv):
         classes = None if i == 0 else r.choice([None, ["food"], ["food", "bulk"]])
-        vehicles[f"v{i}"] = {
-            "pricing": "trip", "payload": float(r.choice([10, 14, 20, 26])) if i == 0 else
-            float(r.choice([5, 8, 12])),
-            "volume": float(r.choice([40, 60])) if use_vol and i == 0 else None,
-            "ckm": round(r.uniform(0.6, 1.6), 2), "ch": float(r.choice([0, 25, 40])),
-            "toll": float(r.choice([0, 0, 0.15])), "speed": float(r.choice([50, 60, 75])),
-            "hand": float(r.choice([0, 0.5, 1.0])), "efe": round(r.uniform(0.4, 0.8), 2),
-            "eff": round(r.uniform(0.9, 1.3), 2), "wtw": r.choice([1.0, 1.24]), "classes": classes,
-            "ttkm": 0.0, "tt": 0.0, "co2tkm": 0.0}
+        vehicles[f"v{i}"] = vehicle(
+            payload=float(r.choice([10, 14, 20, 26] if i == 0 else [5, 8, 12])),
+            volume=float(r.choice([40, 60])) if use_vol and i == 0 else None,
+            ckm=round(r.uniform(0.6, 1.6), 2), ch=float(r.choice([0, 25, 40])),
+            toll=float(r.choice([0, 0, 0.15])), speed=float(r.choice([50, 60, 75])),
+            hand=float(r.choice([0, 0.5, 1.0])), efe=round(r.uniform(0.4, 0.8), 2),
+            eff=round(r.uniform(0.9, 1.3), 2), wtw=r.choice([1.0, 1.24]), classes=classes)
     if pick(tariff, 0.3):
-        vehicles["tar"] = {"pricing": "tariff", "payload": None, "volume": None, "ckm": 0, "ch": 0, "toll": 0,
-                               "speed": 60.0, "hand": 0, "efe": 0, "eff": 0, "wtw": 1.2,
-                               "classes": r.choice([None, ["food"]]),
-                               "ttkm": round(r.uniform(0.04, 0.12), 3),
-                               "tt": float(r.choice([0, 1.5])), "co2tkm": round(r.uniform(0.03, 0.08), 3)}
+        vehicles["tar"] = vehicle(pricing="tariff", payload=None, ckm=0.0, wtw=1.2,
+                                  classes=r.choice([None, ["food"]]),
+                                  ttkm=round(r.uniform(0.04, 0.12), 3),
+                                  tt=float(r.choice([0, 1.5])),
+                                  co2tkm=round(r.uniform(0.03, 0.08), 3))
     # every load class has a vehicle: v0 carries any
     return Tiny(nodes=nodes, growers=growers, fixed=fixed, commodities=commodities,
-             demands=demands, vehicles=vehicles, weight=float(r.choice([52, 52, 12])),
-             interest=r.choice([0.0, 0.03, 0.06]), lifetime=float(r.choice([10, 20])),
-             empty_share=r.choice([0.2, 0.309, 0.4]),
-             co2_price=float(r.choice([0, 100])) if pick(co2) else 0.0,
-             basis=r.choice(["wtw", "ttw"]),
-             max_open=(r.choice([0, 1, 1]) if pick(max_open, 0.3) else None),
-             time_speed=(55.0 if pick(time_h, 0.2) else None), seed=seed)
+                demands=demands, vehicles=vehicles, weight=float(r.choice([52, 52, 12])),
+                interest=r.choice([0.0, 0.03, 0.06]), lifetime=float(r.choice([10, 20])),
+                empty_share=r.choice([0.2, 0.309, 0.4]),
+                co2_price=float(r.choice([0, 100])) if pick(co2) else 0.0,
+                basis=r.choice(["wtw", "ttw"]),
+                max_open=(r.choice([0, 1, 1]) if pick(max_open, 0.3) else None),
+                time_speed=(55.0 if pick(time_h, 0.2) else None), seed=seed)
 
 
 def hand_tiny() -> Tiny:
@@ -254,24 +271,21 @@ def hand_tiny() -> Tiny:
         sup_n (0,0)   stay0 (0,40)   stay1 (40,40)   site1 (20,20) cap 20, dev 10 k, opex 1 k
         site2 (40,0) cap 8, opex 3 k   dst0 (20,0)   dst1 (60,20) gateway
     """
-    loc = {"kind": "location", "cap": None, "dev": 0.0, "opex": 0.0}
-    nodes = {"sup_n": dict(loc, x=0, y=0), "stay0": dict(loc, x=0, y=40),
-             "stay1": dict(loc, x=40, y=40),
-             "site1": {"kind": "site", "x": 20, "y": 20, "cap": 20.0, "dev": 10_000.0, "opex": 1_000.0},
-             "site2": {"kind": "site", "x": 40, "y": 0, "cap": 8.0, "dev": 0.0, "opex": 3_000.0},
-             "dst0": dict(loc, x=20, y=0), "dst1": dict(loc, kind="gateway", x=60, y=20)}
+    nodes = {"sup_n": location(x=0, y=0), "stay0": location(x=0, y=40),
+             "stay1": location(x=40, y=40),
+             "site1": location(kind="site", x=20, y=20, cap=20.0, dev=10_000.0, opex=1_000.0),
+             "site2": location(kind="site", x=40, y=0, cap=8.0, opex=3_000.0),
+             "dst0": location(x=20, y=0), "dst1": location(kind="gateway", x=60, y=20)}
     growers = {"g0": {"stay": "stay0", "cands": ["site1", "site2"], "size": 6.0,
-                          "reloc": {"site1": 10_000.0, "site2": 10_000.0}},
-               "g1": {"stay": "stay1", "cands": ["site1"], "size": 8.0, "reloc": {"site1": 5_000.0}}}
-    commodities = {"veg": {"cls": "food", "ic": 0.0, "density": None},
-                   "fert": {"cls": "bulk", "ic": 0.0, "density": None},
-                   "res": {"cls": "bulk", "ic": 1.5, "density": None}}
+                      "reloc": {"site1": 10_000.0, "site2": 10_000.0}},
+               "g1": {"stay": "stay1", "cands": ["site1"], "size": 8.0,
+                      "reloc": {"site1": 5_000.0}}}
+    commodities = {"veg": commodity("food"), "fert": commodity("bulk"),
+                   "res": commodity("bulk", ic=1.5)}
     demands = [("in0", "sup", "g0", "fert", 12.0), ("out0", "g0", "d0", "veg", 25.0),
                ("in1", "sup", "g1", "fert", 8.0), ("out1", "g1", "d1", "veg", 18.0),
                ("res", "g0", "g1", "res", 10.0)]
-    truck = {"pricing": "trip", "payload": 10.0, "volume": None, "ckm": 1.0, "ch": 0.0, "toll": 0.0,
-                 "speed": 50.0, "hand": 0.0, "efe": 0.5, "eff": 1.0, "wtw": 1.2, "classes": None, "ttkm": 0.0,
-                 "tt": 0.0, "co2tkm": 0.0}
+    truck = vehicle(efe=0.5, eff=1.0, wtw=1.2)
     return Tiny(nodes=nodes, growers=growers, fixed={"sup": "sup_n", "d0": "dst0", "d1": "dst1"},
                 commodities=commodities, demands=demands, vehicles={"v0": truck}, weight=52.0,
                 interest=0.0, lifetime=10.0, empty_share=0.2, seed=-1)

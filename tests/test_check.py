@@ -86,6 +86,18 @@ def make(tmp_path: Path, doc: dict | None = None):
     return sc, build_lanes(sc)
 
 
+def fl(dem: str, o: str, d: str, t: float, path: str | None = None, partner: str = "",
+       k: str = "flowers", p: str = "week") -> tuple:
+    """A flows row; the path defaults to the direct one "o;d" (co-location "s;s")."""
+    return (dem, p, o, d, k, t, path or f"{o};{d}", partner)
+
+
+def ld(a: str, b: str, v: str, t: float, owner: str = "", role: str = "direct",
+       k: str = "flowers", p: str = "week") -> tuple:
+    """A loads row."""
+    return (p, a, b, k, v, owner, t, role)
+
+
 def sol_of(flows=(), loads=(), trips=(), empties=(), placement=None, open_sites=None,
            objective=0.0, **switches) -> Solution:
     sw = {"placement": {}, "open_sites": {}, "bundling": True, "empty_rule": "share",
@@ -103,8 +115,8 @@ def sol_of(flows=(), loads=(), trips=(), empties=(), placement=None, open_sites=
 
 def stay_bundled(objective: float = 61360 / 3 + 892.5) -> Solution:
     return sol_of(
-        flows=[("d1", "week", "naaldwijk", "aalsmeer", "flowers", 30.0)],
-        loads=[("week", "naaldwijk", "aalsmeer", "flowers", "truck", "", 30.0)],
+        flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
+        loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0)],
         trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "", 2.0, 0.0)],
         empties=[("week", "aalsmeer", "naaldwijk", "truck", 2.0)],
         objective=objective)
@@ -159,8 +171,8 @@ def test_paper_case_relocated_to_open_site(tmp_path):
     dev = ann(1_000_000) + 10_000
     reloc = ann(200_000)
     sol = sol_of(
-        flows=[("d1", "week", "agriport", "aalsmeer", "flowers", 30.0)],
-        loads=[("week", "agriport", "aalsmeer", "flowers", "truck", "", 30.0)],
+        flows=[fl("d1", "agriport", "aalsmeer", 30.0)],
+        loads=[ld("agriport", "aalsmeer", "truck", 30.0)],
         trips=[("week", "agriport", "aalsmeer", "truck", "food", "", 2.0, 0.0)],
         empties=[("week", "aalsmeer", "agriport", "truck", 2.0)],
         placement={"grower": "agriport", "auction": "aalsmeer"}, open_sites={"agriport": 1},
@@ -181,8 +193,8 @@ def test_unbundled_share_and_dedicated(tmp_path):
         transport = 52 * 2 * (325 / 3 + rho * 265 / 3)
         co2 = 52 * (0.6 * 50 * 2 * (1 + rho) + 0.3 * 50 * 30 / 26)
         sol = sol_of(
-            flows=[("d1", "week", "naaldwijk", "aalsmeer", "flowers", 30.0)],
-            loads=[("week", "naaldwijk", "aalsmeer", "flowers", "truck", "d1", 30.0)],
+            flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
+            loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0, owner="d1")],
             trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, rho)],
             objective=transport + co2 * 1.25 / 10, bundling=False, empty_rule=rule)
         res = check_solution(sc, lanes, sol)
@@ -214,8 +226,8 @@ def test_gateway_trips_carry_rho_and_stay_out_of_balance(tmp_path):
     sc, lanes = make(tmp_path, doc)
     sol = stay_bundled()
     sol.placement["exporter"] = "rdam"
-    sol.flows.loc[1] = ("d2", "week", "aalsmeer", "rdam", "flowers", 20.0)
-    sol.loads.loc[1] = ("week", "aalsmeer", "rdam", "flowers", "truck", "", 20.0)
+    sol.flows.loc[1] = fl("d2", "aalsmeer", "rdam", 20.0)
+    sol.loads.loc[1] = ld("aalsmeer", "rdam", "truck", 20.0)
     sol.trips.loc[1] = ("week", "aalsmeer", "rdam", "truck", "food", "", 1.0, RHO)
     gw = 52 * ((1.1 * 70 + 40 * (70 / 60 + 0.5)) + RHO * (1.1 * 70 + 40 * 70 / 60))
     co2_gw = 52 * (0.6 * 70 * (1 + RHO) + 0.3 * 70 * 20 / 26)
@@ -240,8 +252,8 @@ def test_tariff_vehicle_and_modes(tmp_path):
     sc, lanes = make(tmp_path, doc)
     cost = 52 * 30 * (0.05 * 50 + 2)  # 7020
     co2 = 52 * 0.03 * 50 * 30  # 2340 kg TTW
-    sol = sol_of(flows=[("d1", "week", "naaldwijk", "aalsmeer", "flowers", 30.0)],
-                 loads=[("week", "naaldwijk", "aalsmeer", "flowers", "barge", "", 30.0)],
+    sol = sol_of(flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
+                 loads=[ld("naaldwijk", "aalsmeer", "barge", 30.0)],
                  objective=cost + 100 * co2 * 1.2 / 1000)
     res = check_solution(sc, lanes, sol)
     assert res.passed, res.violations
@@ -268,7 +280,7 @@ def test_co_location_internal_cost(tmp_path):
                                       "candidates": "agriport", "size_ha": 10}
     sc, lanes = make(tmp_path, doc)
     dev = ann(1_000_000) + 10_000 + ann(200_000) + ann(0)
-    sol = sol_of(flows=[("d1", "week", "agriport", "agriport", "flowers", 30.0)],
+    sol = sol_of(flows=[fl("d1", "agriport", "agriport", 30.0)],
                  placement={"grower": "agriport", "auction": "agriport"},
                  open_sites={"agriport": 1}, objective=dev + 52 * 30 * 2)
     res = check_solution(sc, lanes, sol)
@@ -314,7 +326,7 @@ def test_site_capacity_exceeded(tmp_path):
     sol = stay_bundled()
     sol.placement.update(grower="agriport", grower2="agriport")
     sol.open_sites["agriport"] = 1
-    sol.flows.loc[0, "origin_node"] = "agriport"
+    sol.flows.loc[0, ["origin_node", "path"]] = ("agriport", "agriport;aalsmeer")
     sol.loads.loc[0, "from"] = "agriport"
     sol.trips.loc[0, "from"] = "agriport"
     sol.empties.loc[0, "to"] = "agriport"
@@ -339,7 +351,7 @@ def test_placement_at_closed_site(tmp_path):
     sc, lanes = make(tmp_path)
     sol = stay_bundled()
     sol.placement["grower"] = "agriport"  # agriport stays closed
-    sol.flows.loc[0, "origin_node"] = "agriport"
+    sol.flows.loc[0, ["origin_node", "path"]] = ("agriport", "agriport;aalsmeer")
     sol.loads.loc[0, "from"] = "agriport"
     sol.trips.loc[0, "from"] = "agriport"
     sol.empties.loc[0, "to"] = "agriport"

@@ -28,13 +28,16 @@ from _tiny import (
     Tiny,
     brute_force,
     close,
+    commodity,
     fixed_cost,
     hand_tiny,
+    location,
     placements,
     random_tiny,
     run,
     transport_balanced,
     transport_dedicated,
+    vehicle,
 )
 
 from clusteropt.lanes import build_lanes
@@ -51,18 +54,13 @@ DEDICATED = {"bundling": False, "empty_rule": "dedicated"}
 def _two_nodes(gateway: bool) -> Tiny:
     """Mill A (0,0) and farm B (50,0): 20 t feed A → B, 30 t manure B → A, truck 10 t,
     1 €/km, nothing else; one week × 52."""
-    loc = {"kind": "location", "cap": None, "dev": 0.0, "opex": 0.0}
-    truck = {"pricing": "trip", "payload": 10.0, "volume": None, "ckm": 1.0, "ch": 0.0, "toll": 0.0,
-                 "speed": 50.0, "hand": 0.0, "efe": 0.0, "eff": 0.0, "wtw": 1.0, "classes": None, "ttkm": 0.0,
-                 "tt": 0.0, "co2tkm": 0.0}
-    return Tiny(nodes={"a": dict(loc, x=0, y=0),
-                       "b": dict(loc, kind="gateway" if gateway else "location", x=50, y=0)},
+    return Tiny(nodes={"a": location(x=0, y=0),
+                       "b": location(kind="gateway" if gateway else "location", x=50, y=0)},
                 growers={}, fixed={"mill": "a", "farm": "b"},
-                commodities={"feed": {"cls": "feed", "ic": 0.0, "density": None},
-                             "manure": {"cls": "manure", "ic": 0.0, "density": None}},
+                commodities={"feed": commodity("feed"), "manure": commodity("manure")},
                 demands=[("f", "mill", "farm", "feed", 20.0),
                          ("m", "farm", "mill", "manure", 30.0)],
-                vehicles={"v": truck}, empty_share=0.2)
+                vehicles={"v": vehicle()}, empty_share=0.2)
 
 
 def test_oracle_on_hand_numbers():

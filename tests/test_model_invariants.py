@@ -17,6 +17,7 @@ from _tiny import (
     close,
     fixed_cost,
     hand_tiny,
+    location,
     placements,
     random_tiny,
     run,
@@ -54,7 +55,7 @@ def some_placements(t: Tiny, k: int = 2) -> list[dict[str, str]]:
 def with_site3(t: Tiny, cap: float, dev: float, opex: float, x: int, y: int,
                reloc: float) -> Tiny:
     t = t.copy()
-    t.nodes["site3"] = {"kind": "site", "x": x, "y": y, "cap": cap, "dev": dev, "opex": opex}
+    t.nodes["site3"] = location(kind="site", x=x, y=y, cap=cap, dev=dev, opex=opex)
     for g in t.growers.values():
         g["cands"] = [*g["cands"], "site3"]
         g["reloc"]["site3"] = reloc

@@ -46,6 +46,7 @@ from pulp import LpAffineExpression, lpSum_vars_coefs
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
+from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
 from clusteropt.scenario import Scenario, VehicleType
 
 Terms = list[tuple[Any, float]]  # [(pulp variable, coefficient)]
@@ -123,6 +124,7 @@ class BuiltModel:
     size: dict[str, int]
     build_s: float = 0.0
     pruned: int = 0
+    arcs: list[ArcGroup] = field(default_factory=list)  # hub-arc form groups
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
     connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)  # routes left out for exceeding the commodity's maximum transit time
 
@@ -330,10 +332,19 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     shares: dict[str, list[Route]] = {}
     unserved: dict[str, list[tuple[str, str, LinearTerm]]] = {}  # demand → (kind, node, share)
     freq: list[tuple[str, str, str, str | None, float, LinearTerm]] = []
+    arc_groups: dict[tuple, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for c, dm in sc.demands.items():
         k = dm.commodity
         if dm.kind == "directed":
             if dm.origin not in candidates or dm.destination not in candidates:
+                continue
+            if hub_rules.form == "arc" and hub_ids and len(candidates[dm.origin]) == 1 \
+                    and len(candidates[dm.destination]) == 1:
+                o, t = candidates[dm.origin][0], candidates[dm.destination][0]
+                for per in periods:
+                    if dm.tonnes[per] > 0:
+                        arc_groups[o, k, None if sw.bundling else c, per][t][c] = \
+                            dm.tonnes[per]
                 continue
             ends = [(s, None, t) for s in candidates[dm.origin]
                     for t in candidates[dm.destination]]
@@ -385,6 +396,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                 if len(r.path) == 2 and r.s != r.t:
                     freq.append((c, r.s, r.t, None if sw.bundling else c, m, r.share))
     sizes_note = routes_of.pruned
+    arcs = build_arcs(arc_groups, hub_ids, hub_rules.direct, open_at, var, rows)
     # pooled partners' capacity per period: Σ q · share ≤ cap · at (or · open)
     intake: dict[tuple[str, str, str, str, str], LinearTerm] = {}
     for c, routes in shares.items():
@@ -409,6 +421,15 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
               "transfer": hub_rules.transfer_factor,
               "distribution": hub_rules.distribution_factor}
     loads: dict[tuple, dict[str, LinearTerm]] = {}
+    for g in arcs:
+        for i, j, role, v in arc_loads(g):
+            per_p = loads.setdefault((i, j, g.commodity, g.owner, role),
+                                     {per: LinearTerm() for per in periods})
+            per_p[g.period].add([(v, 1.0)])
+        for h, vs in hub_inflow(g).items():
+            hc = sc.nodes[h].handling_eur_per_t
+            if hc:
+                terms["handling"].add([(v, weight[g.period] * hc) for v in vs])
     for c, routes in shares.items():
         dm = sc.demands[c]
         k = dm.commodity
@@ -558,7 +579,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
                       empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
-                      pruned=sizes_note, shared=shared, connect=connect)
+                      pruned=sizes_note, arcs=arcs, shared=shared, connect=connect)
 
 
 def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,

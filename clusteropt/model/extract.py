@@ -7,6 +7,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from clusteropt.model.build import COST_TERMS, BuiltModel
+from clusteropt.model.hubarcs import decompose
 from clusteropt.solution import (EMPTY_COLS, EPS, FACILITY_COLS, FLOW_COLS, LOAD_COLS,
                                  TRIP_COLS, UNSERVED_COLS, Solution)
 
@@ -31,6 +32,10 @@ def extract(model: BuiltModel) -> Solution:
                 if q * val > EPS:
                     flows.append((c, p, r.s, r.t, dm.commodity, q * val, ";".join(r.path),
                                   r.partner or ""))
+    for g in model.arcs:
+        for c, path, tonnes in decompose(g):
+            flows.append((c, g.period, path[0], path[-1], g.commodity, tonnes, ";".join(path),
+                          ""))
     unserved = []
     for c, rest in model.unserved.items():
         dm = sc.demands[c]
