@@ -163,7 +163,7 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
     locks = _locks(fixes, opens, closes)
     scenarios = [load_scenario(scenario, v, locks=locks) for v in names]  # validate all first
     outcomes = []
-    failed = False
+    failed = infeasible = False
     for sc in scenarios:
         label = sc.name + (f" / {sc.variant}" if sc.variant else "")
 
@@ -181,6 +181,7 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
         except InfeasibleError as err:
             err_console.print(f"[bold red]{err}[/]", highlight=False)
             failed = True
+            infeasible = infeasible or err.report.status == "infeasible"
             continue
         outcomes.append(o)
         if not o.check.passed:
@@ -206,7 +207,8 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
                               highlight=False)
             for v in o.check.violations[:20]:
                 err_console.print(f"  {v}", highlight=False)
-    sys.exit(1 if failed else 0)
+    # an infeasible scenario is an input problem (exit 2); a failed check is ours (exit 1)
+    sys.exit(2 if infeasible and not outcomes else 1 if failed else 0)
 
 
 @main.command()

@@ -22,9 +22,13 @@ from clusteropt.solve import SolveReport, solve, versions
 class InfeasibleError(Exception):
     """The scenario has no feasible solution (or the solver found none in its time)."""
 
-    def __init__(self, report: SolveReport, message: str):
+    def __init__(self, report: SolveReport, message: str, reasons: list[str] | None = None):
         self.report = report
-        super().__init__(message)
+        self.reasons = reasons or []
+        text = message
+        if self.reasons:
+            text += "; what must give:\n" + "\n".join(f"  - {r}" for r in self.reasons)
+        super().__init__(text)
 
 
 @dataclass
@@ -86,9 +90,14 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     report = solve(model, time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads,
                    log_file=log_file)
     if not report.has_solution:
+        reasons = []
+        if report.status == "infeasible":
+            from clusteropt.explain import explain_infeasible
+
+            reasons = explain_infeasible(sc, lanes, switches, time_limit_s)
         raise InfeasibleError(report, f"{sc.name}"
                               f"{' / ' + sc.variant if sc.variant else ''}: no solution "
-                              f"({report.status}, solver: {report.solver_status})")
+                              f"({report.status}, solver: {report.solver_status})", reasons)
     sol = extract(model)
     sol.objective_eur = report.objective if report.objective is not None else sol.objective_eur
     res = evaluate(sc, lanes, sol)

@@ -104,12 +104,16 @@ fix:
 #   vehicles     the shipped vehicle types (optional: without this table the shipped
 #                defaults are used). A vehicle type carries only the load classes in its
 #                load_classes column.
+#   facilities   optional shared facilities (water treatment, digester): id, name, sites,
+#                capacity, cost_eur, opex_eur_per_yr, connect_eur_per_yr; activities then
+#                get use_<facility> and own_<facility>_eur_per_yr columns
 tables:
   nodes: nodes.csv
   activities: activities.csv
   commodities: commodities.csv
   demands: demands.csv
   vehicles: vehicles.xlsx#vehicles
+  # facilities: facilities.csv
 
 # Variants: named changes to this scenario, run with `clusteropt run scenario.yaml --variant
 # NAME`. Scalars are replaced; options, site_rules, distance and fix are merged key by key;

@@ -28,7 +28,8 @@ import pytest
 from clusteropt.check import KPI_KEYS, CheckResult, check_solution
 from clusteropt.lanes import build_lanes
 from clusteropt.scenario import scenario_from_dict
-from clusteropt.solution import EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, Solution
+from clusteropt.solution import (EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS,
+                                 Solution)
 
 E = 0.309
 RHO = E / (1 - E)  # implicit empty trips per loaded trip (gateways; 'share' rule)
@@ -99,7 +100,7 @@ def ld(a: str, b: str, v: str, t: float, owner: str = "", role: str = "direct",
 
 
 def sol_of(flows=(), loads=(), trips=(), empties=(), placement=None, open_sites=None,
-           objective=0.0, **switches) -> Solution:
+           objective=0.0, unserved=(), **switches) -> Solution:
     sw = {"placement": {}, "open_sites": {}, "bundling": True, "empty_rule": "share",
           "vehicles": None, "exclude_new": False, **switches}
     return Solution(
@@ -110,6 +111,7 @@ def sol_of(flows=(), loads=(), trips=(), empties=(), placement=None, open_sites=
         loads=pd.DataFrame(list(loads), columns=LOAD_COLS),
         trips=pd.DataFrame(list(trips), columns=TRIP_COLS),
         empties=pd.DataFrame(list(empties), columns=EMPTY_COLS),
+        unserved=pd.DataFrame(list(unserved), columns=UNSERVED_COLS),
         switches=sw)
 
 
@@ -383,7 +385,8 @@ def test_reported_terms_are_compared(tmp_path):
     sc, lanes = make(tmp_path)
     sol = stay_bundled()
     sol.terms = {"development": 0.0, "relocation": 0.0, "transport": 61360 / 3,
-                 "internal": 0.0, "carbon": 892.5, "co2_ttw_kg": 7140.0, "co2_wtw_kg": 8925.0}
+                 "internal": 0.0, "handling": 0.0, "disposal": 0.0, "carbon": 892.5,
+                 "co2_ttw_kg": 7140.0, "co2_wtw_kg": 8925.0}
     assert check_solution(sc, lanes, sol).passed
     sol.terms["transport"] = 61360 / 3 + 1000
     sol.terms["carbon"] = 892.5 - 1000

@@ -114,3 +114,37 @@ def test_two_firms_share_a_water_treatment_plant(tmp_path, own, expected, shared
     assert out.report.objective == pytest.approx(expected)
     assert (len(out.solution.facilities) == 1) == shared
     assert out.results.kpis["facilities_cost_eur"] == pytest.approx(expected)
+
+
+def test_infeasible_site_too_small_is_explained(tmp_path):
+    # Three growers of 10 ha must leave (new activities with no stay node) but S2 holds only
+    # 20 ha and S1 is closed by max_open = 1 ... S1 20 ha, S2 20 ha, max one site: 10 ha short.
+    from test_model_hand import _growers_case
+
+    from clusteropt.run import InfeasibleError
+
+    sc, lanes = _growers_case(tmp_path, 20, site_rules={"max_open": 1})
+    for g in ("g1", "g2", "g3"):
+        a = sc.activities[g]
+        a.new = True
+        a.candidates = ["s1", "s2"]
+    with pytest.raises(InfeasibleError) as exc:
+        run_scenario(sc, lanes, gap_rel=0.0, baseline=False)
+    reasons = exc.value.reasons
+    assert len(reasons) == 1
+    assert "needs more capacity 'ha': by 10 ha" in reasons[0]
+
+
+def test_no_processor_in_reach_is_explained(tmp_path):
+    # The manure case without a disposal outlet and with a 1 h transit limit at 60 km/h: farm C
+    # (10 km from P2) is fine, but only P1 may open, so C's 10 t/week has nowhere to go.
+    sc, lanes = _manure(tmp_path, site_rules={"max_open": 1})
+    sc.commodities["manure"].disposal_cost_eur_per_t = None
+    sc.commodities["manure"].max_transit_h = 1.0
+    from clusteropt.run import InfeasibleError
+
+    with pytest.raises(InfeasibleError) as exc:
+        run_scenario(sc, lanes, gap_rel=0.0, baseline=False)
+    text = "\n".join(exc.value.reasons)
+    assert "has no an acceptor" not in text
+    assert "'m-" in text and "by 10 t/period" in text

@@ -58,7 +58,9 @@ class Switches:
     sites open (True) or closed (False); ``bundling`` False gives trips per demand with
     ``empty_rule`` ('share' or 'dedicated') instead of the vehicle balance; ``vehicles``
     restricts the vehicle types; ``exclude_new`` leaves out activities marked new;
-    ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal)."""
+    ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal);
+    ``elastic`` adds penalised slack to capacities, site counts and pooled outlets, to explain
+    an infeasible scenario."""
 
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
@@ -67,6 +69,7 @@ class Switches:
     vehicles: set[str] | None = None
     exclude_new: bool = False
     baseline_partners: bool = False
+    elastic: bool = False
 
 
 @dataclass
@@ -125,6 +128,7 @@ class BuiltModel:
     build_s: float = 0.0
     pruned: int = 0
     arcs: list[ArcGroup] = field(default_factory=list)  # hub-arc form groups
+    slacks: dict[Any, tuple[str, str]] = field(default_factory=dict)  # elastic: var → meaning
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
     connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)  # routes left out for exceeding the commodity's maximum transit time
 
@@ -152,6 +156,27 @@ class _Vars:
         made = self.prob.add_variable_dict(prefix, list(range(start, start + len(keys))),
                                            lowBound=lb, upBound=ub, cat=cat)
         return {k: made[start + n] for n, k in enumerate(keys)}
+
+
+class _Elastic:
+    """Penalised slack for an elastic copy of the model: ``slack(what, unit)`` returns the
+    terms to add to a ≤ row's left side (−slack), or nothing when the model is not elastic."""
+
+    PENALTY = 1e7  # euro per unit of slack: far above any real cost
+
+    def __init__(self, var: _Vars, terms: dict, enabled: bool):
+        self.var, self.terms, self.enabled = var, terms, enabled
+        self.slacks: dict[Any, tuple[str, str]] = {}
+
+    def slack(self, what: str, unit: str, weight: float = 1.0) -> Terms:
+        """``weight`` ranks what gives first: structural rules (site counts) weigh more than
+        capacities and outlets, so the explanation names the capacity that is short."""
+        if not self.enabled:
+            return []
+        v = self.var.make("slack", [len(self.slacks)])[len(self.slacks)]
+        self.slacks[v] = (what, unit)
+        self.terms["penalty"].add([(v, self.PENALTY * weight)])
+        return [(v, -1.0)]
 
 
 class _Rows:
@@ -189,7 +214,9 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     rows = _Rows(prob)
     periods = [p.id for p in sc.periods]
     weight = {p.id: p.weight for p in sc.periods}
-    terms = {name: LinearTerm() for name in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg")}
+    terms = {name: LinearTerm() for name in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg",
+                                             "penalty")}
+    elastic = _Elastic(var, terms, sw.elastic)
 
     # ---- activities in play and their candidate nodes -------------------------------------
     candidates: dict[str, list[str]] = {}
@@ -261,15 +288,18 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                 const += size * c0
             if not coef and const == 0.0:
                 continue
+            slack = elastic.slack(f"node '{n}' needs more capacity '{d}'", d)
             if is_site and not isinstance(o, float):
-                rows.add(coef + [(o, -cap)], "<=", -const)
+                rows.add(coef + [(o, -cap)] + slack, "<=", -const)
             else:
-                rows.add(coef, "<=", cap * (o if is_site else 1.0) - const)
+                rows.add(coef + slack, "<=", cap * (o if is_site else 1.0) - const)
     site_vars = [(open_at[s], 1.0) for s in site_ids if not isinstance(open_at[s], float)]
     fixed_open = [s for s in site_ids if isinstance(open_at[s], float) and open_at[s] == 1.0]
     n_fixed_open = len(fixed_open)
     if sc.site_rules.max_open is not None:
-        rows.add(site_vars, "<=", sc.site_rules.max_open - n_fixed_open)
+        rows.add(site_vars + elastic.slack("more development sites must open than "
+                                           "site_rules.max_open allows", "sites", 100.0),
+                 "<=", sc.site_rules.max_open - n_fixed_open)
     if sc.site_rules.exact_open is not None:
         rows.add(site_vars, "==", sc.site_rules.exact_open - n_fixed_open)
     annual_site = {s: sc.annuity(sc.nodes[s].dev_cost_eur) + sc.nodes[s].opex_eur_per_yr
@@ -378,7 +408,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             shares[c] = [Route(s, t, p, path, LinearTerm([(z[r], 1.0)]))
                          for r, (s, p, t, path) in zip(routes, routes)]
             rest = _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms,
-                                open_at, unserved)
+                                open_at, unserved, elastic)
             for kind, node, share in rest:
                 cost = (sc.commodities[k].disposal_cost_eur_per_t if kind == "disposal"
                         else sc.commodities[k].shortage_cost_eur_per_t) or 0.0
@@ -414,7 +444,10 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
         cap = getattr(owner, side)[k]
         tt, c0 = _partner_at(partner, n, at_terms, open_at)
-        rows.add(load.terms + [(v, -cap * cf) for v, cf in tt], "<=", cap * c0 - load.const)
+        slack = elastic.slack(f"'{partner.lstrip('@')}' at '{n}' needs more {side} capacity "
+                              f"for '{k}' in period '{per}'", "t/period")
+        rows.add(load.terms + [(v, -cap * cf) for v, cf in tt] + slack, "<=",
+                 cap * c0 - load.const)
 
     # ---- legs: loads per commodity, role and period ---------------------------------------
     factor = {"direct": 1.0, "collection": hub_rules.collection_factor,
@@ -570,7 +603,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                          price_kg)
 
     # ---- objective -----------------------------------------------------------------------
-    prob.setObjective(lpSum_vars_coefs([tc for name in COST_TERMS
+    prob.setObjective(lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
                                         for tc in terms[name].terms])
                       + sum(terms[name].const for name in COST_TERMS))
     n_int = sum(1 for _ in open_var) + len(place) + len(trips) + len(shared) + len(connect) \
@@ -579,7 +612,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
                       empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
-                      pruned=sizes_note, arcs=arcs, shared=shared, connect=connect)
+                      pruned=sizes_note, arcs=arcs, slacks=elastic.slacks, shared=shared,
+                      connect=connect)
 
 
 def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,
@@ -705,7 +739,8 @@ def _partners(sc: Scenario, candidates: dict[str, list[str]], k: str, side: str,
     return out
 
 
-def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, unserved):
+def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, unserved,
+                 elastic):
     """Linking rows of a demand's route shares (model.md §3); returns the disposal/shortage
     shares it adds (pooled flows with a disposal or shortage cost)."""
     by_s: dict[str, Terms] = defaultdict(list)
@@ -720,12 +755,21 @@ def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, uns
     rest = []
     com = sc.commodities[dm.commodity]
     if dm.kind == "directed":
-        if len(side_a) > 1 or len(side_b) == 1:
+        q = max(max(dm.tonnes.values()), 1e-9)
+
+        def gap() -> Terms:
+            return [(v, -cf / q) for v, cf in elastic.slack(
+                f"directed demand '{c}' ({dm.commodity}) has no route within the commodity's "
+                f"maximum transit time or vehicle access", "t/period")]
+
+        origin_rows = len(side_a) > 1 or len(side_b) == 1
+        if origin_rows:
             for s, (tt, c0) in side_a.items():
-                rows.add(by_s[s] + [(v, -cf) for v, cf in tt], "==", c0)
+                rows.add(by_s[s] + gap() + [(v, -cf) for v, cf in tt], "==", c0)
         if len(side_b) > 1:
             for t, (tt, c0) in side_b.items():
-                rows.add(by_t[t] + [(v, -cf) for v, cf in tt], "==", c0)
+                rows.add(by_t[t] + ([] if origin_rows else gap())
+                         + [(v, -cf) for v, cf in tt], "==", c0)
         return rest
     side = side_a if dm.kind == "pooled_supply" else side_b
     by_end = by_s if dm.kind == "pooled_supply" else by_t
@@ -737,6 +781,12 @@ def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, uns
             d = var.make(kind[:4], [(c, n)], ub=1.0)[c, n]
             extra = [(d, 1.0)]
             rest.append((kind, n, LinearTerm([(d, 1.0)])))
+        else:
+            what = ("no acceptor" if kind == "disposal" else "no supplier")
+            q = max(max(dm.tonnes.values()), 1e-9)
+            extra = [(v, -cf / q) for v, cf in elastic.slack(
+                f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} in reach "
+                f"(within capacity and max transit time)", "t/period")]
         rows.add(by_end[n] + extra + [(v, -cf) for v, cf in tt], "==", c0)
     # the strong link: no flow to or from a partner that is not there (x ≤ q · at / open)
     for (p, n), zs in by_partner.items():
