@@ -17,11 +17,14 @@ What is verified (each violation names its constraint and index):
 * ``placement``   every activity in play at exactly one of its candidates (or the fixed node of
   the ``placement`` switch / ``fix.placement``); nothing else placed; a site used is open.
 * ``capacity``    Σ size over the activities at a node ≤ capacity (× open for sites).
+* ``facility``    shared facilities: at one of their sites, whole modules (≤ 1 unless modular,
+  ≤ max_modules), connected activities use it and are placed there, Σ use ≤ capacity · modules.
 * ``flow``        each flow leaves the node of its origin (or of its pooled supplier) and
   reaches the node of its destination (or pooled acceptor) with the demand's commodity.
 * ``route``       the path runs origin node → 0–2 hubs → destination node; every hub is an open
-  node of kind ``hub``; at most ``hubs.max_per_route`` hubs, from the ``hubs.k_nearest`` to its
-  ends; no direct leg (2 nodes, s ≠ t) when ``hubs.direct`` is false and a hub is available.
+  node of kind ``hub`` (each hub at most once); at most ``hubs.max_per_route`` hubs; no direct
+  leg (2 nodes, s ≠ t) when ``hubs.direct`` is false and a hub is available. A hub outside the
+  ``hubs.k_nearest`` of the route's ends (a pruning rule of the route form) is only noted.
 * ``partner``     directed flows have none; a pooled flow's partner accepts (supplies) the
   commodity, sits at the flow's destination (origin), is open when it is a site/hub node, is the
   demand's ``baseline_partner`` under the ``baseline_partners`` switch; ``partner capacity``:
@@ -48,7 +51,9 @@ Costs: tariff cost per tonne × the role's factor (``hubs.collection_factor`` χ
 ``transfer_factor`` α, ``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
 ``handling_eur_per_t`` per hub passed; ``disposal`` Σ w_p · t × ``disposal_cost_eur_per_t``
 (disposal) or ``shortage_cost_eur_per_t`` (shortage) — the solver keeps both in its one
-``disposal`` term; development includes open hubs (annuity + opex + fixed).
+``disposal`` term; development includes open hubs (annuity + opex + fixed); facilities:
+modules · (annuity(cost) + opex) + connect cost per connected activity + the own cost of every
+user in play that is not connected.
 
 Tolerances: ``tol · max(1, |rhs|)`` on rows, ``tol · max(1, |reported|)`` on the objective,
 1e-6 absolute on the integrality of trips. A flow counts as *used* (for the implications
@@ -69,14 +74,16 @@ from clusteropt.scenario import Scenario, VehicleType
 from clusteropt.solution import Solution
 
 INT_TOL = 1e-6
-COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "transport_cost_eur",
-             "internal_cost_eur", "handling_cost_eur", "disposal_cost_eur", "carbon_cost_eur")
+COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
+             "transport_cost_eur", "internal_cost_eur", "handling_cost_eur",
+             "disposal_cost_eur", "carbon_cost_eur")
 KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
             "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
             "shortage_t", "hub_throughput_t")
 # solver term name → recomputed KPI key and factor (terms in euro or kg)
 TERM_KEYS = {"development": ("development_cost_eur", 1.0),
              "relocation": ("relocation_cost_eur", 1.0),
+             "facilities": ("facilities_cost_eur", 1.0),
              "transport": ("transport_cost_eur", 1.0),
              "internal": ("internal_cost_eur", 1.0),
              "handling": ("handling_cost_eur", 1.0),
@@ -92,6 +99,7 @@ TABLE_COLS = {
               "implicit_empty_per_trip"),
     "empties": ("period", "from", "to", "vehicle", "trips"),
     "unserved": ("demand", "period", "kind", "node", "tonnes"),
+    "facilities": ("facility", "site", "modules", "connected"),
 }
 ROLES = ("direct", "collection", "transfer", "distribution")
 # role of each leg of a path with 2, 3 or 4 nodes
@@ -299,6 +307,7 @@ class _Checker:
         self.check_sites()
         self.check_placement()
         self.check_capacity()
+        self.check_facilities()
         legflow = self.check_flows()
         class_load = self.check_loads(legflow)
         bal = self.check_trips(class_load)
@@ -393,6 +402,65 @@ class _Checker:
             cap = node.capacity[d] * (self.is_open(n) if node.kind == "site" else 1)
             if u > cap + self.slack(cap):
                 self.bad(f"capacity: {node.kind} '{n}' dim '{d}' uses {_fmt(u)} > {_fmt(cap)}")
+
+    def check_facilities(self) -> None:
+        """Shared facilities (model.md §5): modules integer (0/1 unless modular, ≤ max_modules),
+        connected activities need the facility and sit at its site, Σ use ≤ capacity · modules;
+        cost: modules · (annuity + opex) + connections + own facilities of the users not
+        connected."""
+        sc = self.sc
+        connected: dict[tuple[str, str], str] = {}  # (activity, facility) → site
+        mods: dict[tuple[str, str], float] = defaultdict(float)
+        users_at: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for i, r in enumerate(self.table("facilities")):
+            u, s, n = str(r["facility"]), str(r["site"]), _num(r["modules"])
+            fac = sc.facilities.get(u)
+            if fac is None:
+                self.bad(f"table: facilities row {i} has unknown facility '{u}'")
+                continue
+            if s not in fac.sites:
+                self.bad(f"facility: '{u}' built at '{s}', not among its sites {fac.sites}")
+                continue
+            if not math.isfinite(n) or n < -INT_TOL or abs(n - round(n)) > INT_TOL:
+                self.bad(f"facility: '{u}' at '{s}' has {r['modules']} modules, expected a "
+                         f"whole number ≥ 0")
+                continue
+            mods[u, s] += n
+            for f in [x.strip() for x in _owner(r["connected"]).split(";") if x.strip()]:
+                users_at[u, s].append(f)
+        for (u, s), n in sorted(mods.items()):
+            fac = sc.facilities[u]
+            top = fac.max_modules if fac.modular else 1
+            if n > top + INT_TOL:
+                self.bad(f"facility: '{u}' at '{s}' has {_fmt(n)} modules > {top}"
+                         f"{'' if fac.modular else ' (not modular)'}")
+            self.k["facilities_cost_eur"] += n * (sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)
+            use = 0.0
+            for f in users_at.get((u, s), []):
+                act = sc.activities.get(f)
+                if act is None or f not in self.place:
+                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which is not a placed "
+                             f"activity")
+                    continue
+                if act.use.get(u, 0.0) <= 0:
+                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which does not use it")
+                if self.place[f] != s:
+                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which is at "
+                             f"'{self.place[f]}'")
+                if (f, u) in connected:
+                    self.bad(f"facility: '{f}' is connected to '{u}' more than once")
+                connected[f, u] = s
+                use += act.use.get(u, 0.0)
+                self.k["facilities_cost_eur"] += fac.connect_eur_per_yr
+            cap = fac.capacity * n
+            if use > cap + self.slack(cap):
+                self.bad(f"facility: '{u}' at '{s}' serves use {_fmt(use)} > capacity "
+                         f"{_fmt(cap)} ({_fmt(n)} modules × {_fmt(fac.capacity)})")
+        for f in sorted(self.place):
+            act = sc.activities[f]
+            for u, q in act.use.items():
+                if q > 0 and (f, u) not in connected:
+                    self.k["facilities_cost_eur"] += act.own_eur_per_yr.get(u, 0.0)
 
     # ---- flows, routes, partners, unserved -----------------------------------------------
 
@@ -515,9 +583,10 @@ class _Checker:
             near_o, near_d = self.nearest(path[0], kn), self.nearest(path[-1], kn)
             ok = (hubs[0] in near_o | near_d if len(hubs) == 1
                   else hubs[0] in near_o and hubs[1] in near_d)
-            if not ok:
-                self.bad(f"route: {where} uses a hub outside the k_nearest = {kn} hubs of "
-                         f"its ends")
+            if not ok:  # a pruning rule of the route form, not a constraint: noted
+                self.notes.append(f"route: {where} uses a hub outside the k_nearest = {kn} "
+                                  f"hubs of its ends (a pruning rule, not verified as a "
+                                  f"constraint)")
         for a, b, _ in path_legs(path):
             if not math.isfinite(self.lanes.distance(a, b)):
                 self.bad(f"lane: {where} uses '{a}'→'{b}', which has no lane")

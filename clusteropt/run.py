@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clusteropt.check import CheckResult, check_solution
+from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
 from clusteropt.results import Results, evaluate
@@ -84,7 +85,13 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     """Build, solve, evaluate and check one scenario, then (``baseline``) the savings split
     against today. Raises InfeasibleError without a solution."""
     lanes = lanes if lanes is not None else build_lanes(sc)
-    model = build(sc, lanes, switches)
+    if switches is None and not sc.options.bundling:
+        switches = Switches(bundling=False, empty_rule=sc.options.baseline_empty_running)
+    try:
+        model = build(sc, lanes, switches)
+    except ValueError as err:  # a scenario the builder cannot turn into a model
+        raise ScenarioError([Issue(sc.path.name if sc.path else sc.name, None, None,
+                                   str(err))]) from None
     if on_built is not None:
         on_built(model)
     report = solve(model, time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads,
@@ -103,7 +110,7 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     res = evaluate(sc, lanes, sol)
     chk = check_solution(sc, lanes, sol, tolerance=sc.options.check_tolerance)
     out = Outcome(sc, lanes, model, report, sol, res, chk)
-    if baseline and (switches is None or switches == Switches()):
+    if baseline and (switches is None or switches == Switches()) and sc.options.bundling:
 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
             fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,

@@ -54,7 +54,7 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     today = {f: a.stay_node() for f, a in sc.activities.items() if a.stay_node() is not None}
     b0 = Switches(placement=today, bundling=False, empty_rule=sc.options.baseline_empty_running,
                   vehicles={v for v, vt in sc.vehicles.items() if vt.baseline},
-                  exclude_new=True)
+                  exclude_new=True, baseline_partners=True)
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling,

@@ -690,8 +690,8 @@ def _parse_bool(v: Any) -> Any:
     return v
 
 
-def _records(name: str, table: Table, errs: _Collector,
-             failed: set[str]) -> list[tuple[BaseModel, dict, str, int]]:
+def _records(name: str, table: Table, errs: _Collector, failed: set[str],
+             warnings: list[str]) -> list[tuple[BaseModel, dict, str, int]]:
     """Validate each row of a table; returns (record, wide columns, file, row). The ids of
     rows that fail go to ``failed``, so that references to them are not reported as unknown."""
     model = ROW_MODELS[name]
@@ -699,6 +699,7 @@ def _records(name: str, table: Table, errs: _Collector,
     out = []
     seen: dict[str, int | None] = {}
     prefixes = WIDE_PREFIXES.get(name, ())
+    unknown_cols: set[str] = set()
     for i, raw in enumerate(table.frame.to_dict("records")):
         file, row = _row_location(table, i)
         data = {k: _cell(v) for k, v in raw.items() if k != "_row"}
@@ -716,6 +717,8 @@ def _records(name: str, table: Table, errs: _Collector,
                 clean[k] = v
             elif any(k.startswith(p) for p in prefixes):
                 wide[k] = v
+            elif k not in unknown_cols and k not in ("_row", "source", "notes", "comment"):
+                unknown_cols.add(k)
         try:
             rec = model.model_validate(clean)
         except ValidationError as err:
@@ -764,6 +767,10 @@ def _records(name: str, table: Table, errs: _Collector,
             out.append((rec, {k: v for k, v in wide.items() if v is not None}, file, row))
         else:
             failed.add(rid)
+    if unknown_cols:
+        wide_hint = f" or {'/'.join(p + '<id>' for p in prefixes)}" if prefixes else ""
+        warnings.append(f"{table.source}: column(s) {', '.join(sorted(unknown_cols))} are not "
+                        f"used (known: {', '.join(fields)}{wide_hint})")
     return out
 
 
@@ -784,6 +791,31 @@ def _explain(e: dict, got: Any) -> str:
     if kind.startswith("bool"):
         return f"expected true or false, got '{got}'"
     return f"{e.get('msg', 'invalid value')} (got '{got}')"
+
+
+def _xy_to_lonlat(records: list, source_crs: str) -> None:
+    """Nodes read from a projected layer in another CRS than the scenario's: keep them as
+    WGS84 lon/lat so that the lanes project them into the scenario CRS."""
+    from pyproj import Transformer
+
+    tf = Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
+    for rec in records:
+        if rec.x is not None and rec.y is not None and rec.lat is None:
+            rec.lon, rec.lat = tf.transform(rec.x, rec.y)
+            rec.x = rec.y = None
+
+
+def _match_wide_ids(nodes, activities, commodities, facilities) -> None:
+    """Column headers are lower-cased; give wide-column keys back the ids' own spelling."""
+    def remap(d: dict[str, float], ids) -> dict[str, float]:
+        lower = {i.lower(): i for i in ids}
+        return {lower.get(k, k): v for k, v in d.items()}
+
+    for n in nodes.values():
+        n.accept, n.supply = remap(n.accept, commodities), remap(n.supply, commodities)
+    for a in activities.values():
+        a.accept, a.supply = remap(a.accept, commodities), remap(a.supply, commodities)
+        a.use, a.own_eur_per_yr = remap(a.use, facilities), remap(a.own_eur_per_yr, facilities)
 
 
 def _wide(wide: dict[str, float], prefix: str) -> dict[str, float]:
@@ -862,7 +894,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         errs.add(label, None, "periods", "period ids must be unique")
 
     failed: dict[str, set[str]] = {name: set() for name in TABLES}
-    recs = {name: _records(name, tables[name], errs, failed[name]) for name in TABLES
+    warnings: list[str] = []
+    recs = {name: _records(name, tables[name], errs, failed[name], warnings) for name in TABLES
             if name in tables}
 
     def unknown(table: str, ref: str, known: dict) -> bool:
@@ -870,6 +903,9 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
 
     nodes: dict[str, Node] = {}
     node_rows: dict[str, tuple[str, int | None]] = {}
+    table_crs = tables["nodes"].crs
+    if table_crs and str(table_crs).upper() != crs.upper():
+        _xy_to_lonlat([r for r, _, _, _ in recs["nodes"]], table_crs)
     for rec, wide, file, row in recs["nodes"]:
         if rec.place is not None and rec.lat is None and rec.x is None:
             ll = defaults.place(rec.place)
@@ -916,8 +952,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
                                              "tonnes, e.g. 26")
         vehicles[rec.id] = VehicleType(
-            **{k: getattr(rec, k) for k in VehicleRow.model_fields if k not in ("load_classes",
-                                                                                "name")},
+            **{k: getattr(rec, k) for k in VehicleRow.model_fields
+               if k not in ("load_classes", "name", "fuel")},
             name=rec.name or rec.id,
             load_classes=None if LOAD_CLASSES_ANY in classes or not classes else classes)
 
@@ -948,7 +984,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                 errs.add(file, row, "candidates", "a movable activity needs at least one "
                                                   "candidate node (or a stay node in 'node')")
         reloc = {n: (0.0 if n == rec.node and not rec.new else
-                     wide.get(f"reloc_cost_eur_{n}", rec.reloc_cost_eur)) for n in all_c}
+                     wide.get(f"reloc_cost_eur_{n.lower()}", rec.reloc_cost_eur))
+                 for n in all_c}
         activities[rec.id] = Activity(
             id=rec.id, name=rec.name or rec.id, node=rec.node, movable=rec.movable,
             candidates=all_c, new=rec.new,
@@ -962,7 +999,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     for rec, wide, file, row in recs["demands"]:
         tonnes = {}
         for pid in pids:
-            v = wide.get(f"tonnes_{pid}", rec.tonnes_per_period)
+            v = wide.get(f"tonnes_{pid.lower()}", rec.tonnes_per_period)
             if v is None:
                 errs.add(file, row, "tonnes_per_period",
                          f"tonnes for period '{pid}' missing: give tonnes_per_period or "
@@ -970,7 +1007,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                 v = 0.0
             tonnes[pid] = float(v)
         for col in wide:
-            if col.startswith("tonnes_") and col[7:] not in pids:
+            if col.startswith("tonnes_") and col[7:] not in {p.lower() for p in pids}:
                 errs.add(file, row, col, f"no period '{col[7:]}'; periods are {pids}")
         needs = {"directed": ("origin", "destination"), "pooled_supply": ("origin",),
                  "pooled_demand": ("destination",)}[rec.kind]
@@ -1003,6 +1040,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             id=rec.id, name=rec.name or rec.id, sites=sites, capacity=rec.capacity,
             modular=rec.modular, max_modules=rec.max_modules, cost_eur=rec.cost_eur,
             opex_eur_per_yr=rec.opex_eur_per_yr, connect_eur_per_yr=rec.connect_eur_per_yr)
+    _match_wide_ids(nodes, activities, commodities, facilities)
     for aid, a in activities.items():
         for u in list(a.use) + list(a.own_eur_per_yr):
             if u not in facilities:
@@ -1036,7 +1074,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         lifetime_years=lifetime, distance=distance, site_rules=site_rules, hubs=hubs,
         options=options,
         fix=fix, nodes=nodes, activities=activities, commodities=commodities, demands=demands,
-        vehicles=vehicles, variants=variant_names, facilities=facilities)
+        vehicles=vehicles, variants=variant_names, facilities=facilities, warnings=warnings)
     sc.node_rows = node_rows
     _capacity_prechecks(sc, act_rows, {n: t.source for n, t in tables.items()}, errs)
     errs.raise_if_any()

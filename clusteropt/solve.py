@@ -83,6 +83,13 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
                              warm_start=bool(warm_start))
     with quiet_stdout():
         stats = model.prob.solve(solver)
+    if warm_start and stats.has_solution and not _consistent(stats, gap):
+        # HiGHS 1.16 can return a MIP start with a wrong objective and bound after presolve
+        # ("feasible in the reduced space"): do not trust it; solve again from scratch.
+        remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
+        solver = make_solver(opt.solver, remaining, gap, nthreads, log_file)
+        with quiet_stdout():
+            stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0
     S = pulp.LpSolveStatus
     if stats.status == S.Optimal:
@@ -121,6 +128,15 @@ def quiet_stdout():
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
+
+
+def _consistent(stats, gap: float) -> bool:
+    """A solve that says 'optimal' must hold a solution within the gap of its own bound.
+    (The objective is PuLP's recomputation from the returned values.)"""
+    if stats.status != pulp.LpSolveStatus.Optimal or stats.best_bound is None:
+        return True
+    obj = stats.objective
+    return obj - stats.best_bound <= (gap + 1e-6) * max(1.0, abs(obj))
 
 
 def _can_stay(model: BuiltModel) -> bool:

@@ -152,6 +152,9 @@ def test_paper_case_stay_bundled(tmp_path):
     assert k["carbon_cost_eur"] == pytest.approx(892.5)
     assert k["development_cost_eur"] == 0 and k["relocation_cost_eur"] == 0
     assert k["internal_cost_eur"] == 0
+    for key in ("handling_cost_eur", "disposal_cost_eur", "facilities_cost_eur", "disposal_t",
+                "shortage_t", "hub_throughput_t"):
+        assert k[key] == 0
     assert k["total_cost_eur"] == pytest.approx(61360 / 3 + 892.5)
     assert k["truck_km_loaded"] == pytest.approx(2 * 50 * 52)
     assert k["truck_km_empty"] == pytest.approx(2 * 50 * 52)
@@ -474,6 +477,69 @@ def test_exclude_new(tmp_path):
     sol.open_sites["agriport"] = 1
     res = recheck(sc, lanes, sol)
     assert "demand: 'd3' period 'week' flows sum to 0 t, expected 5" in res.violations
+
+
+def test_shipment_frequency(tmp_path):
+    """3 shipments a week: 30 t needs 2 trucks by mass but 3 trips by frequency."""
+    doc = base_doc()
+    doc["tables"]["commodities"][0]["shipments_per_period"] = 3
+    sc, lanes = make(tmp_path, doc)
+    res = recheck(sc, lanes, stay_bundled())
+    assert res.violations == ["frequency: demand 'd1' period 'week' leg 'naaldwijk'→'aalsmeer' "
+                              "class 'food': 2 trips < 3 shipments per period"]
+    sol = stay_bundled()
+    sol.trips.loc[0, "trips"] = 3.0
+    sol.empties.loc[0, "trips"] = 3.0
+    res = recheck(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert res.kpis["transport_cost_eur"] == pytest.approx(52 * 3 * (325 + 265) / 3)
+    # the demand's own frequency comes first
+    doc["tables"]["demands"][0]["shipments_per_period"] = 4
+    sc, lanes = make(tmp_path, doc)
+    assert kinds(recheck(sc, lanes, copy.deepcopy(sol))) == {"frequency"}
+    # unbundled: the demand's own trips count
+    doc["tables"]["demands"][0]["shipments_per_period"] = 3
+    sc, lanes = make(tmp_path, doc)
+    unb = sol_of(flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
+                 loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0, owner="d1")],
+                 trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, RHO)],
+                 bundling=False)
+    assert kinds(recheck(sc, lanes, unb)) == {"frequency"}
+    unb.trips.loc[0, "trips"] = 3.0
+    assert recheck(sc, lanes, unb).passed
+    # a tariff carrier that may serve the leg ships as often as asked: no frequency row
+    doc["tables"]["vehicles"].append({"id": "barge", "mode": "barge", "pricing": "tariff",
+                                      "tariff_eur_per_tkm": 0.05})
+    doc["tables"]["nodes"][0]["modes"] = "road;barge"
+    doc["tables"]["nodes"][1]["modes"] = "road;barge"
+    sc, lanes = make(tmp_path, doc)
+    assert recheck(sc, lanes, stay_bundled()).passed
+
+
+def test_max_transit_time(tmp_path):
+    """50 km at 60 km/h = 0.833 h."""
+    doc = base_doc()
+    doc["tables"]["commodities"][0]["max_transit_h"] = 0.5
+    sc, lanes = make(tmp_path, doc)
+    res = recheck(sc, lanes, stay_bundled())
+    assert res.violations == ["transit: demand 'd1' period 'week' path 'naaldwijk;aalsmeer' "
+                              "takes 0.833333 h at the fastest eligible vehicles > "
+                              "max_transit_h 0.5 of 'flowers'"]
+    doc["tables"]["commodities"][0]["max_transit_h"] = 1.0
+    sc, lanes = make(tmp_path, doc)
+    res = recheck(sc, lanes, stay_bundled())
+    assert res.passed and res.notes == []
+    # within the limit at the fastest vehicle, but carried by a slow one: noted, not rejected
+    doc["tables"]["vehicles"].append({"id": "tractor", "payload_t": 30, "speed_kmh": 25})
+    sc, lanes = make(tmp_path, doc)
+    sol = stay_bundled()
+    sol.loads.loc[0, "vehicle"] = "tractor"
+    sol.trips.loc[0, ["vehicle", "trips"]] = ("tractor", 1.0)
+    sol.empties.loc[0, ["vehicle", "trips"]] = ("tractor", 1.0)
+    res = recheck(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert len(res.notes) == 1 and "slowest vehicle types loaded on its legs take 2 h" \
+        in res.notes[0]
 
 
 def test_solution_round_trip_through_files(tmp_path):

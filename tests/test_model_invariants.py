@@ -248,12 +248,6 @@ def test_fix_placement_is_respected(t, tmp_path):
     assert close(r.objective, brute_force(one)[0])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build.py: an activity with a single admissible node (fix.placement, Switches.placement, "
-    "or a new activity with one candidate) is a constant at_fixed; 'place ≤ open' is only "
-    "written for activities with a choice, so the site is forced open only through a capacity "
-    "row — with no size/capacity dimension the site stays closed (open_sites 0) and its "
-    "development cost is never paid"))
 @pytest.mark.parametrize("how", ["fix.placement", "Switches.placement", "new, one candidate"])
 def test_activity_fixed_at_a_site_opens_it(how, tmp_path):
     # grower g → site S (1 000 €/yr opex), 5 t/week to X: S → X 10 km out, 10 km empty back

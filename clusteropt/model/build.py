@@ -273,9 +273,12 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         for f in fs:
             if is_site and f not in at_fixed and not isinstance(o, float):
                 rows.add([(place[f, n], 1.0), (o, -1.0)], "<=", 0.0)
-            elif is_site and f in at_fixed and at_fixed[f] == n and isinstance(o, float) \
-                    and o == 0.0 and n != sc.activities[f].stay_node():
-                raise ValueError(f"activity '{f}' is fixed at site '{n}', which is closed")
+            elif is_site and f in at_fixed and at_fixed[f] == n \
+                    and n != sc.activities[f].stay_node():
+                if isinstance(o, float) and o == 0.0:
+                    raise ValueError(f"activity '{f}' is fixed at site '{n}', which is closed")
+                if not isinstance(o, float):
+                    rows.add([(o, 1.0)], ">=", 1.0)  # an activity placed there opens it
         for d, cap in node.capacity.items():
             coef: Terms = []
             const = 0.0
@@ -396,6 +399,11 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             side_b = {t: at_terms(dm.destination, t) for t in candidates[dm.destination]}
         paths = {(s, p, t): routes_of(s, t, k) for s, p, t in ends}
         routes = [(s, p, t, path) for (s, p, t), ps in paths.items() for path in ps]
+        if not routes and dm.kind == "directed" and not sw.elastic:
+            raise ValueError(f"demand '{c}' ({k}) has no usable route from "
+                             f"{candidates[dm.origin]} to {candidates[dm.destination]}: check "
+                             f"the lane distances, the vehicles that may carry '{k}' and its "
+                             f"maximum transit time")
         substitutable = dm.kind == "directed" and all(len(ps) == 1 for ps in paths.values()) \
             and (len(side_a) == 1 or len(side_b) == 1)
         if substitutable:
