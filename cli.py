@@ -294,7 +294,8 @@ def _print_compare(table, by: str, lead_to) -> None:
             ("co2_wtw_t", "CO2 t/yr"), ("saving_total_cost_eur", "saving €/yr"),
             ("saving_relocation_cost_eur", "reloc. €"), ("saving_bundling_cost_eur", "bundl. €"),
             ("saving_hub_modal_cost_eur", "hub/modal €"),
-            ("saving_total_truck_km", "saving truck-km"), ("saving_total_co2_wtw_t", "saving CO2 t")]
+            ("saving_total_truck_km", "saving truck-km"),
+            ("saving_total_co2_wtw_t", "saving CO2 t")]
     cols += [(f"lead_time_h_{d}", f"lead h → {d}") for d in lead_to]
     cols = [(c, h) for c, h in cols if c in table.columns]
     for _, h in cols:

@@ -126,7 +126,8 @@ def _locate_bad_points(sc: Scenario, ids: list[str], message: str) -> list[Issue
         except geo.GeoError as err:
             file, row = sc.node_rows.get(n, ("nodes", None))
             col = "lat" if node.lat is not None else "x"
-            issues.append(Issue(file, row, col, f"node '{n}': {err}".replace(" at indices [0]", "")))
+            text = f"node '{n}': {err}".replace(" at indices [0]", "")
+            issues.append(Issue(file, row, col, text))
     return issues or [Issue("nodes", None, "lat", message)]
 
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
-from clusteropt.solution import Solution
 from clusteropt.scenario import Scenario
+from clusteropt.solution import Solution
 
 KPI_UNITS = {
     "total_cost_eur": "EUR/yr", "development_cost_eur": "EUR/yr",

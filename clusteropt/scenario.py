@@ -785,7 +785,8 @@ def _explain(e: dict, got: Any) -> str:
     if kind == "missing":
         return "a value is required here"
     if kind == "literal_error":
-        return f"expected {e.get('ctx', {}).get('expected', 'one of the listed values')}, got '{got}'"
+        expected = e.get("ctx", {}).get("expected", "one of the listed values")
+        return f"expected {expected}, got '{got}'"
     if kind.startswith("float") or kind.startswith("int"):
         return f"expected a number, got '{got}'"
     if kind.startswith("bool"):

@@ -4,11 +4,10 @@ independent checker read, without knowing the model's variables."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
 
 FLOW_COLS = ["demand", "period", "origin_node", "dest_node", "commodity", "tonnes", "path",
              "partner"]

@@ -28,8 +28,7 @@ import pytest
 from clusteropt.check import KPI_KEYS, CheckResult, check_solution
 from clusteropt.lanes import build_lanes
 from clusteropt.scenario import scenario_from_dict
-from clusteropt.solution import (EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS,
-                                 Solution)
+from clusteropt.solution import EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS, Solution
 
 E = 0.309
 RHO = E / (1 - E)  # implicit empty trips per loaded trip (gateways; 'share' rule)

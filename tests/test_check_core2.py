@@ -9,7 +9,6 @@ The model is imported only inside the end-to-end tests."""
 from __future__ import annotations
 
 import copy
-import math
 
 import pandas as pd
 import pytest
@@ -17,8 +16,7 @@ import pytest
 from clusteropt.check import CheckResult, check_solution
 from clusteropt.lanes import build_lanes
 from clusteropt.scenario import scenario_from_dict
-from clusteropt.solution import (EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS,
-                                 Solution)
+from clusteropt.solution import EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS, Solution
 
 W = 52
 
@@ -592,3 +590,139 @@ def test_model_frequency_and_transit(tmp_path):
     sol, res = _solve_and_check(sc, lanes)
     assert list(sol.flows.path) == ["a;b"]
     assert sol.trips.trips.sum() == 4
+
+
+# --------------------------------------------------------------------------------------------
+# Shared facilities and the file round trip
+# --------------------------------------------------------------------------------------------
+
+
+def facility_doc(modular: bool = False) -> dict:
+    """A cold store at node f1 (capacity 10 per module, opex 1000 €/yr, 100 €/yr per
+    connection); g1 (use 6, own 900 €/yr) and g2 (use 5, own 800) at f1, g3 (use 2, own 300)
+    at f2, which cannot connect."""
+    doc = pool_doc()
+    t = doc["tables"]
+    t["facilities"] = [{"id": "cold", "sites": "f1", "capacity": 10, "modular": modular,
+                        "opex_eur_per_yr": 1000, "connect_eur_per_yr": 100}]
+    t["activities"] += [{"id": "g1", "node": "f1", "use_cold": 6, "own_cold_eur_per_yr": 900},
+                        {"id": "g2", "node": "f1", "use_cold": 5, "own_cold_eur_per_yr": 800},
+                        {"id": "g3", "node": "f2", "use_cold": 2, "own_cold_eur_per_yr": 300}]
+    return doc
+
+
+def test_shared_facility(tmp_path):
+    sc, lanes = make(tmp_path, POOL_KM, facility_doc())
+    sol = pooled_sol()
+    sol.placement.update(g1="f1", g2="f1", g3="f2")
+    sol.facilities = pd.DataFrame([("cold", "f1", 1.0, "g1")],
+                                  columns=["facility", "site", "modules", "connected"])
+    sol.objective_eur = 5590 + 1000 + 100 + 800 + 300
+    res = check_solution(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert res.kpis["facilities_cost_eur"] == pytest.approx(2200)
+    # both growers on one (non-modular) store: 11 > 10; two modules are not allowed either
+    sol.facilities.loc[0, "connected"] = "g1;g2"
+    assert kinds(recheck(sc, lanes, sol)) == {"facility"}
+    sol.facilities.loc[0, "modules"] = 2.0
+    assert kinds(recheck(sc, lanes, sol)) == {"facility"}
+    # modular: two modules hold both, 2·1000 + 2·100 + 300
+    sc, lanes = make(tmp_path, POOL_KM, facility_doc(modular=True))
+    res = recheck(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert res.kpis["facilities_cost_eur"] == pytest.approx(2500)
+    # g3 sits at f2, not at the store
+    sol.facilities.loc[0, "connected"] = "g1;g3"
+    assert kinds(recheck(sc, lanes, sol)) == {"facility"}
+
+
+def test_core2_solution_round_trip_through_files(tmp_path):
+    sc, lanes = make(tmp_path, POOL_KM, pool_doc())
+    disposal_sol().to_dir(tmp_path / "sol")
+    back = Solution.from_dir(tmp_path / "sol")
+    res = check_solution(sc, lanes, back)
+    assert res.passed, res.violations
+    assert res.kpis["disposal_t"] == pytest.approx(260)
+    sc, lanes = make(tmp_path, HUB_KM, hub_doc())
+    two_hub_sol().to_dir(tmp_path / "hub")
+    res = check_solution(sc, lanes, Solution.from_dir(tmp_path / "hub"))
+    assert res.passed, res.violations
+
+
+def test_model_shared_facility(tmp_path):
+    """The model decides whether to build the cold store; its choice passes the check."""
+    _model_or_skip()
+    for modular in (False, True):
+        sc, lanes = make(tmp_path, POOL_KM, facility_doc(modular=modular))
+        sol, res = _solve_and_check(sc, lanes)
+        assert res.kpis["facilities_cost_eur"] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Known disagreements between the model and the formulation (model bugs, reported)
+# --------------------------------------------------------------------------------------------
+
+
+def _arc_case(tmp_path, **extra):
+    doc = hub_doc(form="arc", collection_factor=1.0, transfer_factor=0.4,
+                  **extra.pop("hubs", {}))
+    t = doc["tables"]
+    t["nodes"] += [{"id": "c"}, {"id": "e"}]
+    t["activities"] += [{"id": "src2", "node": "c"}, {"id": "dst2", "node": "e"}]
+    t["demands"] = [
+        {"id": "d1", "origin": "src", "destination": "dst", "commodity": "veg",
+         "tonnes_per_period": 40},
+        {"id": "d2", "origin": "src2", "destination": "dst2", "commodity": "veg",
+         "tonnes_per_period": 30},
+        {"id": "d3", "origin": "src", "destination": "dst2", "commodity": "veg",
+         "tonnes_per_period": 12}]
+    t["commodities"][0].update(extra.pop("commodity", {}))
+    t["vehicles"] = extra.pop("vehicles", [
+        {**LORRY, "tariff_eur_per_tkm": 0.2, "tariff_eur_per_t": 0.5},
+        {"id": "shuttle", "pricing": "tariff", "legs": "transfer", "tariff_eur_per_tkm": 0.03,
+         "co2_ttw_kg_per_tkm": 0.01},
+        {"id": "truck", "payload_t": 25, "cost_eur_per_km": 1.2, "cost_eur_per_h": 35,
+         "co2_empty_kg_per_km": 0.6, "co2_full_kg_per_km": 0.9}])
+    for n, opex in extra.pop("hub_opex", {}).items():
+        next(x for x in t["nodes"] if x["id"] == n)["opex_eur_per_yr"] = opex
+    km = dict(HUB_KM)
+    km.update({("c", "h1"): 12, ("c", "h2"): 45, ("c", "a"): 8, ("c", "b"): 62,
+               ("c", "x"): 33, ("e", "h2"): 9, ("e", "h1"): 48, ("e", "b"): 7, ("e", "a"): 58,
+               ("e", "x"): 31, ("c", "e"): 60})
+    return make(tmp_path, km, doc)
+
+
+@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores hubs.max_per_route = 1 (the "
+                          "arc form always has transfer arcs: a;h1;h2;b at 31 062 €/yr where "
+                          "the route form's optimum is 41 467)")
+def test_model_arc_form_max_per_route(tmp_path):
+    _solve_and_check(*_arc_case(tmp_path, hubs={"max_per_route": 1}))
+
+
+@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores max_transit_h (c;h1;h2;e takes "
+                          "12+40+9 km at 60 km/h + 1.5 h handling = 2.517 h > 2.5)")
+def test_model_arc_form_max_transit(tmp_path):
+    _solve_and_check(*_arc_case(tmp_path, commodity={"max_transit_h": 2.5}))
+
+
+@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores shipments_per_period on direct "
+                          "arcs (a→b 40 t: 2 trips < 5; objective 56 092 vs 167 570 €/yr in the "
+                          "route form)")
+def test_model_arc_form_frequency(tmp_path):
+    _solve_and_check(*_arc_case(
+        tmp_path, commodity={"shipments_per_period": 5}, hub_opex={"h1": 1e6, "h2": 1e6},
+        vehicles=[{"id": "truck", "payload_t": 25, "cost_eur_per_km": 1.2,
+                   "cost_eur_per_h": 35}]))
+
+
+@pytest.mark.xfail(reason="model bug: a site fixed open (fix.sites) that is no activity's "
+                          "candidate and no pooled partner is left out of the model: not in "
+                          "open_sites and its development cost (annuity + opex) never paid")
+def test_model_fixed_open_unused_site(tmp_path):
+    doc = hub_doc()
+    doc["tables"]["nodes"].append({"id": "s9", "kind": "site", "dev_cost_eur": 100_000,
+                                   "opex_eur_per_yr": 77})
+    doc["fix"] = {"sites": {"s9": "open"}}
+    km = dict(HUB_KM)
+    km.update({("s9", n): 40 for n in ("a", "b", "x", "h1", "h2")})
+    _solve_and_check(*make(tmp_path, km, doc))

@@ -5,7 +5,7 @@ passes the independent checker. Distances: explicit matrix from planar points (k
 from __future__ import annotations
 
 import pytest
-from test_model_hand import TRUCK, make
+from test_model_hand import make
 
 from clusteropt.run import run_scenario
 

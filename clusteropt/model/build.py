@@ -119,18 +119,18 @@ class BuiltModel:
     at_fixed: dict[str, str]  # activity → its only node
     shares: dict[str, list[Route]]  # demand → its routes with their shares
     unserved: dict[str, list[tuple[str, str, LinearTerm]]]  # demand → (kind, node, share)
-    y: dict[tuple, LinearTerm]  # (i, j, k, v, p) → tonnes
+    y: dict[tuple, LinearTerm]  # (i, j, k, v, p, owner, role) → tonnes
     trips: dict[tuple, Any]  # (i, j, v, g, p, demand or None) → integer var
     empty: dict[tuple, Any]  # (i, j, v, p) → continuous var
     implicit_empty: dict[tuple, float]  # trips key → ρ empty trips per loaded trip
     terms: dict[str, LinearTerm]  # objective terms (annual euro) and KPI expressions
     size: dict[str, int]
     build_s: float = 0.0
-    pruned: int = 0
+    pruned: int = 0  # routes left out for exceeding the commodity's maximum transit time
     arcs: list[ArcGroup] = field(default_factory=list)  # hub-arc form groups
     slacks: dict[Any, tuple[str, str]] = field(default_factory=dict)  # elastic: var → meaning
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
-    connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)  # routes left out for exceeding the commodity's maximum transit time
+    connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)
 
     def objective_value(self) -> float:
         return sum(self.terms[t].value() for t in COST_TERMS)
@@ -417,7 +417,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                          for r, (s, p, t, path) in zip(routes, routes)]
             rest = _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms,
                                 open_at, unserved, elastic)
-            for kind, node, share in rest:
+            for kind, _node, share in rest:
                 cost = (sc.commodities[k].disposal_cost_eur_per_t if kind == "disposal"
                         else sc.commodities[k].shortage_cost_eur_per_t) or 0.0
                 for per in periods:
@@ -507,7 +507,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = defaultdict(list)
     yvar_keys = []
     choice: dict[tuple, list[VehicleType]] = {}
-    for (i, j, k, owner, role), per_p in loads.items():
+    for i, j, k, owner, role in loads:
         el = eligible(k, i, j, role)
         if not el:
             raise ValueError(f"no vehicle type may carry commodity '{k}' on {i} → {j}")
@@ -583,7 +583,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
     # ---- shipment frequency: a used direct leg gets at least m trips per period --------------
     trips_by_leg: dict[tuple, list] = defaultdict(list)
-    for (i, j, v, g, p, owner), tr in trips.items():
+    for (i, j, _v, g, p, owner), tr in trips.items():
         trips_by_leg[i, j, g, p, owner].append(tr)
     for c, i, j, owner, m, share in freq:
         k = sc.demands[c].commodity
@@ -626,9 +626,9 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
 def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,
                 terms: dict[str, LinearTerm]) -> tuple[dict, dict]:
-    """Shared facilities: ``shared[u,s]`` (binary, or integer modules), ``connect[f,s,u] ≤ at[f,s]``,
-    ``connect ≤ shared`` (binary case), ``Σ_f use[f,u]·connect ≤ cap_u·shared``; an activity
-    that needs u and is not connected pays its own: own cost · (1 − Σ_s connect)."""
+    """Shared facilities: ``shared[u,s]`` (binary, or integer modules),
+    ``connect[f,s,u] ≤ at[f,s]``, ``connect ≤ shared`` (binary case),
+    ``Σ_f use[f,u]·connect ≤ cap_u·shared``; an activity that needs u and is not connected pays its own: own cost · (1 − Σ_s connect)."""
     shared: dict[tuple[str, str], Any] = {}
     connect: dict[tuple[str, str, str], Any] = {}
     for u, fac in sc.facilities.items():

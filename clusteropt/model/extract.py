@@ -8,8 +8,16 @@ import pandas as pd
 
 from clusteropt.model.build import COST_TERMS, BuiltModel
 from clusteropt.model.hubarcs import decompose
-from clusteropt.solution import (EMPTY_COLS, EPS, FACILITY_COLS, FLOW_COLS, LOAD_COLS,
-                                 TRIP_COLS, UNSERVED_COLS, Solution)
+from clusteropt.solution import (
+    EMPTY_COLS,
+    EPS,
+    FACILITY_COLS,
+    FLOW_COLS,
+    LOAD_COLS,
+    TRIP_COLS,
+    UNSERVED_COLS,
+    Solution,
+)
 
 
 def extract(model: BuiltModel) -> Solution:
