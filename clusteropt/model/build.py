@@ -628,7 +628,8 @@ def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,
                 terms: dict[str, LinearTerm]) -> tuple[dict, dict]:
     """Shared facilities: ``shared[u,s]`` (binary, or integer modules),
     ``connect[f,s,u] ≤ at[f,s]``, ``connect ≤ shared`` (binary case),
-    ``Σ_f use[f,u]·connect ≤ cap_u·shared``; an activity that needs u and is not connected pays its own: own cost · (1 − Σ_s connect)."""
+    ``Σ_f use[f,u]·connect ≤ cap_u·shared``; an activity that needs u and is not connected
+    pays its own: own cost · (1 − Σ_s connect)."""
     shared: dict[tuple[str, str], Any] = {}
     connect: dict[tuple[str, str, str], Any] = {}
     for u, fac in sc.facilities.items():
