@@ -305,6 +305,7 @@ def _print_compare(table, by: str, lead_to) -> None:
         for c, _ in cols:
             v = r.get(c)
             if isinstance(v, float):
+                v = 0.0 if abs(v) < 0.005 else v
                 cells.append("" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"))
             else:
                 cells.append(str(v))

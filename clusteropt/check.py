@@ -218,6 +218,7 @@ class _Checker:
         self.used: list[_Used] = []
         self.tripsum: dict[tuple, float] = {}
         self.leg_vehicles: dict[tuple, set[str]] = defaultdict(set)
+        self._near: dict[str, set[str]] = {}
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -595,9 +596,12 @@ class _Checker:
     def nearest(self, n: str, kn: int) -> set[str]:
         """Hubs among the k nearest to node n (ties: every hub with fewer than k hubs
         strictly nearer)."""
-        dist = {h: self.lanes.distance(n, h) for h in self.hubs_available}
-        return {h for h, x in dist.items()
-                if sum(1 for y in dist.values() if y < x - 1e-9) < kn}
+        if n not in self._near:
+            dist = sorted(self.lanes.distance(n, h) for h in self.hubs_available)
+            cut = dist[kn - 1] if 0 < kn <= len(dist) else (math.inf if kn > 0 else -math.inf)
+            self._near[n] = {h for h in self.hubs_available
+                             if self.lanes.distance(n, h) <= cut + 1e-9}
+        return self._near[n]
 
     def check_partner(self, i: int, c: str, p: str, dem, partner: str, o: str, d: str,
                       used: bool) -> bool:
