@@ -42,7 +42,8 @@ What is verified (each violation names its constraint and index):
   every vehicle type that may carry it is trip-priced: Σ trips of its load class (all vehicle
   types, its owner) ≥ m in every period the leg carries the demand.
 * ``transit``     every used path of a commodity with ``max_transit_h``: Σ leg times at the
-  fastest eligible vehicle type + Σ hub ``handling_h`` ≤ the limit.
+  fastest eligible vehicle type + Σ hub ``handling_h`` ≤ the limit. (When the vehicle types
+  actually loaded on the legs are slower and exceed it, that is only noted.)
 * ``integrality``, ``implicit_empty`` (ρ per trip row), ``empties`` (none when unbundled),
   ``balance`` (trip-priced vehicles at non-gateway nodes when bundling).
 * ``objective`` (relative tolerance) and, where the solution reports them, each ``term``.

@@ -1,6 +1,7 @@
 """The independent checker on core II features: pooled supply and demand with partners and
 their capacities, disposal and shortage, hub routes (roles, factors, handling, open hubs),
-and end-to-end solves of small pooled and hub cases.
+shipment frequency and transit time through hubs, shared facilities, end-to-end solves of
+small pooled, hub and facility cases, and regression tests for the model bugs the checker found.
 
 Hand cases use an explicit symmetric km matrix and tariff vehicles (cost per tonne
 ``0.1 €/tkm · km + tariff_eur_per_t``) so that every number is exact; one week × 52.
@@ -474,6 +475,21 @@ def test_transit_time_through_hubs(tmp_path):
     assert recheck(sc, lanes, two_hub_sol()).passed
 
 
+def test_k_nearest_is_only_noted(tmp_path):
+    """With k_nearest = 1, a;h2;h1;b starts at a hub that is not a's nearest (h1): a note."""
+    sc, lanes = make(tmp_path, HUB_KM, hub_doc(k_nearest=1))
+    assert recheck(sc, lanes, two_hub_sol()).notes == []
+    sol = two_hub_sol()
+    sol.flows.loc[0, "path"] = "a;h2;h1;b"
+    sol.loads = pd.DataFrame([ld("a", "h2", "veg", "lorry", 20.0, "collection"),
+                              ld("h2", "h1", "veg", "lorry", 20.0, "transfer"),
+                              ld("h1", "b", "veg", "lorry", 20.0, "distribution")],
+                             columns=LOAD_COLS)
+    res = recheck(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert len(res.notes) == 1 and "outside the k_nearest = 1 hubs" in res.notes[0]
+
+
 # --------------------------------------------------------------------------------------------
 # End to end: the model's solutions pass the check (the model is imported here only)
 # --------------------------------------------------------------------------------------------
@@ -692,23 +708,14 @@ def _arc_case(tmp_path, **extra):
     return make(tmp_path, km, doc)
 
 
-@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores hubs.max_per_route = 1 (the "
-                          "arc form always has transfer arcs: a;h1;h2;b at 31 062 €/yr where "
-                          "the route form's optimum is 41 467)")
 def test_model_arc_form_max_per_route(tmp_path):
     _solve_and_check(*_arc_case(tmp_path, hubs={"max_per_route": 1}))
 
 
-@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores max_transit_h (c;h1;h2;e takes "
-                          "12+40+9 km at 60 km/h + 1.5 h handling = 2.517 h > 2.5; objective "
-                          "31 062 vs 34 552 €/yr in the route form)")
 def test_model_arc_form_max_transit(tmp_path):
     _solve_and_check(*_arc_case(tmp_path, commodity={"max_transit_h": 2.5}))
 
 
-@pytest.mark.xfail(reason="model bug: hubs.form 'arc' ignores shipments_per_period on direct "
-                          "arcs (a→b 40 t: 2 trips < 5; objective 53 971 vs 161 820 €/yr in the "
-                          "route form)")
 def test_model_arc_form_frequency(tmp_path):
     _solve_and_check(*_arc_case(
         tmp_path, commodity={"shipments_per_period": 5}, hub_opex={"h1": 1e6, "h2": 1e6},
@@ -716,9 +723,6 @@ def test_model_arc_form_frequency(tmp_path):
                    "cost_eur_per_h": 35}]))
 
 
-@pytest.mark.xfail(reason="model bug: a site fixed open (fix.sites) that is no activity's "
-                          "candidate and no pooled partner is left out of the model: not in "
-                          "open_sites and its development cost (annuity + opex) never paid")
 def test_model_fixed_open_unused_site(tmp_path):
     doc = hub_doc()
     doc["tables"]["nodes"].append({"id": "s9", "kind": "site", "dev_cost_eur": 100_000,
@@ -728,17 +732,3 @@ def test_model_fixed_open_unused_site(tmp_path):
     km.update({("s9", n): 40 for n in ("a", "b", "x", "h1", "h2")})
     _solve_and_check(*make(tmp_path, km, doc))
 
-
-def test_k_nearest_is_only_noted(tmp_path):
-    """With k_nearest = 1, a;h2;h1;b starts at a hub that is not a's nearest (h1): a note."""
-    sc, lanes = make(tmp_path, HUB_KM, hub_doc(k_nearest=1))
-    assert recheck(sc, lanes, two_hub_sol()).notes == []
-    sol = two_hub_sol()
-    sol.flows.loc[0, "path"] = "a;h2;h1;b"
-    sol.loads = pd.DataFrame([ld("a", "h2", "veg", "lorry", 20.0, "collection"),
-                              ld("h2", "h1", "veg", "lorry", 20.0, "transfer"),
-                              ld("h1", "b", "veg", "lorry", 20.0, "distribution")],
-                             columns=LOAD_COLS)
-    res = recheck(sc, lanes, sol)
-    assert res.passed, res.violations
-    assert len(res.notes) == 1 and "outside the k_nearest = 1 hubs" in res.notes[0]

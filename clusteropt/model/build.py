@@ -233,7 +233,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     pooled = {d.commodity for d in sc.demands.values() if d.kind != "directed"}
     site_ids = [n for n, node in sc.nodes.items() if node.kind == "site"
                 and (any(n in c for c in candidates.values())
-                     or any(k in pooled for k in (*node.accept, *node.supply)))]
+                     or any(k in pooled for k in (*node.accept, *node.supply))
+                     or sw.open_sites.get(n) is True or sc.fix.sites.get(n) == "open")]
     open_keys = [s for s in site_ids if s not in sw.open_sites and s not in sc.fix.sites]
     open_var = var.make("open", open_keys, cat="Binary")
     open_at: dict[str, Any] = {}  # site → variable or constant 0/1
@@ -371,8 +372,12 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         if dm.kind == "directed":
             if dm.origin not in candidates or dm.destination not in candidates:
                 continue
+            # the arc form has no per-route rules: routes with one hub at most, a transit-time
+            # limit or a shipment frequency stay in the route form
             if hub_rules.form == "arc" and hub_ids and len(candidates[dm.origin]) == 1 \
-                    and len(candidates[dm.destination]) == 1:
+                    and len(candidates[dm.destination]) == 1 and hub_rules.max_per_route == 2 \
+                    and sc.commodities[k].max_transit_h is None \
+                    and not (dm.shipments_per_period or sc.commodities[k].shipments_per_period):
                 o, t = candidates[dm.origin][0], candidates[dm.destination][0]
                 for per in periods:
                     if dm.tonnes[per] > 0:
