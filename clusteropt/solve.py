@@ -63,9 +63,10 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
           log_file: str | None = None, warm_start: bool | None = None) -> SolveReport:
     """Solve a built model; options default to the scenario's.
 
-    Warm start (HiGHS, default on when every movable activity may stay): first solve with every
-    placement fixed at the stay node — an easy problem of trips and empties only — and hand
-    that solution to the full solve as its incumbent. Both solves share the time limit."""
+    Warm start (HiGHS, default on when every movable activity may stay): a partial MIP start
+    with every activity at its stay node and no site open, which HiGHS completes into a first
+    incumbent. A warm-started 'optimal' that lies outside its own gap is not trusted: the model
+    is solved again from scratch."""
     opt = model.scenario.options
     limit = time_limit_s if time_limit_s is not None else opt.time_limit_s
     gap = gap_rel if gap_rel is not None else opt.gap_rel
@@ -76,9 +77,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
             warm_start = opt.solver.upper() == "HIGHS" and _can_stay(model)
         warm_start = bool(warm_start and model.place)
         if warm_start:
-            _stay_start(model, limit, gap, nthreads)
-            elapsed = time.perf_counter() - t0
-            limit = None if limit is None else max(1.0, limit - elapsed)
+            _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start))
     with quiet_stdout():
@@ -145,20 +144,17 @@ def _can_stay(model: BuiltModel) -> bool:
     return all((f, acts[f].stay_node()) in model.place for f, _ in model.place)
 
 
-def _stay_start(model: BuiltModel, limit: float | None, gap: float, threads: int | None) -> None:
-    """Solve with placements fixed at the stay nodes (bounds), then release the bounds; the
-    variables keep that solution's values for the warm start."""
+def _stay_start(model: BuiltModel) -> None:
+    """A partial MIP start: every activity at its stay node, no site open; HiGHS completes the
+    rest (trips, empties) itself. Values of the other variables are cleared."""
+    for v in model.prob.variables():
+        v.varValue = None
     acts = model.scenario.activities
     for (f, n), v in model.place.items():
-        fixed = 1.0 if acts[f].stay_node() == n else 0.0
-        v.lowBound, v.upBound = fixed, fixed
-    try:
-        first = None if limit is None else max(1.0, 0.25 * limit)
-        with quiet_stdout():
-            model.prob.solve(make_solver("HiGHS", first, gap, threads))
-    finally:
-        for v in model.place.values():
-            v.lowBound, v.upBound = 0.0, 1.0
+        v.varValue = 1.0 if acts[f].stay_node() == n else 0.0
+    for o in model.open.values():
+        if not isinstance(o, float):
+            o.varValue = 0.0
 
 
 def versions() -> dict[str, str]:
