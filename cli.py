@@ -173,7 +173,9 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
                 err_console.print(f"[dim]{label}: {s['variables']:,} variables "
                                   f"({s['integers']:,} integer), {s['constraints']:,} "
                                   f"constraints, {s['nonzeros']:,} non-zeros; built in "
-                                  f"{model.build_s:.2f} s[/]", highlight=False)
+                                  f"{model.build_s:.2f} s; pruned {model.pruned:,} routes "
+                                  f"(transit time), {model.pruned_sites:,} candidate sites "
+                                  f"(k nearest)[/]", highlight=False)
         try:
             o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
                              log_file=str(log_file) if log_file else None, on_built=announce,

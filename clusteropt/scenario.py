@@ -71,11 +71,13 @@ class Distance(Strict):
 
 class SiteRules(Strict):
     """Rules on development sites: how many may open, annual budget (annualised development
-    cost plus opex, euro/yr)."""
+    cost plus opex, euro/yr), and pruning: each movable activity keeps only its ``k_nearest``
+    candidate sites (by distance from its stay node; the stay node always stays)."""
 
     max_open: int | None = None
     exact_open: int | None = None
     budget_eur_per_yr: float | None = None
+    k_nearest: int | None = None
 
 
 class HubRules(Strict):

@@ -148,3 +148,19 @@ def test_no_processor_in_reach_is_explained(tmp_path):
     text = "\n".join(exc.value.reasons)
     assert "has no an acceptor" not in text
     assert "'m-" in text and "by 10 t/period" in text
+
+
+def test_k_nearest_sites_prunes_and_reports(tmp_path):
+    # Three growers, two candidate sites each; keeping only the nearest site per grower
+    # (S1 at 10 km from X is nearer to h1, S2 to h2/h3 … by distance from the stay node).
+    from test_model_hand import _growers_case
+
+    from clusteropt.model import build
+
+    sc, lanes = _growers_case(tmp_path, 30, site_rules={"k_nearest": 1})
+    model = build(sc, lanes)
+    assert model.pruned_sites == 3
+    for g, stay in (("g1", "h1"), ("g2", "h2"), ("g3", "h3")):
+        kept = sorted(n for (f, n) in model.place if f == g)
+        nearest = min(("s1", "s2"), key=lambda s: lanes.distance(stay, s))
+        assert kept == sorted([stay, nearest])

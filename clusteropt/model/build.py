@@ -127,6 +127,7 @@ class BuiltModel:
     size: dict[str, int]
     build_s: float = 0.0
     pruned: int = 0  # routes left out for exceeding the commodity's maximum transit time
+    pruned_sites: int = 0  # candidate sites left out by site_rules.k_nearest
     arcs: list[ArcGroup] = field(default_factory=list)  # hub-arc form groups
     slacks: dict[Any, tuple[str, str]] = field(default_factory=dict)  # elastic: var → meaning
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
@@ -220,6 +221,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
     # ---- activities in play and their candidate nodes -------------------------------------
     candidates: dict[str, list[str]] = {}
+    pruned_sites = 0
     for f, a in sc.activities.items():
         if sw.exclude_new and a.new:
             continue
@@ -227,6 +229,12 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         cands = [fixed] if fixed else list(a.candidates)
         cands = [n for n in cands if sw.open_sites.get(n, True)
                  and sc.fix.sites.get(n, "open") == "open" or n == a.stay_node()]
+        k_sites = sc.site_rules.k_nearest
+        stay = a.stay_node()
+        if k_sites is not None and not fixed and stay is not None:
+            others = sorted((n for n in cands if n != stay), key=lambda n: lanes.distance(stay, n))
+            pruned_sites += max(0, len(others) - k_sites)
+            cands = [stay] + others[:k_sites]
         candidates[f] = cands
 
     # ---- sites and placement -------------------------------------------------------------
@@ -625,8 +633,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
                       empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
-                      pruned=sizes_note, arcs=arcs, slacks=elastic.slacks, shared=shared,
-                      connect=connect)
+                      pruned=sizes_note, pruned_sites=pruned_sites, arcs=arcs,
+                      slacks=elastic.slacks, shared=shared, connect=connect)
 
 
 def _facilities(sc: Scenario, candidates, at_terms, var: _Vars, rows: _Rows,
