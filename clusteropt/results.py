@@ -78,7 +78,10 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
                          carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
-    # tonnes: load-dependent CO2 and tariff costs
+    # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
+    role_factor = {"direct": 1.0, "collection": sc.hubs.collection_factor,
+                   "transfer": sc.hubs.transfer_factor,
+                   "distribution": sc.hubs.distribution_factor}
     per_com = []
     for r in sol.loads.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
@@ -86,7 +89,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         t = r.tonnes * w[r.period]
         lc = sc.commodities[r.commodity].load_class
         if vt.pricing == "tariff":
-            cost = t * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(r._1, r.to))
+            cost = t * role_factor[r.role] * rates.tariff_cost_per_t(
+                vt, km, lanes.lane_cost(r._1, r.to))
             co2 = t * rates.tariff_co2_per_t(vt, km)
         else:
             cost = 0.0

@@ -809,6 +809,12 @@ def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, uns
             extra = [(v, -cf / q) for v, cf in elastic.slack(
                 f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} in reach "
                 f"(within capacity and max transit time)", "t/period")]
+            if not by_end[n] and not extra and (tt or c0):
+                raise ValueError(f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds "
+                                 f"{what} it can reach at node '{n}' (open partners with "
+                                 f"{'accept' if kind == 'disposal' else 'supply'}_"
+                                 f"{dm.commodity} capacity, lanes, vehicles, max transit "
+                                 f"time) and has no {kind}_cost_eur_per_t to fall back on")
         rows.add(by_end[n] + extra + [(v, -cf) for v, cf in tt], "==", c0)
     # the strong link: no flow to or from a partner that is not there (x ≤ q · at / open)
     for (p, n), zs in by_partner.items():

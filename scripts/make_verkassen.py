@@ -1,0 +1,578 @@
+#!/usr/bin/env python3
+"""Write the Verkassen case: ``data/verkassen/*.csv`` + ``scenarios/verkassen.yaml`` (a synthetic
+but reproducible population of Westland and Aalsmeer growers) and ``data/verkassen-agriport-a7/
+*.csv`` + ``scenarios/verkassen-agriport-a7.yaml`` (the eight real growers that moved to Agriport
+A7).
+
+Run from the repository root: ``.venv/bin/python scripts/make_verkassen.py``. Same seed, same
+files. Every number used is listed, with its source or the reasoning behind the assumption, in
+``data/verkassen/README.md`` and ``data/verkassen-agriport-a7/README.md``; the constants below
+carry the same tags ([P] publication, [S] secondary, [D] derived, [W] weak, [A] assumption).
+
+The population is drawn with ``numpy.random.default_rng(SEED)``: crop mix and village per
+grower (fixed counts), farm size from a lognormal around the CBS / Gemeente Westland mean firm
+size, the farm point scattered around its village centre, the trader or auction it sells to,
+and which growers have a growth plan. Volumes then follow from size × yield; nothing else is
+random.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20240229
+WEEKS = 52
+
+# ---- places ---------------------------------------------------------------------------------
+PLACES = {r["id"]: (float(r["lat"]), float(r["lon"]))
+          for r in csv.DictReader(open(ROOT / "data" / "places.csv", encoding="utf-8"))}
+
+# ---- crops: yield [t/ha/yr], mean firm size [ha], load class, density, pallets ------------
+# yield: tomato 770 Mt (2022) / (0.43 x 4.1 kha, 2023) = 437 t/ha [D from CBS via Blik op
+# Nieuws]; sweet pepper 30 kg/m2 [W Alles over voeding]; cucumber 400 Mt (2022) / 570 ha (2016)
+# = 702 t/ha [D, mixed years] -> 700; cut flowers ~200 stems/m2/yr [D] x 40 g [A] = 80 t/ha;
+# pot plants 150 t/ha [A].
+CROPS = {
+    "tomato": dict(name="Tomatoes (crates on pallets)", yield_t_ha=437.0, load_class="chilled",
+                   density=0.35, pallets_per_t=1.7, shipments=5, kind="veg"),
+    "sweet-pepper": dict(name="Sweet peppers (boxes on pallets)", yield_t_ha=300.0,
+                         load_class="chilled", density=0.30, pallets_per_t=2.0, shipments=3,
+                         kind="veg"),
+    "cucumber": dict(name="Cucumbers (boxes on pallets)", yield_t_ha=700.0,
+                     load_class="chilled", density=0.30, pallets_per_t=2.2, shipments=5,
+                     kind="veg"),
+    # no shipment frequency for ornamentals: the model drops the frequency rule on every leg
+    # a tariff-priced type (groupage) may serve, so it would bind in B0-B2 but not in B3
+    "cut-flowers": dict(name="Cut flowers (buckets on Danish trolleys)", yield_t_ha=80.0,
+                        load_class="plants", density=0.07, pallets_per_t=None, shipments=None,
+                        kind="orn"),
+    "pot-plants": dict(name="Pot plants (on Danish trolleys)", yield_t_ha=150.0,
+                       load_class="plants", density=0.10, pallets_per_t=None, shipments=None,
+                       kind="orn"),
+}
+LABEL = {"tomato": "Tomato", "sweet-pepper": "Sweet-pepper", "cucumber": "Cucumber",
+         "cut-flowers": "Cut-flower", "pot-plants": "Pot-plant"}
+# mean firm size [ha]: tomato 7.3 (Westland 2012 [S]); other vegetables 7 (Westland average
+# vegetable firm [S]); Westland ornamentals (2,297 - 1,048) ha / (587 - 150) firms = 2.9 [D];
+# Aalsmeer ornamentals 3,710 ha / 1,710 firms = 2.2 (NL ornamentals under glass 2018) [D].
+MEAN_HA = {("westland", "tomato"): 7.3, ("westland", "sweet-pepper"): 7.0,
+           ("westland", "cucumber"): 7.0, ("westland", "cut-flowers"): 2.9,
+           ("westland", "pot-plants"): 2.9, ("aalsmeer", "cut-flowers"): 2.2,
+           ("aalsmeer", "pot-plants"): 2.2}
+SIZE_CV = 0.6                      # [A] spread of firm sizes (coefficient of variation)
+SIZE_CLIP = {"veg": (2.0, 30.0), "orn": (0.8, 15.0)}  # [A] ha
+
+# grower counts [A]: Westland 40 (veg 21 = ~50 %, close to its 45 % share of the glass area;
+# pot plants 12 = 30 %, near 216 of 587 firms), Aalsmeer 20 (an ornamental area)
+COUNTS = {("westland", "tomato"): 9, ("westland", "sweet-pepper"): 8,
+          ("westland", "cucumber"): 4, ("westland", "cut-flowers"): 7,
+          ("westland", "pot-plants"): 12, ("aalsmeer", "cut-flowers"): 12,
+          ("aalsmeer", "pot-plants"): 8}
+VILLAGES = {"westland": ["naaldwijk", "honselersdijk", "monster", "de-lier", "poeldijk",
+                         "s-gravenzande"],
+            "aalsmeer": ["aalsmeer"]}
+SCATTER_KM = {"westland": 1.5, "aalsmeer": 3.0}  # [A] farm point within this radius
+
+# sales channels [A]: small growers sell everything to their trader or auction; from
+# DIRECT_EXPORT_MIN_HA up, a grower also ships part of its produce abroad itself
+VEG_SPLIT = {"trader": 0.70, "export-de": 0.20, "export-uk": 0.10}
+ORN_SPLIT = {"cut-flowers": {"auction": 0.80, "export-de": 0.20},
+             "pot-plants": {"auction": 0.60, "export-de": 0.40}}
+DIRECT_EXPORT_MIN_HA = {"veg": 8.0, "orn": 5.0}
+P_TRADER_VENLO = 0.15              # [A] share of vegetable growers selling to a Venlo trader
+P_RIJNSBURG = 0.25                 # [A] share of Westland ornamental growers at RFH Rijnsburg
+GROWTH_SHARE = 0.30                # [A] the largest 30 % of each region have a growth plan
+# planned/now ratios of the eight Agriport A7 growers (Kroniek HGW 2009 [S]); drawn from
+GROWTH_RATIOS = [95 / 45, 60 / 40, 58 / 29, 58 / 30, 24 / 24, 38 / 19, 24 / 13, 48 / 20]
+
+# inputs and residuals per ha per week [A]
+SUBSTRATE_T_HA_WK = {"veg": 0.2, "cut-flowers": 0.2, "pot-plants": 1.9}
+PACKAGING_SHARE = {"veg": 0.04, "orn": 0.03}     # of produce tonnes
+GREEN_WASTE_T_HA_YR = {"veg": 30.0, "orn": 10.0}
+
+# new greenhouse areas [A]: capacity available to this case, development and park opex
+AREAS = {
+    "agriport-a7": ("Agriport A7 (Middenmeer)", 300),
+    "nieuw-prinsenland": ("Nieuw Prinsenland (Dinteloord)", 200),
+    "zuidplaspolder": ("Zuidplaspolder", 200),
+    "californie": ("Californie / Siberie (Horst aan de Maas, near Venlo)", 200),
+    "koekoekspolder": ("Koekoekspolder (IJsselmuiden)", 200),
+}
+DEV_COST_EUR = 5_000_000           # [A] one-off, per area (access, utilities), the same for all
+AREA_OPEX_EUR_PER_YR = 100_000     # [A] park management
+AREA_ACCEPT_GREEN_WASTE = 300      # [A] t/week composting on the park
+RELOC_EUR_PER_HA = 250_000         # [A] net one-off cost of moving a firm, per ha
+INTERNAL_EUR_PER_T = 2.0           # [A] on-site transfer when co-located (green waste on park)
+DISPOSAL_EUR_PER_T = 60.0          # [A] extra cost of a tonne of green waste not composted
+EXPORT_ACCEPT = 100_000            # t/week: the border takes any amount
+
+
+def annuity(c: float, i: float = 0.04, n: int = 20) -> float:
+    return c * i / (1 - (1 + i) ** -n)
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle km (for choosing the nearest baseline partner only)."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(
+        (lo2 - lo1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def r1(x: float) -> float:
+    return round(x, 1)
+
+
+def r2(x: float) -> float:
+    return round(x, 2)
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols: list[str] = []
+    for r in rows:
+        cols += [c for c in r if c not in cols]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: ("" if r.get(c) is None else r.get(c)) for c in cols})
+
+
+# ---- shared tables ---------------------------------------------------------------------------
+
+def fixed_nodes(areas: dict) -> list[dict]:
+    rows = [
+        dict(id=a, name=name + " - new greenhouse area", kind="site", place=a, cap_ha=cap,
+             dev_cost_eur=DEV_COST_EUR, opex_eur_per_yr=AREA_OPEX_EUR_PER_YR,
+             **{"accept_green-waste": AREA_ACCEPT_GREEN_WASTE})
+        for a, (name, cap) in areas.items()]
+    rows += [
+        dict(id="rfh-aalsmeer", name="Royal FloraHolland Aalsmeer", kind="location",
+             place="rfh-aalsmeer"),
+        dict(id="rfh-naaldwijk", name="Royal FloraHolland Naaldwijk", kind="location",
+             place="rfh-naaldwijk"),
+        dict(id="rfh-rijnsburg", name="Royal FloraHolland Rijnsburg", kind="location",
+             place="rfh-rijnsburg"),
+        dict(id="barendrecht", name="Fresh-produce traders Barendrecht", kind="location",
+             place="barendrecht"),
+        dict(id="venlo-trade", name="Fresh-produce traders Venlo", kind="location",
+             place="venlo-trade"),
+        dict(id="bleiswijk", name="Substrate supplier (Bleiswijk, Oostland)", kind="location",
+             place="bleiswijk"),
+        dict(id="packaging-barendrecht", name="Packaging supplier (proxy: Barendrecht)",
+             kind="location", place="barendrecht"),
+        dict(id="composter-westland", name="Composting plant Westland (proxy: De Lier)",
+             kind="location", place="de-lier"),
+        dict(id="composter-aalsmeer", name="Composting plant Aalsmeer (proxy: Aalsmeer)",
+             kind="location", place="aalsmeer"),
+        dict(id="maasvlakte", name="Port of Rotterdam, Maasvlakte (UK ferries)", kind="gateway",
+             place="maasvlakte"),
+        dict(id="border-a12", name="German border A12 (Zevenaar)", kind="gateway",
+             place="border-a12-zevenaar"),
+        dict(id="border-a67", name="German border A67 (Venlo)", kind="gateway",
+             place="border-a67-venlo"),
+        dict(id="border-a1", name="German border A1 (De Lutte)", kind="gateway",
+             place="border-a1-de-lutte"),
+    ]
+    return rows
+
+
+def fixed_activities(compost_cap: dict[str, float]) -> list[dict]:
+    acc = {f"accept_{k}": EXPORT_ACCEPT for k in CROPS}
+    return [
+        dict(id="auction-aalsmeer", name="Royal FloraHolland Aalsmeer", node="rfh-aalsmeer",
+             movable=False),
+        dict(id="auction-naaldwijk", name="Royal FloraHolland Naaldwijk", node="rfh-naaldwijk",
+             movable=False),
+        dict(id="auction-rijnsburg", name="Royal FloraHolland Rijnsburg", node="rfh-rijnsburg",
+             movable=False),
+        dict(id="trader-barendrecht", name="Fresh-produce trader Barendrecht",
+             node="barendrecht", movable=False),
+        dict(id="trader-venlo", name="Fresh-produce trader Venlo", node="venlo-trade",
+             movable=False),
+        dict(id="substrate-supplier", name="Substrate supplier Bleiswijk", node="bleiswijk",
+             movable=False),
+        dict(id="packaging-supplier", name="Packaging supplier Barendrecht",
+             node="packaging-barendrecht", movable=False),
+        dict(id="composter-westland", name="Composting plant Westland",
+             node="composter-westland", movable=False,
+             **{"accept_green-waste": compost_cap["composter-westland"]}),
+        dict(id="composter-aalsmeer", name="Composting plant Aalsmeer",
+             node="composter-aalsmeer", movable=False,
+             **{"accept_green-waste": compost_cap["composter-aalsmeer"]}),
+        dict(id="export-uk", name="Export to the UK via Maasvlakte", node="maasvlakte",
+             movable=False),
+        dict(id="export-de-a12", name="Export to Germany via the A12", node="border-a12",
+             movable=False, **acc),
+        dict(id="export-de-a67", name="Export to Germany via the A67", node="border-a67",
+             movable=False, **acc),
+        dict(id="export-de-a1", name="Export to Germany via the A1", node="border-a1",
+             movable=False, **acc),
+    ]
+
+
+def commodities() -> list[dict]:
+    rows = []
+    for k, c in CROPS.items():
+        rows.append(dict(id=k, name=c["name"], load_class=c["load_class"],
+                         density_t_per_m3=c["density"], pallets_per_t=c["pallets_per_t"],
+                         shipments_per_period=c["shipments"]))
+    rows += [
+        dict(id="substrate", name="Substrate, potting soil and fertiliser", load_class="bulk",
+             density_t_per_m3=0.35),
+        dict(id="packaging", name="Packaging (boxes, sleeves, trays on pallets)",
+             load_class="food", density_t_per_m3=0.15, pallets_per_t=4.0),
+        dict(id="green-waste", name="Green waste (crop residues)", load_class="bulk",
+             density_t_per_m3=0.4, internal_cost_eur_per_t=INTERNAL_EUR_PER_T,
+             disposal_cost_eur_per_t=DISPOSAL_EUR_PER_T),
+    ]
+    return rows
+
+
+def grower_demands(gid: str, crop: str, size_ha: float, seller: str, today: tuple,
+                   sub: str = "", firm_ha: float | None = None) -> list[dict]:
+    """Demands of one grower (or of its expansion ``sub``): produce, inputs, green waste.
+    ``firm_ha`` (default ``size_ha``) decides whether the firm exports directly."""
+    firm_ha = size_ha if firm_ha is None else firm_ha
+    c = CROPS[crop]
+    kind = c["kind"]
+    wk = size_ha * c["yield_t_ha"] / WEEKS
+    split = VEG_SPLIT if kind == "veg" else ORN_SPLIT[crop]
+    if firm_ha < DIRECT_EXPORT_MIN_HA[kind]:
+        split = {("trader" if kind == "veg" else "auction"): 1.0}
+    rows = []
+    pre = gid + sub
+    border = min(("export-de-a12", "border-a12-zevenaar"), ("export-de-a67", "border-a67-venlo"),
+                 ("export-de-a1", "border-a1-de-lutte"), key=lambda a: km(today, PLACES[a[1]]))
+    for channel, share in split.items():
+        t = r2(wk * share)
+        if channel in ("trader", "auction"):
+            rows.append(dict(id=f"{pre}-{channel}", kind="directed", origin=pre,
+                             destination=seller, commodity=crop, tonnes_per_period=t))
+        elif channel == "export-uk":
+            rows.append(dict(id=f"{pre}-export-uk", kind="directed", origin=pre,
+                             destination="export-uk", commodity=crop, tonnes_per_period=t,
+                             shipments_per_period=1))
+        else:
+            rows.append(dict(id=f"{pre}-export-de", kind="pooled_supply", origin=pre,
+                             commodity=crop, tonnes_per_period=t, baseline_partner=border[0]))
+    sub_t = SUBSTRATE_T_HA_WK["veg" if kind == "veg" else crop] * size_ha
+    rows.append(dict(id=f"{pre}-substrate", kind="directed", origin="substrate-supplier",
+                     destination=pre, commodity="substrate", tonnes_per_period=r2(sub_t)))
+    rows.append(dict(id=f"{pre}-packaging", kind="directed", origin="packaging-supplier",
+                     destination=pre, commodity="packaging",
+                     tonnes_per_period=r2(wk * PACKAGING_SHARE[kind])))
+    gw = GREEN_WASTE_T_HA_YR[kind] * size_ha / WEEKS
+    composter = ("composter-aalsmeer" if km(today, PLACES["aalsmeer"])
+                 < km(today, PLACES["de-lier"]) else "composter-westland")
+    rows.append(dict(id=f"{pre}-green-waste", kind="pooled_supply", origin=pre,
+                     commodity="green-waste", tonnes_per_period=r2(gw),
+                     baseline_partner=composter))
+    return rows
+
+
+# ---- the synthetic Verkassen population --------------------------------------------------------
+
+def make_population(rng: np.random.Generator) -> list[dict]:
+    growers = []
+    n = 0
+    for (region, crop), count in COUNTS.items():
+        kind = CROPS[crop]["kind"]
+        mean = MEAN_HA[region, crop]
+        sigma = math.sqrt(math.log(1 + SIZE_CV ** 2))
+        mu = math.log(mean) - sigma ** 2 / 2
+        lo, hi = SIZE_CLIP[kind]
+        for _ in range(count):
+            n += 1
+            village = VILLAGES[region][int(rng.integers(len(VILLAGES[region])))]
+            size = float(np.clip(rng.lognormal(mu, sigma), lo, hi))
+            lat0, lon0 = PLACES[village]
+            r = SCATTER_KM[region] * math.sqrt(rng.random())
+            a = 2 * math.pi * rng.random()
+            lat = lat0 + r * math.cos(a) / 111.2
+            lon = lon0 + r * math.sin(a) / (111.2 * math.cos(math.radians(lat0)))
+            if kind == "veg":
+                seller = "trader-venlo" if rng.random() < P_TRADER_VENLO else \
+                    "trader-barendrecht"
+            elif region == "aalsmeer":
+                seller = "auction-aalsmeer"
+            else:
+                seller = "auction-rijnsburg" if rng.random() < P_RIJNSBURG else \
+                    "auction-naaldwijk"
+            growers.append(dict(id=f"grower-{n:02d}", crop=crop, region=region,
+                                village=village, size_ha=r1(size), lat=round(lat, 4),
+                                lon=round(lon, 4), seller=seller,
+                                ratio=float(rng.choice(GROWTH_RATIOS))))
+    for region in VILLAGES:
+        mine = sorted((g for g in growers if g["region"] == region), key=lambda g: -g["size_ha"])
+        for g in mine[:round(GROWTH_SHARE * len(mine))]:
+            g["growth_plan"] = True
+    for g in growers:
+        g.setdefault("growth_plan", False)
+        g["planned_ha"] = r1(g["size_ha"] * g["ratio"]) if g["growth_plan"] else g["size_ha"]
+    return growers
+
+
+def make_verkassen() -> None:
+    rng = np.random.default_rng(SEED)
+    growers = make_population(rng)
+    folder = ROOT / "data" / "verkassen"
+    # today's green waste per composter (t/week); capacity twice that [A]
+    gw_today = {"composter-westland": 0.0, "composter-aalsmeer": 0.0}
+    demands = []
+    for g in growers:
+        rows = grower_demands(g["id"], g["crop"], g["size_ha"], g["seller"], (g["lat"], g["lon"]))
+        demands += rows
+        for r in rows:
+            if r["commodity"] == "green-waste":
+                gw_today[r["baseline_partner"]] += r["tonnes_per_period"]
+    compost_cap = {k: float(math.ceil(2 * v / 10) * 10) for k, v in gw_today.items()}
+    nodes = [dict(id=f"farm-{g['id'][7:]}", name=f"{g['id']} today ({g['village']})",
+                  kind="location", lat=g["lat"], lon=g["lon"]) for g in growers]
+    nodes += fixed_nodes(AREAS)
+    cands = ";".join(AREAS)
+    acts = []
+    for g in growers:
+        acts.append(dict(id=g["id"], name=f"{LABEL[g['crop']]} grower "
+                                          f"{g['id'][7:]} ({g['village']})",
+                         node=f"farm-{g['id'][7:]}", movable=True, candidates=cands,
+                         size_ha=g["size_ha"], reloc_cost_eur=int(RELOC_EUR_PER_HA * g["size_ha"]),
+                         crop=g["crop"], region=g["region"], village=g["village"],
+                         sells_to=g["seller"], growth_plan=g["growth_plan"],
+                         planned_size_ha=g["planned_ha"]))
+    acts += fixed_activities(compost_cap)
+    write(folder / "nodes.csv", nodes)
+    write(folder / "activities.csv", acts)
+    write(folder / "commodities.csv", commodities())
+    write(folder / "demands.csv", demands)
+    group = [g for g in growers if g["growth_plan"]]
+    group_ha = sum(g["size_ha"] for g in group)
+    assert all(group_ha <= cap for _, cap in AREAS.values()), group_ha
+    write_verkassen_yaml(growers, group)
+    total = {k: sum(d["tonnes_per_period"] for d in demands if d["commodity"] == k)
+             for k in [*CROPS, "substrate", "packaging", "green-waste"]}
+    print(f"verkassen: {len(growers)} growers ({sum(g['size_ha'] for g in growers):.0f} ha), "
+          f"growth group {len(group)} growers ({group_ha:.0f} ha -> "
+          f"{sum(g['planned_ha'] for g in group):.0f} ha), {len(demands)} demands")
+    print("  t/week:", {k: round(v, 1) for k, v in total.items()})
+    print("  composter capacity:", compost_cap)
+
+
+def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
+    lines = [
+        "# The Verkassen case: Westland and Aalsmeer growers may stay or move to a new greenhouse",
+        "# area. Generated by scripts/make_verkassen.py (seeded) - edit the script, not this file.",
+        "# Every number: data/verkassen/README.md. The case: docs/cases-verkassen.md.",
+        "name: verkassen",
+        "description: >",
+        f"  {len(growers)} greenhouse growers in the Westland and around Aalsmeer (tomato, sweet",
+        "  pepper, cucumber, cut flowers, pot plants) may stay or move to one of five new",
+        "  greenhouse areas. Produce goes to traders, Royal FloraHolland auctions and export",
+        "  (Maasvlakte, German border); substrate and packaging come in; green waste goes to",
+        "  composting. Base = free choice.",
+        "crs: EPSG:28992",
+        "periods:",
+        "  - {id: week, weight: 52}     # one representative week (volumes are annual / 52)",
+        "interest_rate: 0.04            # annualises development and relocation costs",
+        "lifetime_years: 20",
+        "distance:",
+        "  method: straight_line",
+        "  circuity: 1.3",
+        "options:",
+        "  time_limit_s: 60",
+        "  gap_rel: 0.001",
+        "  threads: 2",
+        "  co2_price_eur_per_t: 0       # CO2 is reported, not priced",
+        "  baseline_empty_running: share",
+        "tables:                        # vehicles: the shipped defaults (data/vehicle_types.csv)",
+        "  nodes: ../data/verkassen/nodes.csv",
+        "  activities: ../data/verkassen/activities.csv",
+        "  commodities: ../data/verkassen/commodities.csv",
+        "  demands: ../data/verkassen/demands.csv",
+        "variants:",
+        "  everyone-stays:",
+        "    description: No new area is developed; every grower stays (trips still optimised).",
+        "    fix:",
+        "      sites: {" + ", ".join(f"{a}: closed" for a in AREAS) + "}",
+    ]
+    ids = [g["id"] for g in group]
+    for a, (name, _) in AREAS.items():
+        lines += [
+            f"  only-{a}:",
+            f"    description: >",
+            f"      {name} is the only new area and the {len(group)} growers with a growth plan",
+            "      move there at today's size; the others may still stay or follow.",
+            "    fix:",
+            "      sites: {" + ", ".join(f"{b}: closed" for b in AREAS if b != a) + "}",
+            "      placement:",
+        ]
+        lines += [f"        {i}: {a}" for i in ids]
+    lines += [
+        "  growth:",
+        "    description: >",
+        f"      The {len(group)} growers with a growth plan grow to their planned size. The",
+        "      extra hectares (and their volumes) are a new activity that can only be placed",
+        "      in a new area; the existing firm may stay (two locations) or join it",
+        "      (relocation cost). See data/verkassen/README.md, 'growth'.",
+        "    tables:",
+        "      activities:",
+    ]
+    for g in group:
+        extra = r1(g["planned_ha"] - g["size_ha"])
+        if extra <= 0:
+            continue
+        lines.append(f"        - {{id: {g['id']}-growth, name: Expansion of {g['id']}, "
+                     f"movable: true, new: true, candidates: {';'.join(AREAS)}, "
+                     f"size_ha: {extra}}}")
+    lines.append("      demands:")
+    for g in group:
+        extra = r1(g["planned_ha"] - g["size_ha"])
+        if extra <= 0:
+            continue
+        for d in grower_demands(g["id"], g["crop"], extra, g["seller"], (g["lat"], g["lon"]),
+                                sub="-growth", firm_ha=g["planned_ha"]):
+            items = ", ".join(f"{k}: {v}" for k, v in d.items())
+            lines.append(f"        - {{{items}}}")
+    path = ROOT / "scenarios" / "verkassen.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---- the eight Agriport A7 growers -------------------------------------------------------------
+
+# (firm, ha 2009, ha planned, crop, origins); Kroniek Historisch Genootschap Wieringermeer
+# (2009, p. 20) [S]. Origins not in data/places.csv get their own coordinates (README).
+A7_GROWERS = [
+    ("royal-pride", "Royal Pride Holland", 45, 95, "tomato", ["made"]),
+    ("de-wieringermeer", "De Wieringermeer", 40, 60, "sweet-pepper", ["naaldwijk"]),
+    ("agro-care", "Agro Care", 29, 58, "tomato", ["leidschendam", "maasdijk", "rilland"]),
+    ("kesgro", "Kesgro", 30, 58, "tomato", ["de-lier"]),
+    ("helderman", "Helderman", 24, 24, "sweet-pepper", ["vierpolders"]),
+    ("barendse", "Barendse", 19, 38, "sweet-pepper", ["poeldijk"]),
+    ("sweetpoint", "Sweetpoint", 13, 24, "sweet-pepper", ["s-gravenzande", "honselersdijk"]),
+    ("red-harvest", "Red Harvest", 20, 48, "tomato", ["de-lier", "tinte"]),
+]
+# coordinates of origins that are not in data/places.csv (see the A7 README for sources)
+EXTRA_PLACES = {
+    "made": (51.6767, 4.7931),
+    "leidschendam": (52.0833, 4.4000),
+    "maasdijk": (51.9667, 4.2167),
+    "rilland": (51.4164, 4.1808),
+    "vierpolders": (51.8833, 4.1833),
+}
+
+
+def make_a7() -> None:
+    folder = ROOT / "data" / "verkassen-agriport-a7"
+    areas = {"agriport-a7": ("Agriport A7 (Middenmeer)", 300)}
+    nodes, acts, demands = [], [], []
+    seen = set()
+    for fid, name, ha_now, ha_plan, crop, origins in A7_GROWERS:
+        for o in origins:
+            node = f"origin-{o}"
+            if node not in seen:
+                seen.add(node)
+                if o in PLACES:
+                    nodes.append(dict(id=node, name=f"Origin {o}", kind="location", place=o))
+                else:
+                    lat, lon = EXTRA_PLACES[o]
+                    nodes.append(dict(id=node, name=f"Origin {o}", kind="location", lat=lat,
+                                      lon=lon))
+            aid = fid if len(origins) == 1 else f"{fid}-{o}"
+            share = 1.0 / len(origins)
+            size = r1(ha_now * share)
+            acts.append(dict(id=aid, name=f"{name} ({o})", node=node, movable=True,
+                             candidates="agriport-a7", size_ha=size,
+                             reloc_cost_eur=int(RELOC_EUR_PER_HA * size), crop=crop,
+                             ha_2009=ha_now, ha_planned=ha_plan,
+                             planned_size_ha=r1(ha_plan * share)))
+            coords = PLACES.get(o) or EXTRA_PLACES[o]
+            demands += grower_demands(aid, crop, size, "trader-barendrecht", coords)
+    nodes += fixed_nodes(areas)
+    gw_today = {"composter-westland": 0.0, "composter-aalsmeer": 0.0}
+    for d in demands:
+        if d["commodity"] == "green-waste":
+            gw_today[d["baseline_partner"]] += d["tonnes_per_period"]
+    compost_cap = {k: max(50.0, float(math.ceil(2 * v / 10) * 10)) for k, v in gw_today.items()}
+    acts += fixed_activities(compost_cap)
+    # only vegetables here: drop the auctions, keep their nodes out too
+    acts = [a for a in acts if not a["id"].startswith("auction-")]
+    nodes = [n for n in nodes if not n["id"].startswith("rfh-")]
+    write(folder / "nodes.csv", nodes)
+    write(folder / "activities.csv", acts)
+    write(folder / "commodities.csv",
+          [c for c in commodities() if c["id"] in ("tomato", "sweet-pepper", "substrate",
+                                                      "packaging", "green-waste")])
+    write(folder / "demands.csv", demands)
+    movers = [a for a in acts if a.get("candidates")]
+    lines = [
+        "# The eight greenhouse growers that moved to Agriport A7 (Kroniek Historisch Genootschap",
+        "# Wieringermeer 2009): today's origin versus Agriport A7. Generated by",
+        "# scripts/make_verkassen.py - edit the script. Numbers: data/verkassen-agriport-a7/README.md.",
+        "name: verkassen-agriport-a7",
+        "description: >",
+        "  Eight real tomato and sweet-pepper growers (13 origin sites) that moved from the",
+        "  Westland, Voorne, Leidschendam, Rilland and Made to Agriport A7. Base: each may stay",
+        "  at its origin or move (free choice).",
+        "crs: EPSG:28992",
+        "periods:",
+        "  - {id: week, weight: 52}",
+        "interest_rate: 0.04",
+        "lifetime_years: 20",
+        "distance:",
+        "  method: straight_line",
+        "  circuity: 1.3",
+        "options:",
+        "  time_limit_s: 60",
+        "  gap_rel: 0.001",
+        "  threads: 2",
+        "  co2_price_eur_per_t: 0",
+        "  baseline_empty_running: share",
+        "tables:",
+        "  nodes: ../data/verkassen-agriport-a7/nodes.csv",
+        "  activities: ../data/verkassen-agriport-a7/activities.csv",
+        "  commodities: ../data/verkassen-agriport-a7/commodities.csv",
+        "  demands: ../data/verkassen-agriport-a7/demands.csv",
+        "variants:",
+        "  today:",
+        "    description: Every grower at its origin (Agriport A7 closed).",
+        "    fix:",
+        "      sites: {agriport-a7: closed}",
+        "  agriport-a7:",
+        "    description: Every grower at Agriport A7, at its 2009 size.",
+        "    fix:",
+        "      placement:",
+    ]
+    lines += [f"        {a['id']}: agriport-a7" for a in movers]
+    lines += [
+        "  agriport-a7-planned:",
+        "    description: Every grower at Agriport A7 at its planned size (volumes scaled).",
+        "    fix:",
+        "      placement:",
+    ]
+    lines += [f"        {a['id']}: agriport-a7" for a in movers]
+    lines += ["    tables:", "      activities:"]
+    for a in movers:
+        lines.append(f"        - {{id: {a['id']}, size_ha: {a['planned_size_ha']}}}")
+    lines.append("      demands:")
+    for a in movers:
+        f = a["planned_size_ha"] / a["size_ha"]
+        if abs(f - 1) < 1e-9:
+            continue
+        for d in demands:
+            if d.get("origin") == a["id"] or d.get("destination") == a["id"]:
+                lines.append(f"        - {{id: {d['id']}, tonnes_per_period: "
+                             f"{r2(d['tonnes_per_period'] * f)}}}")
+    (ROOT / "scenarios" / "verkassen-agriport-a7.yaml").write_text("\n".join(lines) + "\n",
+                                                                    encoding="utf-8")
+    print(f"verkassen-agriport-a7: {len(movers)} grower sites, {len(demands)} demands")
+
+
+if __name__ == "__main__":
+    make_verkassen()
+    make_a7()
