@@ -384,5 +384,13 @@ def _print_outcome(o, quiet: bool) -> None:
     console.print(f"independent check: {check}")
 
 
+def _register_benchmark() -> None:
+    from clusteropt.benchmarks.command import benchmark
+
+    main.add_command(benchmark)
+
+
+_register_benchmark()
+
 if __name__ == "__main__":
     main()

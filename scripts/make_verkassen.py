@@ -405,7 +405,7 @@ def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
     for a, (name, _) in AREAS.items():
         lines += [
             f"  only-{a}:",
-            f"    description: >",
+            "    description: >",
             f"      {name} is the only new area and the {len(group)} growers with a growth plan",
             "      move there at today's size; the others may still stay or follow.",
             "    fix:",
