@@ -145,42 +145,43 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
                                                       "optional)"))
     if issues:
         raise ScenarioError(issues)
-    index = {n: i for i, n in enumerate(ids)}
+    index = pd.Series(range(len(ids)), index=ids)
     n = len(ids)
-    km = np.full((n, n), np.inf)
-    np.fill_diagonal(km, 0.0)
-    time_h = np.full((n, n), np.nan) if "time_h" in frame.columns else None
-    cost = np.full((n, n), np.nan) if "cost_eur_per_t" in frame.columns else None
-    rows = frame.get("_row", pd.Series(range(len(frame))) + table.first_row)
-    for k, rec in enumerate(frame.to_dict("records")):
-        row = int(rows.iloc[k])
-        a, b = _as_id(rec["from"]), _as_id(rec["to"])
-        for col, v in (("from", a), ("to", b)):
-            if v not in index:
-                issues.append(Issue(table.source, row, col, f"unknown node '{v}'"))
-        values = {}
-        for col in ("distance_km", "time_h", "cost_eur_per_t"):
-            if col not in frame.columns:
-                continue
-            v = rec[col]
-            try:
-                fv = float(v)
-            except (TypeError, ValueError):
-                fv = float("nan")
-            if not np.isfinite(fv) or fv < 0:
-                if col == "distance_km" or (v is not None and not pd.isna(v)):
-                    issues.append(Issue(table.source, row, col,
-                                        f"expected a finite number ≥ 0, got '{v}'"))
-            values[col] = fv
-        if a in index and b in index and not issues:
-            i, j = index[a], index[b]
-            km[i, j] = values["distance_km"]
-            if time_h is not None:
-                time_h[i, j] = values["time_h"]
-            if cost is not None:
-                cost[i, j] = values["cost_eur_per_t"]
+    rows = frame["_row"] if "_row" in frame.columns else pd.Series(
+        range(table.first_row, table.first_row + len(frame)))
+    rows = rows.to_numpy()
+    ii = frame["from"].map(_as_id).map(index)
+    jj = frame["to"].map(_as_id).map(index)
+    for col, pos in (("from", ii), ("to", jj)):
+        for k in np.flatnonzero(pos.isna().to_numpy())[:50]:
+            issues.append(Issue(table.source, int(rows[k]), col,
+                                f"unknown node '{_as_id(frame[col].iloc[k])}'"))
+    values = {}
+    for col in ("distance_km", "time_h", "cost_eur_per_t"):
+        if col not in frame.columns:
+            continue
+        raw = frame[col]
+        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(num) | (num < 0)
+        if col != "distance_km":
+            bad &= raw.notna().to_numpy()  # optional columns may be empty
+        for k in np.flatnonzero(bad)[:50]:
+            issues.append(Issue(table.source, int(rows[k]), col,
+                                f"expected a finite number ≥ 0, got '{raw.iloc[k]}'"))
+        values[col] = num
     if issues:
         raise ScenarioError(issues)
+    i, j = ii.to_numpy(dtype=int), jj.to_numpy(dtype=int)
+    km = np.full((n, n), np.inf)
+    np.fill_diagonal(km, 0.0)
+    km[i, j] = values["distance_km"]
+    time_h = cost = None
+    if "time_h" in values:
+        time_h = np.full((n, n), np.nan)
+        time_h[i, j] = values["time_h"]
+    if "cost_eur_per_t" in values:
+        cost = np.full((n, n), np.nan)
+        cost[i, j] = values["cost_eur_per_t"]
     return Lanes(ids, km, time_h, cost)
 
 

@@ -362,13 +362,28 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     vehicles = {v: vt for v, vt in sc.vehicles.items()
                 if (sw.vehicles is None or v in sw.vehicles) and vt.mode != "internal"}
 
+    eligible_memo: dict[tuple, list[VehicleType]] = {}
+
     def eligible(k: str, i: str, j: str, role: str = "direct") -> list[VehicleType]:
+        """Vehicle types that may carry k from i to j in this role (memoised by load class,
+        role and the two nodes' modes)."""
         lc = sc.commodities[k].load_class
-        return [vt for vt in vehicles.values() if vt.carries(lc)
+        key = (lc, role == "transfer", tuple(sc.nodes[i].modes), tuple(sc.nodes[j].modes))
+        if key not in eligible_memo:
+            eligible_memo[key] = [
+                vt for vt in vehicles.values() if vt.carries(lc)
                 and (vt.legs == "any" or role == "transfer")
                 and vt.mode in sc.nodes[i].modes and vt.mode in sc.nodes[j].modes]
+        return eligible_memo[key]
 
     routes_of = _RouteMaker(sc, lanes, hub_ids, eligible)
+    partner_memo: dict[tuple[str, str, str | None], list[tuple[str, str]]] = {}
+
+    def partners_of(k: str, side: str, dm) -> list[tuple[str, str]]:
+        key = (k, side, dm.baseline_partner if sw.baseline_partners else None)
+        if key not in partner_memo:
+            partner_memo[key] = _partners(sc, candidates, k, side, sw, dm)
+        return partner_memo[key]
 
     # ---- route shares of every demand ------------------------------------------------------
     shares: dict[str, list[Route]] = {}
@@ -399,14 +414,14 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         elif dm.kind == "pooled_supply":
             if dm.origin not in candidates:
                 continue
-            partners = _partners(sc, candidates, k, "accept", sw, dm)
+            partners = partners_of(k, "accept", dm)
             ends = [(s, p, t) for s in candidates[dm.origin] for p, t in partners]
             side_a = {s: at_terms(dm.origin, s) for s in candidates[dm.origin]}
             side_b = None
         else:
             if dm.destination not in candidates:
                 continue
-            partners = _partners(sc, candidates, k, "supply", sw, dm)
+            partners = partners_of(k, "supply", dm)
             ends = [(s, p, t) for p, s in partners for t in candidates[dm.destination]]
             side_a = None
             side_b = {t: at_terms(dm.destination, t) for t in candidates[dm.destination]}

@@ -1,0 +1,282 @@
+"""Charts (PNG) with matplotlib's Agg canvas: cost breakdown, savings waterfall, truck-km and
+CO2 per variant, and a static map of sites and flows.
+
+Figures are made with ``matplotlib.figure.Figure`` and ``FigureCanvasAgg`` directly: no pyplot
+state and no global backend switch, so this is safe in notebooks and threads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from clusteropt.report import tables
+
+COST_COLOURS = ("#4e79a7", "#f28e2b", "#76b7b2", "#e15759", "#59a14f", "#edc948", "#b07aa1",
+                "#9c755f")
+MODE_COLOURS = {"road": "#d62728", "barge": "#1f77b4", "rail": "#2ca02c"}
+DPI = 110
+
+
+def _figure(w: float, h: float) -> Figure:
+    fig = Figure(figsize=(w, h), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    return path
+
+
+def _thousands(ax, axis: str = "y") -> None:
+    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def cost_breakdown(bars: list[tuple[str, dict[str, float]]], path: Path,
+                   title: str = "Annual cost by component") -> Path:
+    """Stacked bars of the cost components (EUR/yr), one bar per (label, KPIs)."""
+    fig = _figure(max(6.0, 1.3 * len(bars) + 3), 4.6)
+    ax = fig.add_subplot()
+    x = np.arange(len(bars))
+    bottom = np.zeros(len(bars))
+    for (key, name), colour in zip(tables.COST_PARTS, COST_COLOURS):
+        vals = np.array([float(k.get(key, 0.0) or 0.0) for _, k in bars])
+        if not np.any(np.abs(vals) > 0):
+            continue
+        ax.bar(x, vals, 0.6, bottom=bottom, label=name, color=colour)
+        bottom += vals
+    for xi, (_, k) in zip(x, bars):
+        total = float(k.get("total_cost_eur", 0.0))
+        ax.annotate(f"{total:,.0f}", (xi, total), ha="center", va="bottom", fontsize=8,
+                    xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(x, [b[0] for b in bars], rotation=20 if len(bars) > 4 else 0, ha="right"
+                  if len(bars) > 4 else "center")
+    ax.set_ylabel("EUR/yr")
+    ax.set_title(title)
+    _thousands(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.margins(y=0.1)
+    return _save(fig, path)
+
+
+def savings_waterfall(savings, path: Path, title: str = "Savings split") -> Path:
+    """B0 → relocation → bundling → hub/modal → B3 for cost, truck-km, trips and CO2 (WTW).
+    Green: a step that saves, red: one that adds."""
+    panels = [("cost_eur", "total_cost_eur", "annual cost (EUR/yr)"),
+              ("truck_km", "truck_km", "truck-km (km/yr)"),
+              ("trips", "vehicle_trips", "loaded trips (trips/yr)"),
+              ("co2_wtw_t", "co2_wtw_t", "CO2 WTW (t/yr)")]
+    fig = _figure(10, 7)
+    names = ["B0 today", "relocation", "bundling", "hub/modal", "B3 optimum"]
+    for i, (eff_key, kpi, ylabel) in enumerate(panels):
+        ax = fig.add_subplot(2, 2, i + 1)
+        start = float(savings.steps["B0"][kpi])
+        end = float(savings.steps["B3"][kpi])
+        deltas = [float(savings.effects[e][eff_key]) for e in ("relocation", "bundling",
+                                                                "hub_modal")]
+        level = start
+        ax.bar(0, start, 0.6, color="#7f7f7f")
+        for j, d in enumerate(deltas, start=1):
+            colour = "#2ca02c" if d < 0 else "#d62728" if d > 0 else "#bbbbbb"
+            ax.bar(j, d if d else max(abs(start), 1) * 1e-3, 0.6, bottom=level, color=colour)
+            ax.annotate(f"{d:+,.0f}" if abs(d) >= 10 else f"{d:+,.2f}", (j, max(level, level + d)),
+                        ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                        textcoords="offset points")
+            ax.plot([j - 0.3 - 0.4, j - 0.3], [level, level], color="#555555", lw=0.6)
+            level += d
+        ax.bar(4, end, 0.6, color="#1f77b4")
+        for j, v in ((0, start), (4, end)):
+            ax.annotate(f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}", (j, v), ha="center",
+                        va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(range(5), names, rotation=25, ha="right", fontsize=8)
+        ax.set_title(ylabel, fontsize=10)
+        _thousands(ax)
+        lo = min(start, end, *np.cumsum([start, *deltas]))
+        hi = max(start, end, *np.cumsum([start, *deltas]))
+        ax.set_ylim(min(0.0, lo), hi * 1.12 if hi > 0 else 1.0)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def truck_km_co2(bars: list[tuple[str, dict[str, float]]], path: Path,
+                 co2_basis: str = "wtw") -> Path:
+    """Truck-km (loaded and empty, stacked) and CO2 (t/yr, both bases) per bar."""
+    fig = _figure(max(8.0, 1.6 * len(bars) + 4), 4.2)
+    x = np.arange(len(bars))
+    labels = [b[0] for b in bars]
+    ax = fig.add_subplot(1, 2, 1)
+    loaded = np.array([float(k.get("truck_km_loaded", 0.0)) for _, k in bars])
+    empty = np.array([float(k.get("truck_km_empty", 0.0)) for _, k in bars])
+    ax.bar(x, loaded, 0.6, label="loaded", color="#4e79a7")
+    ax.bar(x, empty, 0.6, bottom=loaded, label="empty", color="#a0cbe8")
+    for xi, v in zip(x, loaded + empty):
+        ax.annotate(f"{v:,.0f}", (xi, v), ha="center", va="bottom", fontsize=7,
+                    xytext=(0, 2), textcoords="offset points")
+    ax.set_title("truck-km (km/yr)", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.set_xticks(x, labels, rotation=25, ha="right", fontsize=8)
+    _thousands(ax)
+    ax.margins(y=0.12)
+    ax2 = fig.add_subplot(1, 2, 2)
+    w = 0.38
+    wtw = [float(k.get("co2_wtw_t", 0.0)) for _, k in bars]
+    ttw = [float(k.get("co2_ttw_t", 0.0)) for _, k in bars]
+    ax2.bar(x - w / 2, wtw, w, label="WTW" + (" (priced basis)" if co2_basis == "wtw" else ""),
+            color="#59a14f")
+    ax2.bar(x + w / 2, ttw, w, label="TTW" + (" (priced basis)" if co2_basis == "ttw" else ""),
+            color="#8cd17d")
+    for xi, v in zip(x, wtw):
+        ax2.annotate(f"{v:,.1f}", (xi - w / 2, v), ha="center", va="bottom", fontsize=7,
+                     xytext=(0, 2), textcoords="offset points")
+    ax2.set_title("CO2 (t CO2e/yr)", fontsize=10)
+    ax2.legend(fontsize=8, frameon=False)
+    ax2.set_xticks(x, labels, rotation=25, ha="right", fontsize=8)
+    _thousands(ax2)
+    ax2.margins(y=0.12)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def flow_map(panels: list[tuple[str, dict]], path: Path, polygons=None) -> Path:
+    """A static map with one panel per (title, layers) — ``layers`` as from
+    ``layers.outcome_layers`` (``legs``, ``sites``, ``activities``, ``hubs``; for the B0 panel
+    its ``baseline_legs`` is passed as ``legs``). Line width by annual trips (loaded + empty),
+    colour by mode; arrows from today's node to the chosen one for moved activities;
+    ``polygons`` (municipalities) as a grey background."""
+    fig = _figure(7.5 * len(panels), 7.5)
+    # one extent and one width scale for every panel
+    geoms = []
+    tmax = 1.0
+    for _, lay in panels:
+        for name in ("legs", "sites", "activities", "hubs"):
+            g = lay.get(name)
+            if g is not None and len(g):
+                geoms.append(g.geometry[g.geometry.notna()])
+        if lay.get("legs") is not None and len(lay["legs"]):
+            tmax = max(tmax, float(lay["legs"].trips_total.max()))
+        acts = lay.get("activities")
+        if acts is not None and len(acts):
+            geoms.append(_today_points(acts))
+    bounds = _bounds(geoms)
+    for i, (title, lay) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        _draw_panel(ax, lay, bounds, tmax, polygons)
+        ax.set_title(title, fontsize=11)
+    return _save(fig, path)
+
+
+def _today_points(acts):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    pts = [Point(x, y) for x, y in zip(acts.today_x, acts.today_y)
+           if x is not None and y is not None and x == x and y == y]
+    return gpd.GeoSeries(pts, crs=acts.crs)
+
+
+def _bounds(geoms) -> tuple[float, float, float, float] | None:
+    boxes = [g.total_bounds for g in geoms if len(g)]
+    if not boxes:
+        return None
+    b = np.array(boxes)
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    pad = max(x1 - x0, y1 - y0, 1000.0) * 0.08
+    return x0 - pad, y0 - pad, x1 + pad, y1 + pad
+
+
+def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
+    if polygons is not None and bounds is not None and len(polygons):
+        from shapely.geometry import box
+
+        clip = polygons[polygons.intersects(box(*bounds))]
+        if len(clip):
+            clip.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#c8c8c8", linewidth=0.5)
+    legs = lay.get("legs")
+    handles = []
+    if legs is not None and len(legs):
+        g = legs[legs.geometry.notna()]
+        for mode, part in g.groupby("mode"):
+            colour = MODE_COLOURS.get(mode, "#9467bd")
+            loaded = part[part.trips + part.tonnes > 0]
+            empty = part[part.trips + part.tonnes <= 0]
+            if len(loaded):
+                loaded.plot(ax=ax, color=colour, alpha=0.75,
+                            linewidth=0.6 + 7.0 * loaded.trips_total.to_numpy() / tmax)
+                handles.append(Line2D([], [], color=colour, lw=2.5, label=f"{mode} (loaded)"))
+            if len(empty):
+                empty.plot(ax=ax, color=colour, alpha=0.45, linestyle="--",
+                           linewidth=0.6 + 7.0 * empty.trips_total.to_numpy() / tmax)
+                handles.append(Line2D([], [], color=colour, lw=1.5, ls="--",
+                                      label=f"{mode} (empty only)"))
+    acts = lay.get("activities")
+    if acts is not None and len(acts):
+        moved = acts[acts.moved.astype(bool) & acts.geometry.notna()]
+        for r in moved.itertuples():
+            if r.today_x == r.today_x and r.today_x is not None:
+                ax.annotate("", xy=(r.geometry.x, r.geometry.y), xytext=(r.today_x, r.today_y),
+                            arrowprops=dict(arrowstyle="->", color="#444444", lw=1.2,
+                                            linestyle=":"))
+        if len(moved):
+            handles.append(Line2D([], [], color="#444444", lw=1.2, ls=":",
+                                  label="activity moved"))
+        pts = acts[acts.geometry.notna()].drop_duplicates("chosen")
+        if len(pts):
+            pts.plot(ax=ax, color="#333333", markersize=14, zorder=4)
+            for r in pts.itertuples():
+                ax.annotate(r.chosen, (r.geometry.x, r.geometry.y), fontsize=7,
+                            xytext=(3, 3), textcoords="offset points", color="#222222")
+    sites = lay.get("sites")
+    if sites is not None and len(sites):
+        dev = sites[sites.kind.isin(["site"]) & sites.geometry.notna()]
+        for is_open, face, lab in ((True, "#2ca02c", "site opened"),
+                                   (False, "white", "site not opened")):
+            part = dev[dev["open"].astype(bool) == is_open]
+            if len(part):
+                part.plot(ax=ax, marker="s", markersize=60, facecolor=face,
+                          edgecolor="#1b5e20", zorder=5)
+                handles.append(Line2D([], [], marker="s", ls="", markerfacecolor=face,
+                                      markeredgecolor="#1b5e20", label=lab))
+                for r in part.itertuples():
+                    ax.annotate(r.site, (r.geometry.x, r.geometry.y), fontsize=7,
+                                xytext=(4, -9), textcoords="offset points", color="#1b5e20")
+    hubs = lay.get("hubs")
+    if hubs is not None and len(hubs):
+        for is_open, face, lab in ((True, "#ff7f0e", "hub open"), (False, "white", "hub closed")):
+            part = hubs[(hubs["open"].astype(bool) == is_open) & hubs.geometry.notna()]
+            if len(part):
+                part.plot(ax=ax, marker="^", markersize=70, facecolor=face,
+                          edgecolor="#a04000", zorder=5)
+                handles.append(Line2D([], [], marker="^", ls="", markerfacecolor=face,
+                                      markeredgecolor="#a04000", label=lab))
+    if bounds is not None:
+        ax.set_xlim(bounds[0], bounds[2])
+        ax.set_ylim(bounds[1], bounds[3])
+        _scale_bar(ax, bounds)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if handles:
+        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
+    ax.text(0.99, 0.01, "line width: trips/yr (loaded + empty); straight lines between nodes",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555555")
+
+
+def _scale_bar(ax, bounds) -> None:
+    width = bounds[2] - bounds[0]
+    target = width / 5
+    km = max(1, int(10 ** np.floor(np.log10(target / 1000.0))))
+    for m in (5, 2, 1):
+        if m * km * 1000 <= target:
+            km *= m
+            break
+    x0 = bounds[2] - width * 0.05 - km * 1000
+    y0 = bounds[3] - (bounds[3] - bounds[1]) * 0.05
+    ax.plot([x0, x0 + km * 1000], [y0, y0], color="black", lw=2)
+    ax.text(x0 + km * 500, y0, f"{km} km", ha="center", va="bottom", fontsize=7)

@@ -1,0 +1,203 @@
+"""One self-contained HTML page (CSS inline, charts as base64 data URIs): summary, savings
+split, assumptions, solver status, charts, map and tables."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from clusteropt.report import tables
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
+max-width:1200px;padding:0 1em;color:#222;line-height:1.4}
+h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1em}
+th,td{border:1px solid #ddd;padding:3px 7px}th{background:#f3f3f3;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#555;font-size:.9em}.warn{color:#a00;font-weight:bold}
+.cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;
+padding:.6em 1em;min-width:11em}.card b{display:block;font-size:1.3em}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+"""
+
+
+def fmt(v) -> str:
+    """A cell: thousands separators, 2 decimals below 100, shares with 3 decimals."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if v == 0:
+            return "0"
+        if abs(v) >= 100:
+            return f"{v:,.0f}"
+        if abs(v) >= 1:
+            return f"{v:,.2f}"
+        return f"{v:.3g}"
+    return str(v)
+
+
+def table_html(df: pd.DataFrame, max_rows: int | None = None, units: bool = True) -> str:
+    """A DataFrame as an HTML table (escaped, numbers right-aligned, units in the headers)."""
+    if df is None or not len(df):
+        return "<p class='note'>(none)</p>"
+    shown = df.head(max_rows) if max_rows else df
+    shown = tables.with_units(shown) if units else shown
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = []
+        for v in row:
+            v = v.item() if hasattr(v, "item") else v
+            cls = " class='n'" if isinstance(v, int | float) and not isinstance(v, bool) else ""
+            cells.append(f"<td{cls}>{html.escape(fmt(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f"<p class='note'>{len(df) - max_rows:,} more rows in results.xlsx</p>"
+            if max_rows and len(df) > max_rows else "")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+def img_html(path: Path, alt: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+
+
+def assumptions_html(out) -> str:
+    """The baseline's and the model's assumptions, the solver status and the limitation."""
+    sc = out.scenario
+    opt = sc.options
+    a = out.to_dict()["assumptions"]
+    rho = opt.empty_share / (1 - opt.empty_share) if opt.empty_share is not None else None
+    rule = opt.baseline_empty_running
+    rule_text = (f"<b>share</b>: each loaded trip brings e/(1−e) = {rho:.3f} empty trips, with "
+                 f"e = {opt.empty_share:.1%} of vehicle-km empty"
+                 if rule == "share" else "<b>dedicated</b>: one empty return per loaded trip")
+    dist = html.escape(a["distance_method"])
+    if a.get("circuity") is not None:
+        dist += f", road km = straight-line km × circuity {a['circuity']:g}"
+    periods = ", ".join(f"{html.escape(p.id)} × {p.weight:g}/yr" for p in sc.periods)
+    r = out.report
+    gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
+    status = html.escape(r.status)
+    if r.status == "feasible":
+        status = f"<span class='warn'>feasible — NOT proven optimal</span>"
+    check = ("passed" if out.check.passed else
+             f"<span class='warn'>FAILED</span> ({len(out.check.violations)} violations)")
+    items = [
+        f"Solver status: {status} (solver: {html.escape(r.solver_status)}), relative gap "
+        f"{gap}; objective {fmt(r.objective)} EUR/yr, best bound {fmt(r.best_bound)} EUR/yr; "
+        f"built in {r.build_s:.2f} s, solved in {r.solve_s:.2f} s "
+        f"({r.variables:,} variables, {r.integers:,} integer, {r.constraints:,} constraints)."
+        f" Independent check: {check}.",
+        "Baseline (B0): today's placement (new activities left out), trips per demand (no "
+        f"bundling) and empty running by the rule {rule_text}; baseline vehicle types only.",
+        "Optimised (B3): shared trips on each leg with an empty-vehicle balance at every "
+        "non-gateway node; trips to or from a gateway bring "
+        f"{rho:.3f} empty trips each (e = {opt.empty_share:.1%})." if rho is not None else "",
+        f"CO2 basis: <b>{html.escape(a['co2_basis'].upper())}</b> (well-to-wheel = "
+        "tank-to-wheel × the vehicle's WTW/TTW ratio); CO2 price "
+        f"<b>{a['co2_price_eur_per_t']:g} EUR/t</b> on that basis.",
+        f"Distances: {dist}. Periods: {periods}. One-off costs annualised at "
+        f"{sc.interest_rate:.1%} over {sc.lifetime_years:g} years.",
+        "Limitation: bundling on shared legs only; <b>multi-stop tours are not routed</b> "
+        "(a truck serves one leg per trip). Maps and municipality counts draw legs as straight "
+        "lines between nodes.",
+    ]
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>"
+
+
+def _cards(out) -> str:
+    k = out.results.kpis
+    b0 = out.savings.steps["B0"] if out.savings is not None else None
+    cards = []
+    for key, name, unit in (("total_cost_eur", "annual cost", "EUR/yr"),
+                            ("truck_km", "truck-km", "km/yr"),
+                            ("vehicle_trips", "loaded trips", "trips/yr"),
+                            (f"co2_{out.scenario.options.co2_basis}_t",
+                             f"CO2 {out.scenario.options.co2_basis.upper()}", "t/yr")):
+        v = k[key]
+        extra = ""
+        if b0 is not None and b0.get(key):
+            d = v - b0[key]
+            extra = f"<br><span class='note'>{d:+,.0f} vs today ({100 * d / b0[key]:+.1f} %)</span>"
+        cards.append(f"<div class='card'>{name}<b>{fmt(float(v))}</b>{unit}{extra}</div>")
+    return "<div class='cards'>" + "".join(cards) + "</div>"
+
+
+def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame],
+                 notes: list[str]) -> str:
+    """The page of one outcome. ``charts``: title → PNG; ``sections``: title → table."""
+    sc = out.scenario
+    title = html.escape(tables.label(out))
+    sol = out.solution
+    opened = [s for s, o in sol.open_sites.items() if o]
+    moved = [f"{f} → {n}" for f, n in sol.placement.items()
+             if sc.activities[f].movable and n != sc.activities[f].stay_node()]
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>clusteropt: {title}</title><style>{CSS}</style></head><body>",
+             f"<h1>{title}</h1>"]
+    if sc.description:
+        parts.append(f"<p>{html.escape(sc.description)}</p>")
+    parts.append("<h2>Summary</h2>" + _cards(out))
+    parts.append(f"<p>Sites opened: {html.escape(', '.join(opened) or 'none')}. "
+                 f"Activities moved: {html.escape('; '.join(moved) or 'none')}.</p>")
+    parts.append("<h2>Assumptions and solver status</h2>" + assumptions_html(out))
+    if notes:
+        parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")
+    if out.savings is not None:
+        parts.append("<h2>Savings split</h2><p class='note'>Change from each step to the next "
+                     "(negative = saved): relocation = B1 − B0, bundling = B2 − B1, hub/modal "
+                     "= B3 − B2; they add up to B3 − B0. Baseline empty-running rule: "
+                     f"{html.escape(out.savings.rule)}.</p>"
+                     + table_html(tables.savings_table(out.savings)))
+    else:
+        parts.append("<h2>Savings split</h2><p class='note'>No baseline was evaluated for "
+                     "this run (locked switches or --no-baseline).</p>")
+    for name, path in charts.items():
+        parts.append(f"<h2>{html.escape(name)}</h2>" + img_html(path, name))
+    for name, df in sections.items():
+        parts.append(f"<h2>{html.escape(name)}</h2>"
+                     + table_html(df, max_rows=None if name == "KPIs" else 300,
+                                  units=name != "KPIs"))
+    parts.append("<p class='note'>clusteropt " + html.escape(
+        str(out.to_dict()["run"].get("clusteropt", ""))) + "; scenario hash "
+        + html.escape(sc.content_hash[:12]) + "</p></body></html>")
+    return "\n".join(parts)
+
+
+def comparison_page(outcomes: list, charts: dict[str, Path], table: pd.DataFrame,
+                    links: dict[str, str]) -> str:
+    """The overview page of several outcomes with links to each outcome's own page."""
+    name = html.escape(", ".join(dict.fromkeys(o.scenario.name for o in outcomes)))
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>clusteropt: {name}</title><style>{CSS}</style></head><body>",
+             f"<h1>{name}: {len(outcomes)} runs compared</h1>",
+             "<ul>" + "".join(f"<li><a href='{html.escape(href)}'>{html.escape(lab)}</a></li>"
+                              for lab, href in links.items()) + "</ul>"]
+    parts.append("<h2>Assumptions and solver status (first run)</h2>"
+                 + assumptions_html(outcomes[0]))
+    status = pd.DataFrame([{"run": tables.label(o), "status": o.report.status,
+                            "gap": o.report.gap, "check": o.check.passed}
+                           for o in outcomes])
+    parts.append("<h2>Solver status per run</h2>" + table_html(status))
+    for title, path in charts.items():
+        parts.append(f"<h2>{html.escape(title)}</h2>" + img_html(path, title))
+    side = table.copy()
+    side.index = [f"{s} / {v}" for s, v in zip(side.scenario, side.variant)]
+    side = side.drop(columns=["scenario", "variant"]).T
+    side.insert(0, "unit", [tables.unit_of(c) or "" for c in side.index])
+    side.insert(0, "kpi", side.index)
+    parts.append("<h2>Runs side by side</h2><p class='note'>saving_* = B0 − result (positive "
+                 "= saved).</p>" + table_html(side, units=False))
+    parts.append("</body></html>")
+    return "\n".join(parts)
