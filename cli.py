@@ -23,6 +23,41 @@ console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
+class _LiveProgress:
+    """Solver progress on stderr: a rich status line on a terminal, a plain line every few
+    seconds elsewhere (logs, CI); nothing when disabled (--quiet, json/csv output)."""
+
+    def __init__(self, label: str, enabled: bool, step: str = ""):
+        self.label, self.enabled, self.step = label, enabled, step
+        self.tty = err_console.is_terminal
+        self.status = None
+        self.last_print = -1e9
+
+    def __enter__(self):
+        if self.enabled and self.tty:
+            self.status = err_console.status(f"{self.step}{self.label}: building the model …")
+            self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+    def __call__(self, elapsed: float, incumbent: float, bound: float, gap: float) -> None:
+        if not self.enabled:
+            return
+        inc = f"{incumbent:,.0f}" if abs(incumbent) < 1e29 else "none yet"
+        bnd = f"{bound:,.0f}" if abs(bound) < 1e29 else "-"
+        gp = f"{gap:.2%}" if gap < 1e29 else "-"
+        text = (f"{self.step}{self.label}: solving {elapsed:6.1f} s, incumbent {inc}, "
+                f"bound {bnd}, gap {gp}")
+        if self.status is not None:
+            self.status.update(text)
+        elif elapsed - self.last_print >= 5.0:
+            self.last_print = elapsed
+            err_console.print(f"[dim]{text}[/]", highlight=False)
+
+
 def _fail_input(err: ScenarioError) -> None:
     err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
                       highlight=False)
@@ -176,10 +211,12 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
                                   f"{model.build_s:.2f} s; pruned {model.pruned:,} routes "
                                   f"(transit time), {model.pruned_sites:,} candidate sites "
                                   f"(k nearest)[/]", highlight=False)
+        step = f"[{len(outcomes) + 1}/{len(scenarios)}] " if len(scenarios) > 1 else ""
         try:
-            o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
-                             log_file=str(log_file) if log_file else None, on_built=announce,
-                             baseline=not no_baseline)
+            with _LiveProgress(label, not quiet and fmt == "table", step) as live:
+                o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
+                                 log_file=str(log_file) if log_file else None,
+                                 on_built=announce, baseline=not no_baseline, progress=live)
         except InfeasibleError as err:
             err_console.print(f"[bold red]{err}[/]", highlight=False)
             failed = True
@@ -254,8 +291,11 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     rows, outcomes = [], []
     for sc in jobs:
         label = sc.variant or "base"
+        step = f"[{len(rows) + 1}/{len(jobs)}] "
         try:
-            o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads)
+            with _LiveProgress(f"{sc.name} / {label}", fmt == "table", step) as live:
+                o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
+                                 progress=live)
         except InfeasibleError as err:
             rows.append({"scenario": sc.name, "variant": label, "status": err.report.status})
             continue

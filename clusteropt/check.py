@@ -35,7 +35,8 @@ What is verified (each violation names its constraint and index):
 * ``load``        per period, leg, commodity, owner and role (legs are the path's node pairs
   with i ≠ j: direct; collection, distribution; collection, transfer, distribution) the
   vehicle loads sum to the flows; each vehicle may carry the class, is allowed, has its mode at
-  both nodes, and (``legs: transfer``) runs only on transfer legs.
+  both nodes, and (``legs: transfer``) runs only on transfer legs, (``legs: hub``) only on
+  legs of hub routes.
 * ``trip capacity (mass|volume|pallets)``  integer trips (shared across roles) cover the loads
   of their class.
 * ``frequency``   a used direct leg of a directed demand with ``shipments_per_period`` m, where
@@ -155,6 +156,12 @@ def _num(v: Any) -> float:
         return math.nan
 
 
+def _leg_allowed(legs: str, role: str) -> bool:
+    """Vehicle rule: 'any' leg; 'hub': legs of hub routes only (not direct); 'transfer':
+    hub-to-hub legs only."""
+    return legs == "any" or (legs == "hub" and role != "direct") or role == "transfer"
+
+
 def path_legs(path: list[str]) -> list[tuple[str, str, str]]:
     """(i, j, role) of the legs of a path (its consecutive node pairs with i ≠ j)."""
     roles = PATH_ROLES[len(path)]
@@ -208,6 +215,8 @@ class _Checker:
                                     if n.kind in ("site", "hub")})
         self.gateways = {n for n, node in sc.nodes.items() if node.kind == "gateway"}
         self.hubs = [n for n, node in sc.nodes.items() if node.kind == "hub"]
+        if sw.get("hubs") is False:  # an evaluation without hubs: every hub closed
+            self.fixed_open.update({h: 0 for h in self.hubs})
         # hubs a route may use in this evaluation: those not fixed closed
         self.hubs_available = [h for h in self.hubs if self.fixed_open.get(h, 1) != 0]
         self.role_factor = {"direct": 1.0, "collection": sc.hubs.collection_factor,
@@ -289,7 +298,7 @@ class _Checker:
         na, nb = self.sc.nodes[a], self.sc.nodes[b]
         return [vt for v, vt in self.sc.vehicles.items()
                 if (self.allowed is None or v in self.allowed) and vt.mode != "internal"
-                and vt.carries(lc) and (vt.legs != "transfer" or role == "transfer")
+                and vt.carries(lc) and _leg_allowed(vt.legs, role)
                 and vt.mode in na.modes and vt.mode in nb.modes]
 
     def owner_ok(self, what: str, i: int, owner: str) -> bool:
@@ -730,8 +739,8 @@ class _Checker:
             loadsum[p, a, b, k, owner, role] += t
             if vt is None:
                 continue
-            if vt.legs == "transfer" and role != "transfer":
-                self.bad(f"vehicle: loads row {i} vehicle '{vid}' runs only on transfer legs "
+            if not _leg_allowed(vt.legs, role):
+                self.bad(f"vehicle: loads row {i} vehicle '{vid}' runs only on {vt.legs} legs "
                          f"but carries on a {role} leg '{a}'→'{b}'")
             if t > self.slack(0):
                 self.leg_vehicles[p, a, b, k, owner, role].add(vid)

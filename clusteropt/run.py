@@ -83,7 +83,7 @@ class Outcome:
 def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | None = None,
                  time_limit_s: float | None = None, gap_rel: float | None = None,
                  threads: int | None = None, log_file: str | None = None,
-                 on_built=None, baseline: bool = True) -> Outcome:
+                 on_built=None, baseline: bool = True, progress=None) -> Outcome:
     """Build, solve, evaluate and check one scenario, then (``baseline``) the savings split
     against today. Raises InfeasibleError without a solution."""
     lanes = lanes if lanes is not None else build_lanes(sc)
@@ -97,7 +97,7 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     if on_built is not None:
         on_built(model)
     report = solve(model, time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads,
-                   log_file=log_file)
+                   log_file=log_file, progress=progress)
     if not report.has_solution:
         reasons = []
         if report.status == "infeasible":

@@ -54,12 +54,12 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     today = {f: a.stay_node() for f, a in sc.activities.items() if a.stay_node() is not None}
     b0 = Switches(placement=today, bundling=False, empty_rule=sc.options.baseline_empty_running,
                   vehicles={v for v, vt in sc.vehicles.items() if vt.baseline},
-                  exclude_new=True, baseline_partners=True)
+                  exclude_new=True, baseline_partners=True, hubs=False)
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling,
                       empty_rule=sc.options.baseline_empty_running,
-                      vehicles=b0.vehicles)
+                      vehicles=b0.vehicles, hubs=False)
         steps[step], statuses[step] = evaluate_fixed(sw)
     effects = {}
     for name, (a, b) in {"relocation": ("B0", "B1"), "bundling": ("B1", "B2"),

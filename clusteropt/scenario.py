@@ -220,7 +220,7 @@ class VehicleRow(BaseModel):
     co2_ttw_kg_per_tkm: float = 0.0
     load_classes: str = LOAD_CLASSES_ANY
     baseline: bool = True
-    legs: Literal["any", "transfer"] = "any"
+    legs: Literal["any", "hub", "transfer"] = "any"  # hub: legs of hub routes; transfer: h→h
 
 
 class FacilityRow(BaseModel):
@@ -365,7 +365,7 @@ class VehicleType:
     co2_ttw_kg_per_tkm: float
     load_classes: list[str] | None  # None: any
     baseline: bool
-    legs: str = "any"  # 'transfer': only on hub-to-hub legs
+    legs: str = "any"  # 'hub': only on legs of hub routes; 'transfer': only hub-to-hub legs
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
@@ -458,8 +458,9 @@ class _Collector:
             raise ScenarioError(self.issues)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: str | Path) -> dict[str, Any]:
     """Read a scenario YAML file into a dict, with YAML errors as a ScenarioError."""
+    path = Path(path)
     if not path.is_file():
         raise ScenarioError([Issue(str(path), None, None, "scenario file not found")])
     try:

@@ -43,11 +43,40 @@ class SolveReport:
         return asdict(self)
 
 
+class _HiGHSWithProgress(pulp.HiGHS):
+    """PuLP's HiGHS interface that reports progress (elapsed s, incumbent, bound, gap) to a
+    callable through HiGHS callbacks, at most every ``every_s`` seconds."""
+
+    def __init__(self, progress, every_s: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._progress = progress
+        self._every = every_s
+        self._last = -1e9
+
+    def createAndConfigureSolver(self, lp):
+        super().createAndConfigureSolver(lp)
+
+        def handler(event) -> None:
+            d = event.data_out
+            now = time.perf_counter()
+            if now - self._last >= self._every:
+                self._last = now
+                self._progress(d.running_time, d.mip_primal_bound, d.mip_dual_bound, d.mip_gap)
+
+        lp.solverModel.cbMipImprovingSolution.subscribe(handler)
+        lp.solverModel.cbMipInterrupt.subscribe(handler)
+
+
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
                 threads: int | None = None, log_file: str | None = None, msg: bool = False,
-                warm_start: bool = False):
-    """A PuLP solver by name (``HiGHS`` by default) with the common options."""
+                warm_start: bool = False, progress=None):
+    """A PuLP solver by name (``HiGHS`` by default) with the common options; ``progress`` is
+    called as ``progress(elapsed_s, incumbent, bound, gap)`` while HiGHS works."""
     if name.upper() == "HIGHS":
+        if progress is not None:
+            return _HiGHSWithProgress(progress, msg=msg, timeLimit=time_limit_s,
+                                      gapRel=gap_rel, threads=threads, logPath=log_file,
+                                      warmStart=warm_start)
         return pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
                           logPath=log_file, warmStart=warm_start)
     available = pulp.listSolvers(onlyAvailable=True)
@@ -60,7 +89,8 @@ def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel:
 
 def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
           gap_rel: float | None = None, threads: int | None = None,
-          log_file: str | None = None, warm_start: bool | None = None) -> SolveReport:
+          log_file: str | None = None, warm_start: bool | None = None,
+          progress=None) -> SolveReport:
     """Solve a built model; options default to the scenario's.
 
     Warm start (HiGHS, default on when every movable activity may stay): a partial MIP start
@@ -79,14 +109,14 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         if warm_start:
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
-                             warm_start=bool(warm_start))
+                             warm_start=bool(warm_start), progress=progress)
     with quiet_stdout():
         stats = model.prob.solve(solver)
     if warm_start and stats.has_solution and not _consistent(stats, gap):
         # HiGHS 1.16 can return a MIP start with a wrong objective and bound after presolve
         # ("feasible in the reduced space"): do not trust it; solve again from scratch.
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
-        solver = make_solver(opt.solver, remaining, gap, nthreads, log_file)
+        solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress)
         with quiet_stdout():
             stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0

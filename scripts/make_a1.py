@@ -98,6 +98,9 @@ PROC_DEV_EUR_PER_T_YR = 35          # one-off, per t/yr of capacity [assumption]
 PROC_OPEX_FIXED_EUR = 400_000       # per plant and year [assumption]
 PROC_OPEX_EUR_PER_T_YR = 5          # per t/yr of capacity and year [assumption]
 MANURE_DISPOSAL_EUR_PER_T = 20      # export / spreading outlet, all in [assumption]
+# lane pruning: no feed or manure run longer than this (driving h at 60 km/h) [assumption]
+FEED_MAX_H = 1.0            # 60 road km: a mill serves its own and the next sub-region
+MANURE_MAX_H = 1.2          # 72 road km: every farm group reaches the central processor
 
 
 def places() -> dict[str, tuple[float, float]]:
@@ -197,9 +200,9 @@ def main() -> None:
         {"id": "eggs", "name": "Table eggs (trays on pallets)", "load_class": "food",
          "density_t_per_m3": 0.35, "pallets_per_t": 1.4},
         {"id": "feed", "name": "Compound feed and milk replacer (bulk)", "load_class": "feed",
-         "density_t_per_m3": 0.65},
+         "density_t_per_m3": 0.65, "max_transit_h": FEED_MAX_H},
         {"id": "manure", "name": "Manure (pig and veal slurry, poultry manure)",
-         "load_class": "manure", "density_t_per_m3": 1.0,
+         "load_class": "manure", "density_t_per_m3": 1.0, "max_transit_h": MANURE_MAX_H,
          "disposal_cost_eur_per_t": MANURE_DISPOSAL_EUR_PER_T},
     ]
     common = {"mode": "road", "pricing": "trip", "cost_eur_per_h": 29.41,

@@ -9,9 +9,9 @@ files. Every number used is listed, with its source or the reasoning behind the 
 ``data/verkassen/README.md`` and ``data/verkassen-agriport-a7/README.md``; the constants below
 carry the same tags ([P] publication, [S] secondary, [D] derived, [W] weak, [A] assumption).
 
-The population is drawn with ``numpy.random.default_rng(SEED)``: crop mix and village per
-grower (fixed counts), farm size from a lognormal around the CBS / Gemeente Westland mean firm
-size, the farm point scattered around its village centre, the trader or auction it sells to,
+The population is drawn with ``numpy.random.default_rng(SEED)``: crop mix per region (fixed
+counts), village per grower, farm size from a lognormal around the CBS / Gemeente Westland mean
+firm size (stratified: one draw per quantile band), the farm point scattered around its village centre, the trader or auction it sells to,
 and which growers have a growth plan. Volumes then follow from size × yield; nothing else is
 random.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 
@@ -106,6 +107,7 @@ AREAS = {
 DEV_COST_EUR = 5_000_000           # [A] one-off, per area (access, utilities), the same for all
 AREA_OPEX_EUR_PER_YR = 100_000     # [A] park management
 AREA_ACCEPT_GREEN_WASTE = 300      # [A] t/week composting on the park
+NEAREST_AREAS = 3                  # candidate areas of a grower without a growth plan
 RELOC_EUR_PER_HA = 250_000         # [A] net one-off cost of moving a firm, per ha
 INTERNAL_EUR_PER_T = 2.0           # [A] on-site transfer when co-located (green waste on park)
 DISPOSAL_EUR_PER_T = 60.0          # [A] extra cost of a tonne of green waste not composted
@@ -288,10 +290,15 @@ def make_population(rng: np.random.Generator) -> list[dict]:
         sigma = math.sqrt(math.log(1 + SIZE_CV ** 2))
         mu = math.log(mean) - sigma ** 2 / 2
         lo, hi = SIZE_CLIP[kind]
-        for _ in range(count):
+        # jittered stratified draw from the lognormal: one size per 1/count quantile band, so
+        # that a small sample still has about the mean it is drawn from; then shuffled
+        probs = (np.arange(count) + rng.random(count)) / count
+        sizes = [math.exp(mu + sigma * NormalDist().inv_cdf(float(q))) for q in probs]
+        sizes = [sizes[i] for i in rng.permutation(count)]
+        for size in sizes:
             n += 1
             village = VILLAGES[region][int(rng.integers(len(VILLAGES[region])))]
-            size = float(np.clip(rng.lognormal(mu, sigma), lo, hi))
+            size = float(np.clip(size, lo, hi))
             lat0, lon0 = PLACES[village]
             r = SCATTER_KM[region] * math.sqrt(rng.random())
             a = 2 * math.pi * rng.random()
@@ -336,9 +343,12 @@ def make_verkassen() -> None:
     nodes = [dict(id=f"farm-{g['id'][7:]}", name=f"{g['id']} today ({g['village']})",
                   kind="location", lat=g["lat"], lon=g["lon"]) for g in growers]
     nodes += fixed_nodes(AREAS)
-    cands = ";".join(AREAS)
     acts = []
     for g in growers:
+        # the growers with a growth plan may go to any area (the only-<area> variants put them
+        # there); the others to their NEAREST_AREAS nearest areas (solve time)
+        near = sorted(AREAS, key=lambda a: km((g["lat"], g["lon"]), PLACES[a]))
+        cands = ";".join(AREAS if g["growth_plan"] else near[:NEAREST_AREAS])
         acts.append(dict(id=g["id"], name=f"{LABEL[g['crop']]} grower "
                                           f"{g['id'][7:]} ({g['village']})",
                          node=f"farm-{g['id'][7:]}", movable=True, candidates=cands,
@@ -407,7 +417,8 @@ def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
             f"  only-{a}:",
             "    description: >",
             f"      {name} is the only new area and the {len(group)} growers with a growth plan",
-            "      move there at today's size; the others may still stay or follow.",
+            "      move there at today's size; the others may stay, or follow if it is one of",
+            f"      their {NEAREST_AREAS} nearest areas.",
             "    fix:",
             "      sites: {" + ", ".join(f"{b}: closed" for b in AREAS if b != a) + "}",
             "      placement:",
@@ -457,6 +468,7 @@ A7_GROWERS = [
     ("sweetpoint", "Sweetpoint", 13, 24, "sweet-pepper", ["s-gravenzande", "honselersdijk"]),
     ("red-harvest", "Red Harvest", 20, 48, "tomato", ["de-lier", "tinte"]),
 ]
+A7_CAP_HA = 450   # [A] room for the planned 405 ha of the eight firms in the ~1,000 ha park [S]
 # coordinates of origins that are not in data/places.csv (see the A7 README for sources)
 EXTRA_PLACES = {
     "made": (51.6767, 4.7931),
@@ -469,7 +481,7 @@ EXTRA_PLACES = {
 
 def make_a7() -> None:
     folder = ROOT / "data" / "verkassen-agriport-a7"
-    areas = {"agriport-a7": ("Agriport A7 (Middenmeer)", 300)}
+    areas = {"agriport-a7": ("Agriport A7 (Middenmeer)", A7_CAP_HA)}
     nodes, acts, demands = [], [], []
     seen = set()
     for fid, name, ha_now, ha_plan, crop, origins in A7_GROWERS:
@@ -529,7 +541,7 @@ def make_a7() -> None:
         "  circuity: 1.3",
         "options:",
         "  time_limit_s: 60",
-        "  gap_rel: 0.001",
+        "  gap_rel: 0.0001             # small model: solve (almost) exactly",
         "  threads: 2",
         "  co2_price_eur_per_t: 0",
         "  baseline_empty_running: share",

@@ -1,6 +1,7 @@
 """Write the synthetic volumes of the Zuid-Groningen case: data/zuid-groningen/demands.csv.
 
-Seeded (SEED below), so the file is reproducible: ``.venv/bin/python scripts/make_zuid_groningen.py``.
+Seeded (SEED below), so the file is reproducible:
+``.venv/bin/python scripts/make_zuid_groningen.py``.
 Every figure and why it was chosen is in data/zuid-groningen/README.md. In short:
 
 * potatoes: each Avebe plant's weekly campaign intake (Gasselternijveen 33,000 t/week [S];

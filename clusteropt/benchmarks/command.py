@@ -181,7 +181,7 @@ _GAP = click.option("--gap", type=float, default=0.0, show_default=True,
 def _cap_variant(inst: CapInstance, capacity: float | None) -> str:
     if capacity is not None:
         return f"capacity={capacity:g}"
-    caps = {c for c in inst.capacity}
+    caps = set(inst.capacity)
     return f"capacity={caps.pop():g}" if len(caps) == 1 else "capacity=file"
 
 

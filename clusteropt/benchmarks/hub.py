@@ -154,7 +154,7 @@ def read_cab(data_dir: str | Path, n: int) -> HubInstance:
             if len(parts) < 4:
                 continue
             i, j = int(parts[0]) - 1, int(parts[1]) - 1
-            w[i, j], d[i, j] = float(parts[2].rstrip(".") or 0), float(parts[3])
+            w[i, j], d[i, j] = float(parts[2]), float(parts[3])
             seen += 1
         if seen != 625:
             raise _fail(okelly, f"{seen} data lines, expected 625")

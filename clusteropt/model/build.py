@@ -60,7 +60,7 @@ class Switches:
     restricts the vehicle types; ``exclude_new`` leaves out activities marked new;
     ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal);
     ``elastic`` adds penalised slack to capacities, site counts and pooled outlets, to explain
-    an infeasible scenario."""
+    an infeasible scenario; ``hubs`` False leaves every hub out (direct routes only)."""
 
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
@@ -70,6 +70,7 @@ class Switches:
     exclude_new: bool = False
     baseline_partners: bool = False
     elastic: bool = False
+    hubs: bool = True
 
 
 @dataclass
@@ -340,7 +341,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
     # ---- hubs ------------------------------------------------------------------------------
     hub_rules = sc.hubs
-    hub_ids = [n for n, node in sc.nodes.items() if node.kind == "hub"
+    hub_ids = [n for n, node in sc.nodes.items() if node.kind == "hub" and sw.hubs
                and sw.open_sites.get(n, True) and sc.fix.sites.get(n, "open") == "open"]
     hub_open = var.make("hub", [h for h in hub_ids if h not in sw.open_sites
                                 and h not in sc.fix.sites], cat="Binary")
@@ -368,11 +369,12 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
         """Vehicle types that may carry k from i to j in this role (memoised by load class,
         role and the two nodes' modes)."""
         lc = sc.commodities[k].load_class
-        key = (lc, role == "transfer", tuple(sc.nodes[i].modes), tuple(sc.nodes[j].modes))
+        key = (lc, role, tuple(sc.nodes[i].modes), tuple(sc.nodes[j].modes))
         if key not in eligible_memo:
             eligible_memo[key] = [
                 vt for vt in vehicles.values() if vt.carries(lc)
-                and (vt.legs == "any" or role == "transfer")
+                and (vt.legs == "any" or (vt.legs == "hub" and role != "direct")
+                     or role == "transfer")
                 and vt.mode in sc.nodes[i].modes and vt.mode in sc.nodes[j].modes]
         return eligible_memo[key]
 

@@ -38,6 +38,17 @@ def _thousands(ax, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
+def _num(v: float, signed: bool = False) -> str:
+    if v == 0:
+        return "±0" if signed else "0"
+    sign = "+" if signed else ""
+    if abs(v) >= 100:
+        return f"{v:{sign},.0f}"
+    if abs(v) >= 1:
+        return f"{v:{sign},.1f}"
+    return f"{v:{sign}.2g}"
+
+
 def cost_breakdown(bars: list[tuple[str, dict[str, float]]], path: Path,
                    title: str = "Annual cost by component") -> Path:
     """Stacked bars of the cost components (EUR/yr), one bar per (label, KPIs)."""
@@ -85,14 +96,14 @@ def savings_waterfall(savings, path: Path, title: str = "Savings split") -> Path
         for j, d in enumerate(deltas, start=1):
             colour = "#2ca02c" if d < 0 else "#d62728" if d > 0 else "#bbbbbb"
             ax.bar(j, d if d else max(abs(start), 1) * 1e-3, 0.6, bottom=level, color=colour)
-            ax.annotate(f"{d:+,.0f}" if abs(d) >= 10 else f"{d:+,.2f}", (j, max(level, level + d)),
+            ax.annotate(_num(d, True), (j, max(level, level + d)),
                         ha="center", va="bottom", fontsize=7, xytext=(0, 2),
                         textcoords="offset points")
             ax.plot([j - 0.3 - 0.4, j - 0.3], [level, level], color="#555555", lw=0.6)
             level += d
         ax.bar(4, end, 0.6, color="#1f77b4")
         for j, v in ((0, start), (4, end)):
-            ax.annotate(f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}", (j, v), ha="center",
+            ax.annotate(_num(v), (j, v), ha="center",
                         va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
         ax.set_xticks(range(5), names, rotation=25, ha="right", fontsize=8)
         ax.set_title(ylabel, fontsize=10)
@@ -150,25 +161,34 @@ def flow_map(panels: list[tuple[str, dict]], path: Path, polygons=None) -> Path:
     its ``baseline_legs`` is passed as ``legs``). Line width by annual trips (loaded + empty),
     colour by mode; arrows from today's node to the chosen one for moved activities;
     ``polygons`` (municipalities) as a grey background."""
-    fig = _figure(7.5 * len(panels), 7.5)
     # one extent and one width scale for every panel
-    geoms = []
+    # the extent covers the flows, the activities and what is open (sites not opened are
+    # drawn only where they fall inside it)
+    geoms, every = [], []
     tmax = 1.0
     for _, lay in panels:
         for name in ("legs", "sites", "activities", "hubs"):
             g = lay.get(name)
             if g is not None and len(g):
-                geoms.append(g.geometry[g.geometry.notna()])
+                g = g[g.geometry.notna()]
+                every.append(g.geometry)
+                if name in ("sites", "hubs"):
+                    g = g[g["open"].astype(bool)]
+                geoms.append(g.geometry)
         if lay.get("legs") is not None and len(lay["legs"]):
             tmax = max(tmax, float(lay["legs"].trips_total.max()))
         acts = lay.get("activities")
         if acts is not None and len(acts):
             geoms.append(_today_points(acts))
-    bounds = _bounds(geoms)
+    bounds = _bounds(geoms) or _bounds(every)
+    aspect = (bounds[3] - bounds[1]) / (bounds[2] - bounds[0]) if bounds else 1.0
+    fig = _figure(7.5 * len(panels), min(10.0, max(3.5, 7.5 * aspect)) + 0.8)
     for i, (title, lay) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
         _draw_panel(ax, lay, bounds, tmax, polygons)
         ax.set_title(title, fontsize=11)
+    fig.text(0.5, 0.0, "line width: trips/yr (loaded + empty); legs drawn as straight lines "
+             "between nodes", ha="center", va="top", fontsize=7, color="#555555")
     return _save(fig, path)
 
 
@@ -216,25 +236,40 @@ def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
                 handles.append(Line2D([], [], color=colour, lw=1.5, ls="--",
                                       label=f"{mode} (empty only)"))
     acts = lay.get("activities")
+    sites = lay.get("sites")
+    site_ids = set(sites.site[sites.kind == "site"]) if sites is not None and len(sites) \
+        else set()
     if acts is not None and len(acts):
         moved = acts[acts.moved.astype(bool) & acts.geometry.notna()]
+        left = set()
         for r in moved.itertuples():
-            if r.today_x == r.today_x and r.today_x is not None:
+            if r.today_x is not None and r.today_x == r.today_x:
                 ax.annotate("", xy=(r.geometry.x, r.geometry.y), xytext=(r.today_x, r.today_y),
                             arrowprops=dict(arrowstyle="->", color="#444444", lw=1.2,
                                             linestyle=":"))
+                if r.today not in left:
+                    left.add(r.today)
+                    ax.plot([r.today_x], [r.today_y], "o", mfc="white", mec="#444444", ms=5,
+                            zorder=4)
+                    ax.annotate(r.today, (r.today_x, r.today_y), fontsize=7, xytext=(3, 3),
+                                textcoords="offset points", color="#777777")
         if len(moved):
-            handles.append(Line2D([], [], color="#444444", lw=1.2, ls=":",
-                                  label="activity moved"))
+            handles.append(Line2D([], [], color="#444444", lw=1.2, ls=":", marker="o",
+                                  mfc="white", ms=4, label="activity moved (from today)"))
         pts = acts[acts.geometry.notna()].drop_duplicates("chosen")
         if len(pts):
-            pts.plot(ax=ax, color="#333333", markersize=14, zorder=4)
+            pts.plot(ax=ax, color="#333333", markersize=14 if len(pts) <= 30 else 6, zorder=4)
+            # many nodes: label only the fixed ones (destinations, suppliers, gateways)
+            fixed = set(acts.chosen[~acts.movable.astype(bool)])
             for r in pts.itertuples():
-                ax.annotate(r.chosen, (r.geometry.x, r.geometry.y), fontsize=7,
-                            xytext=(3, 3), textcoords="offset points", color="#222222")
-    sites = lay.get("sites")
+                if r.chosen not in site_ids and (len(pts) <= 15 or r.chosen in fixed):
+                    ax.annotate(r.chosen, (r.geometry.x, r.geometry.y), fontsize=7,
+                                xytext=(3, 3), textcoords="offset points", color="#222222")
     if sites is not None and len(sites):
         dev = sites[sites.kind.isin(["site"]) & sites.geometry.notna()]
+        if bounds is not None:
+            dev = dev[dev.geometry.x.between(bounds[0], bounds[2])
+                      & dev.geometry.y.between(bounds[1], bounds[3])]
         for is_open, face, lab in ((True, "#2ca02c", "site opened"),
                                    (False, "white", "site not opened")):
             part = dev[dev["open"].astype(bool) == is_open]
@@ -262,10 +297,11 @@ def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     if handles:
-        ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
-    ax.text(0.99, 0.01, "line width: trips/yr (loaded + empty); straight lines between nodes",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555555")
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
+                  fontsize=7, frameon=False)
 
 
 def _scale_bar(ax, bounds) -> None:

@@ -37,7 +37,7 @@ def fmt(v) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return ""
-        if v == 0:
+        if abs(v) < 1e-9:
             return "0"
         if abs(v) >= 100:
             return f"{v:,.0f}"
@@ -90,7 +90,7 @@ def assumptions_html(out) -> str:
     gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
     status = html.escape(r.status)
     if r.status == "feasible":
-        status = f"<span class='warn'>feasible — NOT proven optimal</span>"
+        status = "<span class='warn'>feasible — NOT proven optimal</span>"
     check = ("passed" if out.check.passed else
              f"<span class='warn'>FAILED</span> ({len(out.check.violations)} violations)")
     items = [
@@ -100,10 +100,13 @@ def assumptions_html(out) -> str:
         f"({r.variables:,} variables, {r.integers:,} integer, {r.constraints:,} constraints)."
         f" Independent check: {check}.",
         "Baseline (B0): today's placement (new activities left out), trips per demand (no "
-        f"bundling) and empty running by the rule {rule_text}; baseline vehicle types only.",
-        "Optimised (B3): shared trips on each leg with an empty-vehicle balance at every "
-        "non-gateway node; trips to or from a gateway bring "
-        f"{rho:.3f} empty trips each (e = {opt.empty_share:.1%})." if rho is not None else "",
+        f"bundling) and empty running by the rule {rule_text}; baseline vehicle types only"
+        + ("." if out.savings is not None else " (not evaluated in this run)."),
+        ("Optimised: shared trips on each leg with an empty-vehicle balance at every "
+         "non-gateway node; trips to or from a gateway bring "
+         f"{rho:.3f} empty trips each (e = {opt.empty_share:.1%})." if opt.bundling else
+         "Optimised: bundling is switched off in this scenario: trips per demand with the "
+         "baseline's empty-running rule.") if rho is not None else "",
         f"CO2 basis: <b>{html.escape(a['co2_basis'].upper())}</b> (well-to-wheel = "
         "tank-to-wheel × the vehicle's WTW/TTW ratio); CO2 price "
         f"<b>{a['co2_price_eur_per_t']:g} EUR/t</b> on that basis.",
@@ -158,7 +161,10 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
         parts.append("<h2>Savings split</h2><p class='note'>Change from each step to the next "
                      "(negative = saved): relocation = B1 − B0, bundling = B2 − B1, hub/modal "
                      "= B3 − B2; they add up to B3 − B0. Baseline empty-running rule: "
-                     f"{html.escape(out.savings.rule)}.</p>"
+                     f"{html.escape(out.savings.rule)}"
+                     + (" (under this rule the bundling effect can be positive: the vehicle "
+                        "balance may need more empty km than the average share assumes)"
+                        if out.savings.rule == "share" else "") + ".</p>"
                      + table_html(tables.savings_table(out.savings)))
     else:
         parts.append("<h2>Savings split</h2><p class='note'>No baseline was evaluated for "

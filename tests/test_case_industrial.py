@@ -1,0 +1,175 @@
+"""The industrial cases of docs/cases-industrial.md: Zuid-Groningen (Avebe, four residual
+users, a shared water-treatment plant) and Europark Coevorden (trucking versus a rail/barge hub).
+
+Fast part (about 15 s): both scenarios and all their variants validate; the main variants solve
+within their gap and pass the independent check; co-location on the park removes the road km
+between the firms and makes the shared plant pay; the hub moves tonne-km from road to rail and
+barge and lowers CO2. The full ``clusteropt compare`` of every variant (with the savings split)
+is marked ``slow`` (about 70 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clusteropt.run import run_scenario
+from clusteropt.scenario import load_scenario, read_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ZG = ROOT / "scenarios" / "zuid-groningen.yaml"
+EP = ROOT / "scenarios" / "europark-coevorden.yaml"
+CLI = Path(sys.executable).parent / "clusteropt"
+
+# Avebe Ter Apelkanaal and the four firms; the load classes only their exchanges use
+MEMBERS = ("avebe-tak", "protein", "feed", "derivatives", "digester")
+EXCHANGE_CLASSES = {"water", "food"}
+
+
+def solve(path: Path, variant: str | None, baseline: bool = False):
+    sc = load_scenario(path, variant)
+    out = run_scenario(sc, baseline=baseline)
+    assert out.report.status == "optimal", (variant, out.report.status, out.report.gap)
+    assert out.report.gap is None or out.report.gap <= sc.options.gap_rel + 1e-9
+    assert out.check.passed, out.check.violations
+    return out
+
+
+def road_km_of_classes(out, classes: set[str]) -> float:
+    legs = out.results.legs
+    road = legs[(legs["mode"] == "road") & legs.load_class.isin(classes)]
+    return float(road.vehicle_km_loaded.sum())
+
+
+def road_km_between_members(out) -> float:
+    """Loaded road km on legs whose both ends hold a park member (Avebe TAK or a firm)."""
+    nodes = {out.solution.placement[f] for f in MEMBERS}
+    legs = out.results.legs
+    between = legs[(legs["mode"] == "road") & legs["from"].isin(nodes) & legs["to"].isin(nodes)]
+    return float(between.vehicle_km_loaded.sum())
+
+
+def tonne_km_by_mode(out) -> dict[str, float]:
+    return out.results.legs.groupby("mode").tonne_km.sum().to_dict()
+
+
+@pytest.fixture(scope="module")
+def zg():
+    return {v: solve(ZG, v) for v in ("dispersed", "co-located", "co-located-own-wtp")}
+
+
+@pytest.fixture(scope="module")
+def ep():
+    return {"trucking": solve(EP, "trucking"), "hub": solve(EP, "hub", baseline=True)}
+
+
+@pytest.mark.parametrize("path", [ZG, EP], ids=["zuid-groningen", "europark-coevorden"])
+def test_scenario_and_every_variant_validate(path):
+    sc = load_scenario(path)
+    # none about our files (the shipped vehicle_types.csv has a 'fuel' column it notes)
+    ours = [w for w in sc.warnings if "(default)" not in w]
+    assert not ours, ours
+    names = list(read_yaml(path)["variants"])
+    for name in names:
+        assert load_scenario(path, name).variant == name
+    assert sc.options.gap_rel == 0.001 and sc.options.time_limit_s == 60 \
+        and sc.options.threads == 2
+
+
+def test_zuid_groningen_main_variants_solve(zg):
+    placed = zg["dispersed"].solution.placement
+    assert placed["protein"] == "site-veendam" and placed["digester"] == "site-vlagtwedde"
+    assert {zg["co-located"].solution.placement[f] for f in MEMBERS} == {"park-zuid-groningen"}
+    for out in zg.values():  # every tonne of the pooled flows finds a farm
+        assert out.results.kpis["disposal_t"] == 0
+
+
+def test_co_location_removes_road_km_between_the_firms(zg):
+    dispersed, co = zg["dispersed"], zg["co-located"]
+    assert road_km_of_classes(dispersed, EXCHANGE_CLASSES) > 100_000
+    assert road_km_of_classes(co, EXCHANGE_CLASSES) == 0
+    assert road_km_between_members(dispersed) > 0
+    assert road_km_between_members(co) == 0
+    # the exchanges are internal on the park instead: they cost internal €/t, no road leg
+    flows = co.solution.flows
+    inner = flows[flows.demand.map(lambda d: co.scenario.demands[d].origin in MEMBERS
+                                   and co.scenario.demands[d].destination in MEMBERS)]
+    assert len(inner) and (inner.origin_node == inner.dest_node).all()
+    assert co.results.kpis["internal_cost_eur"] > 0 == dispersed.results.kpis["internal_cost_eur"]
+    assert co.results.kpis["truck_km"] < dispersed.results.kpis["truck_km"]
+    assert co.results.kpis["co2_wtw_t"] < dispersed.results.kpis["co2_wtw_t"]
+
+
+def test_shared_water_treatment_plant_saves(zg):
+    co, own, dispersed = zg["co-located"], zg["co-located-own-wtp"], zg["dispersed"]
+    # all five on the park connect to one shared plant ...
+    fac = co.solution.facilities
+    assert len(fac) == 1 and set(str(fac.connected.iloc[0]).split(";")) == set(MEMBERS)
+    # ... which costs less than five own plants (6.62 M€/yr, see data/zuid-groningen/README.md)
+    assert own.results.kpis["facilities_cost_eur"] == pytest.approx(6_620_000)
+    saving = own.results.kpis["facilities_cost_eur"] - co.results.kpis["facilities_cost_eur"]
+    assert saving == pytest.approx(6_620_000 - 4_375_361, rel=1e-6)
+    # dispersed, Avebe alone does not build it
+    assert len(dispersed.solution.facilities) == 0
+    assert dispersed.results.kpis["facilities_cost_eur"] == pytest.approx(6_620_000)
+    # transport is the same with or without the shared plant (same placement)
+    assert own.results.kpis["transport_cost_eur"] == pytest.approx(
+        co.results.kpis["transport_cost_eur"], rel=2e-3)
+    assert co.results.kpis["total_cost_eur"] < own.results.kpis["total_cost_eur"] \
+        < dispersed.results.kpis["total_cost_eur"]
+
+
+def test_hub_moves_tonne_km_from_road_to_rail_and_barge(ep):
+    truck, hub = tonne_km_by_mode(ep["trucking"]), tonne_km_by_mode(ep["hub"])
+    assert set(truck) == {"road"}
+    assert hub.get("rail", 0) > 0 and hub.get("barge", 0) > 0
+    assert hub["road"] < 0.5 * truck["road"]
+    assert ep["hub"].solution.open_sites.get("europark") == 1
+    assert ep["hub"].results.kpis["hub_throughput_t"] > 0
+    assert ep["trucking"].results.kpis["hub_throughput_t"] == 0
+    assert ep["hub"].results.kpis["total_cost_eur"] < ep["trucking"].results.kpis["total_cost_eur"]
+
+
+def test_hub_changes_co2_and_reports_the_sign(ep):
+    before = ep["trucking"].results.kpis["co2_wtw_t"]
+    after = ep["hub"].results.kpis["co2_wtw_t"]
+    change = after - before
+    print(f"CO2 (WTW) hub − trucking: {change:+,.0f} t/yr ({100 * change / before:+.1f} %)")
+    assert change < 0  # a decrease: rail and barge emit less per tonne-km than trucks
+    # the savings split (model.md §8) says the same: B3 − B0 in CO2 is negative, and the
+    # hub/modal step carries it
+    eff = ep["hub"].savings.effects
+    assert eff["total"]["co2_wtw_t"] < 0 and eff["hub_modal"]["co2_wtw_t"] < 0
+    assert eff["hub_modal"]["cost_eur"] < 0
+    total = sum(eff[k]["cost_eur"] for k in ("relocation", "bundling", "hub_modal"))
+    assert total == pytest.approx(eff["total"]["cost_eur"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [ZG, EP], ids=["zuid-groningen", "europark-coevorden"])
+def test_compare_every_variant(path, tmp_path):
+    res = subprocess.run([str(CLI), "compare", str(path), "--format", "json"], check=False,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    rows = {r["variant"]: r for r in json.loads(res.stdout)}
+    assert set(rows) == {"base", *read_yaml(path)["variants"]}
+    for r in rows.values():
+        assert r["status"] == "optimal" and r["check"] is True and r["gap"] <= 0.001 + 1e-9
+        parts = sum(r[f"saving_{e}_cost_eur"] for e in ("relocation", "bundling", "hub_modal"))
+        assert parts == pytest.approx(r["saving_total_cost_eur"], abs=1.0)
+    if path == ZG:
+        assert rows["co-located"]["total_cost_eur"] < rows["dispersed"]["total_cost_eur"]
+        assert rows["co-located"]["facilities_cost_eur"] \
+            < rows["co-located-own-wtp"]["facilities_cost_eur"]
+        # the free optimum moves every firm to the park (within the 0.1 % gap of co-located)
+        assert rows["base"]["total_cost_eur"] == pytest.approx(
+            rows["co-located"]["total_cost_eur"], rel=2e-3)
+    else:
+        assert rows["hub"]["co2_wtw_t"] < rows["trucking"]["co2_wtw_t"]
+        assert rows["hub"]["saving_hub_modal_cost_eur"] > 0
+        assert rows["trucking"]["saving_total_cost_eur"] == pytest.approx(0, abs=1e-6)
