@@ -186,8 +186,10 @@ def init(folder: Path, force: bool) -> None:
 @click.option("--open", "opens", multiple=True, metavar="SITE", help="Lock a site open.")
 @click.option("--close", "closes", multiple=True, metavar="SITE", help="Lock a site closed.")
 @click.option("--no-baseline", is_flag=True, help="Skip the baseline and savings split.")
+@click.option("--boundaries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
 def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log_file, out,
-        force, fmt, quiet, fixes, opens, closes, no_baseline) -> None:
+        force, fmt, quiet, fixes, opens, closes, no_baseline, boundaries) -> None:
     """Optimise a scenario (and variants): placement, sites, routes and shared trips."""
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.scenario import load_scenario
@@ -226,7 +228,7 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
         if not o.check.passed:
             failed = True
     if out is not None and outcomes:
-        _write_folder(out, outcomes, write_outputs, force)
+        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries)
     docs = [o.to_dict() for o in outcomes]
     if fmt == "json":
         click.echo(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, default=str))
@@ -269,8 +271,10 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
               help="Lock an activity at a node in every run (repeatable).")
 @click.option("--open", "opens", multiple=True, metavar="SITE", help="Lock a site open.")
 @click.option("--close", "closes", multiple=True, metavar="SITE", help="Lock a site closed.")
+@click.option("--boundaries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
 def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, force, fmt, fixes,
-            opens, closes):
+            opens, closes, boundaries):
     """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
     import pandas as pd
 
@@ -316,7 +320,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
         table = table.sort_values(by, na_position="last").reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     if out is not None:
-        _write_folder(out, outcomes, write_outputs, force, extra={
+        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries, extra={
             "compare.csv": lambda p: table.to_csv(p, index=False),
             "compare.json": lambda p: p.write_text(table.to_json(orient="records", indent=2))})
     if fmt == "json":
@@ -327,6 +331,46 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
         _print_compare(table, by, lead_to)
     failed = any(not o.check.passed for o in outcomes) or len(outcomes) < len(jobs)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--variant", default=None, help="Variant to use ('base' = none).")
+@click.option("--points", type=int, default=5, show_default=True,
+              help="ε points between the two end points (min cost, min CO2).")
+@click.option("--time-limit", type=float, help="Solver time limit per solve (s).")
+@click.option("--gap", type=float, default=0.0, show_default=True, help="Relative MIP gap.")
+@click.option("--threads", type=int)
+@click.option("--out", type=click.Path(path_type=Path), help="Write pareto.csv and pareto.png.")
+@click.option("--force", is_flag=True)
+def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
+    """The cost–CO2 frontier (ε-constraint): each point a solved model, the knee marked."""
+    from clusteropt.lanes import build_lanes
+    from clusteropt.pareto import ParetoError, plot_pareto
+    from clusteropt.pareto import pareto as frontier
+    from clusteropt.scenario import load_scenario
+
+    if out is not None and out.exists() and not force:
+        raise FileExistsError(f"{out} exists; use --force to overwrite it")
+    sc = load_scenario(scenario, None if variant in (None, "base") else variant)
+    try:
+        df = frontier(sc, build_lanes(sc), points, time_limit_s=time_limit, gap_rel=gap,
+                      threads=threads)
+    except ParetoError as err:
+        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        sys.exit(2)
+    t = RichTable(title=f"cost–CO2 frontier of {sc.name}", header_style="bold",
+                  title_justify="left")
+    for col in ("cost €/yr", "CO2 t/yr", "status", "knee"):
+        t.add_column(col, justify="right")
+    for _, r in df.iterrows():
+        t.add_row(f"{r.cost_eur:,.0f}", f"{r.co2_t:,.2f}", str(r.status),
+                  "◀ knee" if r.knee else "")
+    console.print(t)
+    if out is not None:
+        _write_folder(out, [], None, force, extra={
+            "pareto.csv": lambda p: df.to_csv(p, index=False),
+            "pareto.png": lambda p: plot_pareto(df, p)})
 
 
 def _print_compare(table, by: str, lead_to) -> None:
@@ -371,8 +415,11 @@ def _locks(fixes, opens, closes) -> dict | None:
     return {"placement": placement, "sites": sites}
 
 
-def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None) -> None:
-    """Write into a temporary folder beside ``out`` and move it into place (whole or not)."""
+def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None,
+                  boundaries: Path | None = None) -> None:
+    """Write into a temporary folder beside ``out`` and move it into place (whole or not):
+    summary.json and CSV tables per run, the reports (GeoPackage, workbook, charts,
+    report.html), and ``extra`` files."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -380,6 +427,11 @@ def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None) -
             sub = tmp if len(outcomes) == 1 and not extra else tmp / (
                 f"{o.scenario.name}-{o.scenario.variant or 'base'}")
             write_outputs(o, sub)
+        if outcomes:
+            from clusteropt.report import write_reports
+
+            write_reports(outcomes, tmp, boundaries,
+                          subfolders=len(outcomes) > 1 or bool(extra))
         for name, writer in (extra or {}).items():
             writer(tmp / name)
         if out.exists() and force:

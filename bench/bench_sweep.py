@@ -23,6 +23,28 @@ from clusteropt.sweep import dask_client, plan_sweep, run_sweep, solve_point
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "westland-mini.yaml"
 
 
+def _burn(n: int) -> float:
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i
+    return time.perf_counter() - t0
+
+
+def machine_parallelism(workers: int, n: int = 3_000_000) -> float:
+    """How many times one process's work ``workers`` processes get done in the same time on
+    this machine now (pure Python loops): the ceiling for any speed-up measured here."""
+    import multiprocessing as mp
+
+    one = _burn(n)
+    with mp.get_context("spawn").Pool(workers) as pool:
+        pool.map(_burn, [1000] * workers)  # start-up out of the timing
+        t0 = time.perf_counter()
+        pool.map(_burn, [n] * workers)
+        many = time.perf_counter() - t0
+    return workers * one / many
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=40)
@@ -38,7 +60,9 @@ def main() -> None:
     n = len(plan.tasks)
     base = (plan.scenarios["base"], plan.lanes["base"])
     print(f"westland-mini, {n} points, baseline {'off' if args.no_baseline else 'on'}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"machine parallelism now      : {machine_parallelism(args.workers):5.2f}× with "
+          f"{args.workers} processes (the ceiling for the speed-up below)")
 
     solve_point(base, plan.tasks[0].params, plan.settings)  # warm imports
     t0 = time.perf_counter()
@@ -47,7 +71,7 @@ def main() -> None:
     per_point = [r["elapsed_s"] for r in seq]
     solve_s = [r["solve_s"] for r in seq if r.get("solve_s") is not None]
     print(f"sequential (this process)    : {seq_s:7.2f} s  ({seq_s / n * 1000:6.1f} ms/point; "
-          f"of which HiGHS {statistics.mean(solve_s) * 1000:6.1f} ms)")
+          f"HiGHS in the main solve {statistics.mean(solve_s) * 1000:6.1f} ms)")
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     try:

@@ -42,6 +42,8 @@ class Outcome:
     results: Results
     check: CheckResult
     savings: Savings | None = None
+    baseline_solution: Solution | None = None  # B0 (today), for maps and reports
+    baseline_results: Results | None = None
 
     def to_dict(self) -> dict:
         """The JSON document of ``clusteropt run --format json``."""
@@ -117,6 +119,8 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
             fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,
                                  baseline=False)
+            if sw.exclude_new:  # B0, today's situation (savings.py)
+                out.baseline_solution, out.baseline_results = fixed.solution, fixed.results
             if not fixed.check.passed:
                 out.check.passed = False
                 out.check.violations += [f"baseline evaluation: {v}"

@@ -84,9 +84,10 @@ GLOBAL_PARAMS = {
     "interest_rate": "interest_rate: annualises one-off costs (0–1)",
     "volume_scale": "multiplies every demand's tonnes (≥ 0, base 1)",
 }
-VEHICLE_FIELDS = tuple(f.name for f in dataclasses.fields(VehicleType) if "float" in str(f.type))
+_NUMERIC = ("float", "float | None")
+VEHICLE_FIELDS = tuple(f.name for f in dataclasses.fields(VehicleType) if str(f.type) in _NUMERIC)
 SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Node)
-                    if "float" in str(f.type) and f.name not in ("lat", "lon", "x", "y"))
+                    if str(f.type) in _NUMERIC and f.name not in ("lat", "lon", "x", "y"))
 SITE_KINDS = ("site", "hub")
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high"),
                  "uniform": ("low", "high")}

@@ -119,6 +119,11 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
         progress.stop()
         err_console.print(f"[bold red]error:[/] {err}", highlight=False)
         sys.exit(2)
+    except KeyboardInterrupt:
+        progress.stop()
+        err_console.print(f"[yellow]interrupted[/]: the finished points are in {out}/points; "
+                          f"run the same command again to go on", highlight=False)
+        sys.exit(130)
     finally:
         progress.stop()
     _print_result(plan, res, out)

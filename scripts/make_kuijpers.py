@@ -52,6 +52,8 @@ ENERGY_EUR_PER_YR = {"parent-stock": 15_000, "hatchery": 40_000, "broiler": 30_0
 RELOC_EUR = {"parent-stock": 400_000, "hatchery": 1_000_000, "broiler": 500_000,
              "slaughterhouse": 2_500_000}
 SIZE_HA = {"parent-stock": 3.0, "hatchery": 1.5, "broiler": 4.0, "slaughterhouse": 4.0}
+# on-site handling per tonne when two links share the site (no road leg) [assumption]
+INTERNAL_EUR_PER_T = {"hatching-eggs": 1.0, "chicks": 5.0, "broilers-live": 1.5}
 SITE = {"cap_ha": 30, "dev_cost_eur": 1_500_000, "opex_eur_per_yr": 50_000}
 DIGESTER = {"cost_eur": 1_800_000, "opex_eur_per_yr": 90_000, "connect_eur_per_yr": 3_000}
 
@@ -175,11 +177,12 @@ def main() -> None:
     commodities = [
         {"id": "hatching-eggs", "name": "Hatching eggs (setter trolleys)",
          "load_class": "hatching_eggs", "density_t_per_m3": 0.25,
-         "internal_cost_eur_per_t": 2},
+         "internal_cost_eur_per_t": INTERNAL_EUR_PER_T["hatching-eggs"]},
         {"id": "chicks", "name": "Day-old chicks (chick boxes)", "load_class": "live_chicks",
-         "density_t_per_m3": 0.07, "internal_cost_eur_per_t": 10},
+         "density_t_per_m3": 0.07, "internal_cost_eur_per_t": INTERNAL_EUR_PER_T["chicks"]},
         {"id": "broilers-live", "name": "Live broilers (containers)",
-         "load_class": "live_animals", "density_t_per_m3": 0.2, "internal_cost_eur_per_t": 5},
+         "load_class": "live_animals", "density_t_per_m3": 0.2,
+         "internal_cost_eur_per_t": INTERNAL_EUR_PER_T["broilers-live"]},
         {"id": "feed", "name": "Compound feed (bulk)", "load_class": "feed",
          "density_t_per_m3": 0.65},
         {"id": "chicken-meat", "name": "Chicken meat (chilled, on pallets)",
@@ -208,7 +211,7 @@ def main() -> None:
     facilities = [{"id": "digester", "name": "Manure-to-energy digester on the site (t/yr)",
                    "sites": site_id, "capacity": int(math.ceil(sum(users) * 1.2 / 100) * 100),
                    "modular": "false", **DIGESTER}]
-    for aid, nid, village, size in farms:
+    for aid, _nid, village, size in farms:
         volumes.append({"activity": aid, "village": village, "places": size})
     volumes.append({"activity": "parent-stock", "village": "lunteren", "places": breeders})
     write("nodes.csv", nodes)

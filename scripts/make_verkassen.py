@@ -219,6 +219,32 @@ def fixed_activities(compost_cap: dict[str, float]) -> list[dict]:
     ]
 
 
+# vehicle types: the shipped defaults (data/vehicle_types.csv), barge and rail left out (no quay
+# or terminal in the case), load classes narrowed [A] to what a grower would use - and to keep
+# the number of integer trip variables down (solve time)
+VEHICLE_CLASSES = {
+    "rigid": "plants;bulk",                      # climate box truck for trolleys; tipper
+    "tractor-semitrailer": "food;bulk",          # packaging pallets; substrate, green waste
+    "reefer-semitrailer": "chilled;food;plants",  # as shipped (reefers take packaging back)
+    "lzv": "plants",                             # trolley shuttles (auction LZVs)
+    "internal": "*",
+    "groupage": "food;plants",                   # as shipped, minus feed (not in the case)
+}
+
+
+def vehicles() -> list[dict]:
+    rows = []
+    for r in csv.DictReader(open(ROOT / "data" / "vehicle_types.csv", encoding="utf-8")):
+        if r["id"] not in VEHICLE_CLASSES:
+            continue
+        if r["load_classes"] != VEHICLE_CLASSES[r["id"]]:
+            r["source"] = (f"load classes narrowed for the Verkassen case (shipped: "
+                           f"{r['load_classes']}); " + r["source"])
+            r["load_classes"] = VEHICLE_CLASSES[r["id"]]
+        rows.append(r)
+    return rows
+
+
 def commodities() -> list[dict]:
     rows = []
     for k, c in CROPS.items():
@@ -361,6 +387,7 @@ def make_verkassen() -> None:
     write(folder / "activities.csv", acts)
     write(folder / "commodities.csv", commodities())
     write(folder / "demands.csv", demands)
+    write(folder / "vehicles.csv", vehicles())
     group = [g for g in growers if g["growth_plan"]]
     group_ha = sum(g["size_ha"] for g in group)
     assert all(group_ha <= cap for _, cap in AREAS.values()), group_ha
@@ -400,11 +427,12 @@ def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
         "  threads: 2",
         "  co2_price_eur_per_t: 0       # CO2 is reported, not priced",
         "  baseline_empty_running: share",
-        "tables:                        # vehicles: the shipped defaults (data/vehicle_types.csv)",
+        "tables:",
         "  nodes: ../data/verkassen/nodes.csv",
         "  activities: ../data/verkassen/activities.csv",
         "  commodities: ../data/verkassen/commodities.csv",
         "  demands: ../data/verkassen/demands.csv",
+        "  vehicles: ../data/verkassen/vehicles.csv   # shipped types, load classes narrowed",
         "variants:",
         "  everyone-stays:",
         "    description: No new area is developed; every grower stays (trips still optimised).",
@@ -468,6 +496,11 @@ A7_GROWERS = [
     ("sweetpoint", "Sweetpoint", 13, 24, "sweet-pepper", ["s-gravenzande", "honselersdijk"]),
     ("red-harvest", "Red Harvest", 20, 48, "tomato", ["de-lier", "tinte"]),
 ]
+VILLAGE_NAMES = {"made": "Made", "naaldwijk": "Westland (Naaldwijk)",
+                 "leidschendam": "Leidschendam", "maasdijk": "Maasdijk", "rilland": "Rilland",
+                 "de-lier": "De Lier", "vierpolders": "Vierpolders/Brielle",
+                 "poeldijk": "Poeldijk", "s-gravenzande": "'s-Gravenzande",
+                 "honselersdijk": "Honselersdijk", "tinte": "Tinte"}
 A7_CAP_HA = 450   # [A] room for the planned 405 ha of the eight firms in the ~1,000 ha park [S]
 # coordinates of origins that are not in data/places.csv (see the A7 README for sources)
 EXTRA_PLACES = {
@@ -483,22 +516,21 @@ def make_a7() -> None:
     folder = ROOT / "data" / "verkassen-agriport-a7"
     areas = {"agriport-a7": ("Agriport A7 (Middenmeer)", A7_CAP_HA)}
     nodes, acts, demands = [], [], []
-    seen = set()
     for fid, name, ha_now, ha_plan, crop, origins in A7_GROWERS:
         for o in origins:
-            node = f"origin-{o}"
-            if node not in seen:
-                seen.add(node)
-                if o in PLACES:
-                    nodes.append(dict(id=node, name=f"Origin {o}", kind="location", place=o))
-                else:
-                    lat, lon = EXTRA_PLACES[o]
-                    nodes.append(dict(id=node, name=f"Origin {o}", kind="location", lat=lat,
-                                      lon=lon))
             aid = fid if len(origins) == 1 else f"{fid}-{o}"
+            node = f"origin-{aid}"     # one node per firm site (two firms share De Lier)
+            village = VILLAGE_NAMES[o]
+            if o in PLACES:
+                nodes.append(dict(id=node, name=f"{name} at {village}", kind="location",
+                                  place=o))
+            else:
+                lat, lon = EXTRA_PLACES[o]
+                nodes.append(dict(id=node, name=f"{name} at {village}", kind="location",
+                                  lat=lat, lon=lon))
             share = 1.0 / len(origins)
             size = r1(ha_now * share)
-            acts.append(dict(id=aid, name=f"{name} ({o})", node=node, movable=True,
+            acts.append(dict(id=aid, name=f"{name} ({village})", node=node, movable=True,
                              candidates="agriport-a7", size_ha=size,
                              reloc_cost_eur=int(RELOC_EUR_PER_HA * size), crop=crop,
                              ha_2009=ha_now, ha_planned=ha_plan,
@@ -521,6 +553,7 @@ def make_a7() -> None:
           [c for c in commodities() if c["id"] in ("tomato", "sweet-pepper", "substrate",
                                                       "packaging", "green-waste")])
     write(folder / "demands.csv", demands)
+    write(folder / "vehicles.csv", vehicles())
     movers = [a for a in acts if a.get("candidates")]
     lines = [
         "# The eight greenhouse growers that moved to Agriport A7 (Kroniek Historisch Genootschap",
@@ -550,6 +583,7 @@ def make_a7() -> None:
         "  activities: ../data/verkassen-agriport-a7/activities.csv",
         "  commodities: ../data/verkassen-agriport-a7/commodities.csv",
         "  demands: ../data/verkassen-agriport-a7/demands.csv",
+        "  vehicles: ../data/verkassen-agriport-a7/vehicles.csv",
         "variants:",
         "  today:",
         "    description: Every grower at its origin (Agriport A7 closed).",

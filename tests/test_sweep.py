@@ -255,6 +255,25 @@ def test_cli_one_at_a_time_tornado(client, tmp_path):
     assert res.exit_code == 0 and "solved 0, reused 6" in res.output
 
 
+def test_lanes_from_a_file_travel_with_the_task(client, tmp_path, mini_doc, write_scenario):
+    """A matrix scenario: the lane table is read here once and sent with the scenario; the
+    workers never open the file (it is gone before the sweep)."""
+    from clusteropt.lanes import build_lanes
+
+    straight = write_scenario(mini_doc, csv=(), name="straight.yaml")
+    build_lanes(load_scenario(straight)).table().to_csv(tmp_path / "matrix.csv", index=False)
+    mini_doc["distance"] = {"method": "matrix", "file": "matrix.csv"}
+    path = write_scenario(mini_doc, csv=())
+    with pytest.raises(ScenarioError, match="straight-line distances only"):
+        plan_sweep(path, ["circuity=1.2,1.3"])
+    plan = plan_sweep(path, ["volume_scale=0.5,1,2", "site:site-a.dev_cost_eur=0,5e6"],
+                      baseline=False)
+    (tmp_path / "matrix.csv").unlink()
+    res = run_sweep(plan, tmp_path / "s", client=client)
+    assert len(res.table) == 6 and res.table["status"].eq("optimal").all()
+    assert res.table.groupby("param:volume_scale")["tonne_km"].first().is_monotonic_increasing
+
+
 # ---------------------------------------------------------------------------------------------
 # A scheduler and two workers as separate processes; one is killed mid-sweep
 # ---------------------------------------------------------------------------------------------
@@ -304,26 +323,31 @@ def test_separate_processes_and_a_killed_worker(tmp_path):
         for name in ("w1", "w2"):
             procs.append(_start([str(DASK), "worker", "--scheduler-file", str(sched_file),
                                  "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                                 "--name", name, "--death-timeout", "60"], work,
+                                 "--name", name, "--death-timeout", "60",
+                                 "--local-directory", str(work)], work,
                                 work / f"{name}.log"))
         with Client(scheduler_file=str(sched_file), timeout="30s") as c:
             c.wait_for_workers(2, timeout=90)
             by_address = {_address(c, n): proc for n, proc in (("w1", procs[1]),
                                                                ("w2", procs[2]))}
-            victim = {"done": 0, "killed": None, "after": 0}
+            victim = {"done": 0, "killed": None, "held": [], "after": 0}
 
             def on_result(row):
                 victim["done"] += 1
-                if victim["killed"] is None and victim["done"] == 3:
-                    proc = by_address[row["worker"]]  # it has just taken its next point
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=10)
-                    victim["killed"] = row["worker"]
+                if victim["killed"] is None and victim["done"] >= 3:
+                    busy = c.processing()  # worker → the points it is working on
+                    for addr in sorted(by_address, key=lambda a: a != row["worker"]):
+                        if busy.get(addr):
+                            os.killpg(by_address[addr].pid, signal.SIGKILL)
+                            by_address[addr].wait(timeout=10)
+                            victim["killed"], victim["held"] = addr, busy[addr]
+                            break
                 elif victim["killed"] is not None:
                     victim["after"] += 1
 
             res = run_sweep(plan, tmp_path / "s", client=c, on_result=on_result)
-        assert victim["killed"] and victim["after"] > 0  # killed mid-sweep
+        # killed mid-sweep, holding at least one point
+        assert victim["killed"] and victim["held"] and victim["after"] > 0
         t = res.table
         assert len(t) == 16 and victim["done"] == 16  # each point reported once
         assert t["key"].is_unique and t["status"].eq("optimal").all(), t[["status", "error"]]
