@@ -476,13 +476,15 @@ def _print_outcome(o, quiet: bool) -> None:
     console.print(f"independent check: {check}")
 
 
-def _register_benchmark() -> None:
+def _register_subcommands() -> None:
     from clusteropt.benchmarks.command import benchmark
+    from clusteropt.sweep_cli import sweep
 
     main.add_command(benchmark)
+    main.add_command(sweep)
 
 
-_register_benchmark()
+_register_subcommands()
 
 if __name__ == "__main__":
     main()
