@@ -188,8 +188,10 @@ def init(folder: Path, force: bool) -> None:
 @click.option("--no-baseline", is_flag=True, help="Skip the baseline and savings split.")
 @click.option("--boundaries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
+@click.option("--basemap", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Polygons (GeoJSON/GPKG) overlaid on the interactive map.html in --out.")
 def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log_file, out,
-        force, fmt, quiet, fixes, opens, closes, no_baseline, boundaries) -> None:
+        force, fmt, quiet, fixes, opens, closes, no_baseline, boundaries, basemap) -> None:
     """Optimise a scenario (and variants): placement, sites, routes and shared trips."""
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.scenario import load_scenario
@@ -228,7 +230,8 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
         if not o.check.passed:
             failed = True
     if out is not None and outcomes:
-        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries)
+        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries,
+                      basemap=basemap)
     docs = [o.to_dict() for o in outcomes]
     if fmt == "json":
         click.echo(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, default=str))
@@ -273,8 +276,10 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
 @click.option("--close", "closes", multiple=True, metavar="SITE", help="Lock a site closed.")
 @click.option("--boundaries", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
+@click.option("--basemap", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Polygons (GeoJSON/GPKG) overlaid on the interactive map.html in --out.")
 def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, force, fmt, fixes,
-            opens, closes, boundaries):
+            opens, closes, boundaries, basemap):
     """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
     import pandas as pd
 
@@ -320,7 +325,8 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
         table = table.sort_values(by, na_position="last").reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
     if out is not None:
-        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries, extra={
+        _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries,
+                      basemap=basemap, extra={
             "compare.csv": lambda p: table.to_csv(p, index=False),
             "compare.json": lambda p: p.write_text(table.to_json(orient="records", indent=2))})
     if fmt == "json":
@@ -416,7 +422,7 @@ def _locks(fixes, opens, closes) -> dict | None:
 
 
 def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None,
-                  boundaries: Path | None = None) -> None:
+                  boundaries: Path | None = None, basemap: Path | None = None) -> None:
     """Write into a temporary folder beside ``out`` and move it into place (whole or not):
     summary.json and CSV tables per run, the reports (GeoPackage, workbook, charts,
     report.html), and ``extra`` files."""
@@ -431,7 +437,7 @@ def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None,
             from clusteropt.report import write_reports
 
             write_reports(outcomes, tmp, boundaries,
-                          subfolders=len(outcomes) > 1 or bool(extra))
+                          subfolders=len(outcomes) > 1 or bool(extra), basemap=basemap)
         for name, writer in (extra or {}).items():
             writer(tmp / name)
         if out.exists() and force:

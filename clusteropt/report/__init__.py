@@ -9,8 +9,8 @@ Entry points
     files go into ``folder/<scenario>-<variant or base>/`` (the same subfolder names as the CLI
     uses for summary.json and the CSVs) and an overview (``report.html``,
     ``comparison.xlsx``, ``cost_breakdown.png``, ``truck_km_co2.png``) into ``folder``.
-``write_outcome_report(out, folder, boundaries=None) -> list[Path]``
-    One run's files into ``folder``.
+``write_outcome_report(out, folder, boundaries=None, basemap=None) -> list[Path]``
+    One run's files into ``folder``, the interactive ``map.html`` included.
 ``write_comparison(outcomes, folder, links=None) -> list[Path]``
     Only the overview of several runs.
 
@@ -43,12 +43,13 @@ import pandas as pd
 
 from clusteropt.report import charts, html, layers, tables
 from clusteropt.report.tables import outcome_folder_name
+from clusteropt.report.webmap import write_webmap
 
 __all__ = ["write_reports", "write_outcome_report", "write_comparison", "outcome_folder_name"]
 
 
 def write_reports(outcomes: list, folder: Path, boundaries: Path | None = None,
-                  subfolders: bool | None = None) -> list[Path]:
+                  subfolders: bool | None = None, basemap: Path | None = None) -> list[Path]:
     """Write the reports of ``outcomes`` into ``folder`` (created if missing); returns the
     files written. See the module docstring for the layout."""
     outcomes = list(outcomes)
@@ -64,16 +65,17 @@ def write_reports(outcomes: list, folder: Path, boundaries: Path | None = None,
     for o in outcomes:
         target = folder / outcome_folder_name(o) if subfolders else folder
         target.mkdir(parents=True, exist_ok=True)
-        written += write_outcome_report(o, target, polys)
+        written += write_outcome_report(o, target, polys, basemap)
         links[tables.label(o)] = f"{outcome_folder_name(o)}/report.html"
     if subfolders:
         written += write_comparison(outcomes, folder, links)
     return written
 
 
-def write_outcome_report(out, folder: Path, boundaries=None) -> list[Path]:
+def write_outcome_report(out, folder: Path, boundaries=None, basemap=None) -> list[Path]:
     """One run's GeoPackage, workbook, charts, map, municipalities.csv (with ``boundaries``: a
-    polygon file or GeoDataFrame) and report.html into ``folder``."""
+    polygon file or GeoDataFrame), the interactive map.html (``basemap`` polygons overlaid,
+    else the boundaries) and report.html into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     sc = out.scenario
@@ -113,6 +115,8 @@ def write_outcome_report(out, folder: Path, boundaries=None) -> list[Path]:
     sections = {k: v for k, v in sheets.items()
                 if k in ("KPIs", "sites", "hubs", "activities", "legs", "commodities",
                          "municipalities") and (k != "hubs" or len(v))}
+    written.append(write_webmap(out, folder / "map.html",
+                                basemap if basemap is not None else polys))
     page = html.outcome_page(out, pics, sections, notes)
     path = folder / "report.html"
     path.write_text(page, encoding="utf-8")

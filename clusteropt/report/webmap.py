@@ -598,7 +598,8 @@ __LEAFLET_JS__
     body.dataset.layers = data.layers.map(function (l) { return l.id; }).join(',');
     window.clusteropt = {map: map, groups: groups, osm: osm, data: data};
   } catch (err) {
-    window.__coNote('map script: ' + (err && err.stack ? err.stack : err));
+    window.__coNote('map script: ' + err);
+    if (err && err.stack) { console.log(err.stack); }
   }
   body.dataset.errors = window.__coErrors.join(' | ');
   body.dataset.ready = '1';
