@@ -17,7 +17,7 @@ FACILITY_COLS = ["facility", "site", "modules", "connected"]
 TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
              "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
-EPS = 1e-9
+EPS = 1e-7  # values below this (shares, tonnes, trips) are solver round-off
 
 
 @dataclass

@@ -123,10 +123,10 @@ def test_a1_manure_never_shares_a_trip_with_food_or_live_animals(a1):
 
 def test_a1_central_processor_lengthens_the_manure_hauls(a1):
     # Expected direction: up. With one plant at Apeldoorn every farm group hauls its manure to
-    # the middle of a 100 km corridor (32-69 road km); with one plant per sub-region each group
-    # hauls to its own sub-region's plant (2-30 km). The same tonnes are processed in both
-    # (the central plant is as large as the three together), so manure truck-km and tonne-km
-    # must rise.
+    # the middle of a 100 km corridor (up to 69 road km, 30-50 km from most groups); with one
+    # plant per sub-region each group hauls to its own sub-region's plant (2-30 km). The same
+    # tonnes are processed in both (the central plant is as large as the three together), so
+    # manure truck-km and tonne-km must rise.
     central = a1["central-processor"]
     regional = a1["per-subregion"]
     km_c = loaded_km_by_class(central)["manure"]

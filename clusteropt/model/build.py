@@ -301,6 +301,10 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                 const += size * c0
             if not coef and const == 0.0:
                 continue
+            if not coef and const > cap * (1.0 if not is_site or not isinstance(o, float)
+                                           else o) + 1e-9 and not sw.elastic:
+                raise ValueError(f"the activities fixed at node '{n}' need {const:g} {d} but "
+                                 f"it has {cap:g} (cap_{d}) in this evaluation")
             slack = elastic.slack(f"node '{n}' needs more capacity '{d}'", d)
             if is_site and not isinstance(o, float):
                 rows.add(coef + [(o, -cap)] + slack, "<=", -const)
