@@ -307,6 +307,11 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
                                  progress=live)
         except InfeasibleError as err:
             rows.append({"scenario": sc.name, "variant": label, "status": err.report.status})
+            err_console.print(f"[bold red]{err}[/]", highlight=False)
+            continue
+        except ScenarioError as err:  # one broken variant does not stop the comparison
+            rows.append({"scenario": sc.name, "variant": label, "status": "input error"})
+            err_console.print(f"[bold red]{sc.name} / {label}:[/] {err}", highlight=False)
             continue
         outcomes.append(o)
         row = {"scenario": sc.name, "variant": label, "status": o.report.status,

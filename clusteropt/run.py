@@ -117,8 +117,19 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     if baseline and (switches is None or switches == Switches()) and sc.options.bundling:
 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
-            fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,
-                                 baseline=False)
+            step = "B0 (today)" if sw.exclude_new else "B2" if sw.bundling else "B1"
+            try:
+                fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,
+                                     baseline=False)
+            except ScenarioError as err:
+                raise ScenarioError([Issue(i.file, i.row, i.column,
+                                           f"in the baseline evaluation {step}: {i.message}")
+                                     for i in err.issues]) from None
+            except InfeasibleError as err:
+                raise ScenarioError([Issue(sc.name, None, None,
+                                           f"the baseline evaluation {step} has no solution "
+                                           f"({err.report.status}); "
+                                           + "; ".join(err.reasons))]) from None
             if sw.exclude_new:  # B0, today's situation (savings.py)
                 out.baseline_solution, out.baseline_results = fixed.solution, fixed.results
             if not fixed.check.passed:

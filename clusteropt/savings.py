@@ -52,9 +52,13 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     steps = {"B3": optimum_kpis}
     statuses = {"B3": "optimum"}
     today = {f: a.stay_node() for f, a in sc.activities.items() if a.stay_node() is not None}
+    # today no development site is open (unless an activity is there today) and no hub runs
+    stays = set(today.values())
+    closed = {n: False for n, node in sc.nodes.items()
+              if node.kind in ("site", "hub") and n not in stays}
     b0 = Switches(placement=today, bundling=False, empty_rule=sc.options.baseline_empty_running,
                   vehicles={v for v, vt in sc.vehicles.items() if vt.baseline},
-                  exclude_new=True, baseline_partners=True, hubs=False)
+                  exclude_new=True, baseline_partners=True, hubs=False, open_sites=closed)
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling,
