@@ -3,8 +3,10 @@
 median on AP and CAB data must reproduce their published optima to 1e-6 relative.
 
 The data live outside the repository in ``../shared/benchmarks`` (next to the repo root); the
-tests are skipped when it is absent. The fast instances run by default; larger ones (AP and
-CAB n ≥ 20, capa, the route form beyond n = 10) are marked ``slow`` (``pytest -m slow``).
+tests are skipped when it is absent. The fast instances run by default (every cap4x…cap12x
+file present, AP n = 10 and 20, CAB n = 10 and 15, two route-form cases: about 2 minutes on 2
+cores); AP n = 25, CAB n = 20 and 25, capa (minutes per capacity) and the other route-form cases
+are marked ``slow`` (``pytest -m slow``). AP n = 40 and 50 are in ``bench/bench_published.py``.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def _hub_instance(dataset: str, n: int):
 
 
 @pytest.mark.parametrize("dataset, n, p, alpha, optimum, form",
-                         _hub_cases("ap", 25, "arc") + _hub_cases("cab", 15, "arc"))
+                         _hub_cases("ap", 20, "arc") + _hub_cases("cab", 15, "arc"))
 def test_hub_arc_form_matches_published_optimum(dataset, n, p, alpha, optimum, form):
     inst = _hub_instance(dataset, n)
     rec = run_benchmark(inst.name, f"p={p}", lambda wd: hub_scenario(inst, p, alpha, form, wd),
@@ -128,8 +130,12 @@ def test_hub_arc_form_matches_published_optimum(dataset, n, p, alpha, optimum, f
     _assert_matches(rec)
 
 
-# The route form (one variable per route, O(n^4)) on the smallest instances: the same optimum.
-_ROUTE = [c for c in _hub_cases("ap", 10, "route") + _hub_cases("cab", 10, "route")
+# The route form (one variable per route, O(n^4) variables and a weaker LP bound) on the
+# smallest instances: the same optimum. Two run by default (about 10 s each), two are slow.
+_ROUTE_FAST = {("ap", 3), ("cab", 2)}
+_ROUTE = [pytest.param(*c.values, marks=[] if (c.values[0], c.values[2]) in _ROUTE_FAST
+                       else [pytest.mark.slow], id=c.id)
+          for c in _hub_cases("ap", 10, "route") + _hub_cases("cab", 10, "route")
           if c.values[1] == 10 and c.values[2] in (2, 3) and c.values[3] in (0.4, 0.75)]
 
 

@@ -1,4 +1,4 @@
-"""The industrial cases of docs/cases-industrial.md: Zuid-Groningen (Avebe, four residual
+"""The industrial cases of docs/cases.md: Zuid-Groningen (Avebe, four residual
 users, a shared water-treatment plant) and Europark Coevorden (trucking versus a rail/barge hub).
 
 Fast part (about 15 s): both scenarios and all their variants validate; the main variants solve

@@ -1,4 +1,4 @@
-"""The livestock cases (docs/cases-livestock.md): the A1 protein corridor and Kuijpers Kip.
+"""The livestock cases (docs/cases.md): the A1 protein corridor and Kuijpers Kip.
 
 Fast part: both scenarios (every variant) validate; the A1 processor variants and the Kuijpers
 dispersed / one-site variants solve and pass the independent check; manure never rides a trip
