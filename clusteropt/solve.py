@@ -112,9 +112,15 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
                              warm_start=bool(warm_start), progress=progress)
     with quiet_stdout():
         stats = model.prob.solve(solver)
-    if warm_start and stats.has_solution and not _consistent(stats, gap):
+    retry = warm_start and (
+        (stats.has_solution and not _consistent(stats, gap))
+        or (not stats.has_solution and stats.status not in (pulp.LpSolveStatus.Infeasible,
+                                                            pulp.LpSolveStatus.Unbounded,
+                                                            pulp.LpSolveStatus.TimeLimit)))
+    if retry:
         # HiGHS 1.16 can return a MIP start with a wrong objective and bound after presolve
-        # ("feasible in the reduced space"): do not trust it; solve again from scratch.
+        # ("feasible in the reduced space"), and has been seen to stop with no status at all
+        # after a MIP start: do not trust either; solve again from scratch.
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
         solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress)
         with quiet_stdout():
