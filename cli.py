@@ -364,9 +364,17 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
     if out is not None and out.exists() and not force:
         raise FileExistsError(f"{out} exists; use --force to overwrite it")
     sc = load_scenario(scenario, None if variant in (None, "base") else variant)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                   transient=True)
     try:
-        df = frontier(sc, build_lanes(sc), points, time_limit_s=time_limit, gap_rel=gap,
-                      threads=threads)
+        with bar:
+            task = bar.add_task("frontier points", total=points + 2)
+            df = frontier(sc, build_lanes(sc), points, time_limit_s=time_limit, gap_rel=gap,
+                          threads=threads,
+                          on_point=lambda done, total: bar.update(task, completed=done))
     except ParetoError as err:
         err_console.print(f"[bold red]error:[/] {err}", highlight=False)
         sys.exit(2)

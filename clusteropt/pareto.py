@@ -124,19 +124,27 @@ def solve_point(sc: Scenario, lanes: Lanes, switches: Switches | None, first: st
 
 def pareto(sc: Scenario, lanes: Lanes, points: int, switches: Switches | None = None,
            time_limit_s: float | None = None, gap_rel: float = 0.0,
-           threads: int | None = None) -> pd.DataFrame:
+           threads: int | None = None, on_point=None) -> pd.DataFrame:
     """The ε-constraint frontier (see the module docstring): one row per distinct point,
     ordered from the min-cost end (most CO2) to the min-CO2 end. ``time_limit_s`` and
     ``gap_rel`` apply to every solve (the default gap 0 gives exact points; a point stopped by
     the time limit has status 'feasible' and may be dominated). Raises ParetoError when an end
-    point has no solution."""
+    point has no solution. ``on_point(done, total)`` is called after each point is solved."""
     if points < 0:
         raise ValueError("points must be 0 or more")
     if switches is None and not sc.options.bundling:
         switches = Switches(bundling=False, empty_rule=sc.options.baseline_empty_running)
     kw = dict(time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads)
+    total = points + 2
+
+    def tick(done: int) -> None:
+        if on_point is not None:
+            on_point(done, total)
+
     hi = solve_point(sc, lanes, switches, "cost", **kw)
+    tick(1)
     lo = solve_point(sc, lanes, switches, "co2", **kw)
+    tick(2)
     for end, name in ((hi, "min-cost"), (lo, "min-CO2")):
         if end["solution"] is None:
             raise ParetoError(end["report"], f"{sc.name}: the {name} end of the frontier has "
@@ -151,6 +159,7 @@ def pareto(sc: Scenario, lanes: Lanes, points: int, switches: Switches | None = 
             r = solve_point(sc, lanes, switches, "cost", eps, **kw)
             r["point"], r["eps_co2_t"] = f"eps_{i}", eps / 1000.0
             rows.append(r)
+            tick(2 + i)
     rows.append(lo)
     df = pd.DataFrame([{k: r.get(k) for k in COLUMNS if k not in ("knee", "chord_distance",
                                                                   "dominated")}
