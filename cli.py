@@ -13,14 +13,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError
-
-# Wide tables stay readable when output goes to a file or a CI log (no terminal width there).
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 class _LiveProgress:
@@ -58,14 +54,6 @@ class _LiveProgress:
             err_console.print(f"[dim]{text}[/]", highlight=False)
 
 
-def _fail_input(err: ScenarioError) -> None:
-    err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
-                      highlight=False)
-    for issue in err.issues:
-        err_console.print(f"  {issue}", highlight=False, soft_wrap=True)
-    sys.exit(2)
-
-
 class _Group(click.Group):
     """Turns input errors into a clear message and exit status 2 — never a traceback."""
 
@@ -73,7 +61,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ScenarioError as err:
-            _fail_input(err)
+            fail_input(err)
         except (FileExistsError, FileNotFoundError) as err:
             err_console.print(f"[bold red]error:[/] {err}", highlight=False)
             sys.exit(2)
@@ -106,7 +94,7 @@ def validate(scenarios: tuple[Path, ...], variants: tuple[str, ...]) -> None:
             continue
         _print_summary(path, sc)
     if problems:
-        _fail_input(ScenarioError(problems))
+        fail_input(ScenarioError(problems))
 
 
 def _print_summary(path: Path, sc) -> None:

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -21,24 +20,14 @@ from rich.progress import (
 )
 from rich.table import Table as RichTable
 
+from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError
-
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 PARAM_HELP = ("NAME=SPEC (repeatable). NAME: circuity, co2_price_eur_per_t, empty_share, "
               "interest_rate, volume_scale, vehicle:<id>.<field>, site:<id>.<field>. SPEC: "
               "values 0,50,100; range start:stop:count (1.2:1.4:5); or a distribution "
               "normal(mean,sd), triangular(low,mode,high), uniform(low,high) sampled with "
               "--samples.")
-
-
-def _fail_input(err: ScenarioError) -> None:
-    err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
-                      highlight=False)
-    for issue in err.issues:
-        err_console.print(f"  {issue}", highlight=False, soft_wrap=True)
-    sys.exit(2)
 
 
 @click.command()
@@ -83,7 +72,7 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
                           seed=seed, one_at_a_time=one_at_a_time, gap_rel=gap,
                           time_limit_s=time_limit, baseline=not no_baseline)
     except ScenarioError as err:
-        _fail_input(err)
+        fail_input(err)
     for w in plan.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
 

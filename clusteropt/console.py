@@ -1,0 +1,23 @@
+"""The terminal consoles of the command line (rich), shared by every command, and the one way
+input errors are printed: each problem on its own line, then exit status 2."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from clusteropt.errors import ScenarioError
+
+# Wide tables stay readable when output goes to a file or a CI log (no terminal width there).
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+
+def fail_input(err: ScenarioError) -> None:
+    """Print every issue of an input error on stderr and exit with status 2."""
+    err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
+                      highlight=False)
+    for issue in err.issues:
+        err_console.print(f"  {issue}", highlight=False, soft_wrap=True)
+    sys.exit(2)
