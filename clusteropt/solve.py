@@ -67,12 +67,26 @@ class _HiGHSWithProgress(pulp.HiGHS):
         lp.solverModel.cbMipInterrupt.subscribe(handler)
 
 
+_highs_threads: list[int | None] = []  # the thread count HiGHS's scheduler was started with
+
+
+def _match_highs_threads(threads: int | None) -> None:
+    """HiGHS keeps one global thread scheduler per process and refuses a run that asks for
+    another thread count (it stops with no status). Reset it when the count changes."""
+    if _highs_threads and _highs_threads[0] != threads:
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
+    _highs_threads[:] = [threads]
+
+
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
                 threads: int | None = None, log_file: str | None = None, msg: bool = False,
                 warm_start: bool = False, progress=None):
     """A PuLP solver by name (``HiGHS`` by default) with the common options; ``progress`` is
     called as ``progress(elapsed_s, incumbent, bound, gap)`` while HiGHS works."""
     if name.upper() == "HIGHS":
+        _match_highs_threads(threads)
         if progress is not None:
             return _HiGHSWithProgress(progress, msg=msg, timeLimit=time_limit_s,
                                       gapRel=gap_rel, threads=threads, logPath=log_file,

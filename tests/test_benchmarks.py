@@ -3,10 +3,11 @@
 median on AP and CAB data must reproduce their published optima to 1e-6 relative.
 
 The data live outside the repository in ``../shared/benchmarks`` (next to the repo root); the
-tests are skipped when it is absent. The fast instances run by default (every cap4x…cap12x
-file present, AP n = 10 and 20, CAB n = 10 and 15, two route-form cases: about 2 minutes on 2
-cores); AP n = 25, CAB n = 20 and 25, capa (minutes per capacity) and the other route-form cases
-are marked ``slow`` (``pytest -m slow``). AP n = 40 and 50 are in ``bench/bench_published.py``.
+tests are skipped when it is absent. The fast instances run by default: every cap4x…cap12x file
+present, AP n = 10 and 20, CAB n = 10 and 15, AP25 / CAB20 / CAB25 with p = 2 and two route-form
+cases (about 1.5 minutes on 2 cores). The other AP n = 25, CAB n = 20 and 25 cases, capa
+(minutes per capacity) and the other route-form cases are marked ``slow`` (``pytest -m slow``).
+AP n = 40 and 50 are left to ``bench/bench_published.py``.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ def test_zero_demand_customer_is_dropped(tmp_path):
 # p-hub median (AP, CAB): multiple allocation (UMApHMP) rows only
 
 
+# one larger instance each that still solves in seconds runs by default too
+FAST_EXTRA = {("AP25", 2, 0.75), ("CAB20", 2, 0.4), ("CAB25", 2, 0.4)}
+
+
 def _hub_cases(dataset: str, fast_n: int, form: str) -> list:
     folder = "hub-ap" if dataset == "ap" else "hub-cab"
     out = []
@@ -111,8 +116,9 @@ def _hub_cases(dataset: str, fast_n: int, form: str) -> list:
         if n > 25:
             continue
         p, a = int(r.number("p")), r.number("alpha")
-        marks = [] if n <= fast_n else [pytest.mark.slow]
-        out.append(pytest.param(dataset, n, p, a, r.value, form, marks=marks,
+        fast = n <= fast_n or (r.instance, p, a) in FAST_EXTRA
+        out.append(pytest.param(dataset, n, p, a, r.value, form,
+                                marks=[] if fast else [pytest.mark.slow],
                                 id=f"{r.instance}-p{p}-a{a:g}-{form}"))
     return out
 

@@ -162,3 +162,14 @@ def test_site_count_limit(tmp_path):
     report, sol, _ = optimise(sc, lanes)
     assert report.objective == pytest.approx(31_200)
     assert sorted(sol.placement[g] for g in ("g1", "g2", "g3")) == ["h1", "h2", "h3"]
+
+
+def test_thread_count_may_change_between_solves(tmp_path):
+    # HiGHS keeps one thread scheduler per process; a later solve with another thread count
+    # used to stop with no status. The same model solves under 2, 1 and default threads.
+    sc, lanes = _growers_case(tmp_path, 30)
+    for threads in (2, 1, None):
+        model = build(sc, lanes)
+        report = solve(model, gap_rel=0.0, time_limit_s=None, threads=threads)
+        assert report.status == "optimal"
+        assert report.objective == pytest.approx(11_240)
