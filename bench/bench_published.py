@@ -59,6 +59,10 @@ def hub_jobs(data: Path, dataset: str, form: str, max_n: int, ps: set[int]):
                inst.scale, r.value)
 
 
+def _gap(g: float | None) -> str:
+    return "-" if g is None else f"{g:.0e}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="cap,capa,ap,cab")
@@ -77,7 +81,7 @@ def main() -> None:
         if ds in sets:
             jobs += list(hub_jobs(a.data, ds, a.form, a.max_n, ps))
     print(f"{'instance':8}  {'variant':18}  {'objective':>20}  {'optimum':>20}  {'rel diff':>9}  "
-          f"{'status':9}  {'build s':>8}  {'solve s':>8}  check", flush=True)
+          f"{'status':9}  {'gap':>7}  {'build s':>8}  {'solve s':>8}  check", flush=True)
     t0 = time.perf_counter()
     bad = 0
     for name, variant, make, scale, optimum in jobs:
@@ -87,7 +91,8 @@ def main() -> None:
         ok = rec["match"] and rec["check"]
         bad += not ok
         print(f"{name:8}  {variant:18}  {obj:>20}  {optimum:>20,.4f}  {diff:>9}  "
-              f"{rec['status'] or '-':9}  {rec['build_s'] or 0:8.2f}  {rec['solve_s'] or 0:8.2f}  "
+              f"{rec['status'] or '-':9}  {_gap(rec['gap']):>7}  {rec['build_s'] or 0:8.2f}  "
+              f"{rec['solve_s'] or 0:8.2f}  "
               f"{'ok' if rec['check'] else 'FAIL'}{'' if ok else '  <-- MISMATCH/CHECK'}",
               flush=True)
     print(f"{len(jobs)} runs in {time.perf_counter() - t0:.0f} s; {len(jobs) - bad} match "
