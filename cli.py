@@ -62,7 +62,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ScenarioError as err:
             fail_input(err)
-        except (FileExistsError, FileNotFoundError) as err:
+        except OSError as err:  # an output that exists, a folder that cannot be written …
             err_console.print(f"[bold red]error:[/] {err}", highlight=False)
             sys.exit(2)
 
@@ -138,6 +138,7 @@ def lanes(scenario: Path, output: Path, force: bool) -> None:
     for v in sc.vehicles.values():
         if v.pricing == "trip" and "time_h" not in table.columns:
             table[f"time_h_{v.id}"] = table.distance_km / v.speed_kmh
+    output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(output, lambda p: table.to_csv(p, index=False), force=force)
     console.print(f"wrote {len(table)} lanes to {output}")
 
