@@ -5,6 +5,8 @@ Prints build seconds, solve seconds, peak memory, gap reached in the time limit,
 
     .venv/bin/python bench/bench_core.py [--growers 2000] [--sites 30] [--dests 40]
                                          [--commodities 6] [--time-limit 120]
+    .venv/bin/python bench/bench_core.py --series --growers 50 --sites 5 --dests 5 \
+                                         --time-limit 300 --stop-after 300
 """
 
 from __future__ import annotations
@@ -58,6 +60,35 @@ def synthetic(growers: int, sites: int, dests: int, commodities: int, seed: int 
                        "demands": dem}}
 
 
+def series(a) -> None:
+    """Sizes doubling (growers, and sites/destinations with them) until one run — load, lanes,
+    build and solve — takes longer than ``--stop-after`` seconds; one row per size."""
+    print(f"{'growers':>8} {'sites':>5} {'dests':>5} {'vars':>9} {'ints':>8} {'rows':>9} "
+          f"{'nnz':>10} {'lanes s':>7} {'build s':>7} {'solve s':>8} {'gap':>8} {'peak MB':>8}",
+          flush=True)
+    g, sites, dests = a.growers, a.sites, a.dests
+    from pathlib import Path
+
+    while True:
+        t0 = time.perf_counter()
+        sc = scenario_from_dict(synthetic(g, sites, dests, a.commodities), base_dir=Path("."))
+        t1 = time.perf_counter()
+        lanes = build_lanes(sc)
+        t_lanes = time.perf_counter() - t1
+        model = build(sc, lanes)
+        report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=2)
+        total = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        gap = f"{report.gap:.2%}" if report.gap is not None else "-"
+        sz = model.size
+        print(f"{g:8d} {sites:5d} {dests:5d} {sz['variables']:9,d} {sz['integers']:8,d} "
+              f"{sz['constraints']:9,d} {sz['nonzeros']:10,d} {t_lanes:7.1f} "
+              f"{model.build_s:7.1f} {report.solve_s:8.1f} {gap:>8} {peak:8,.0f}", flush=True)
+        if total > a.stop_after:
+            break
+        g, sites, dests = 2 * g, min(2 * sites, 60), min(2 * dests, 80)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--growers", type=int, default=2000)
@@ -65,7 +96,13 @@ def main() -> None:
     ap.add_argument("--dests", type=int, default=40)
     ap.add_argument("--commodities", type=int, default=6)
     ap.add_argument("--time-limit", type=float, default=120)
+    ap.add_argument("--series", action="store_true",
+                    help="double the size from --growers until a run passes --stop-after s")
+    ap.add_argument("--stop-after", type=float, default=300)
     a = ap.parse_args()
+    if a.series:
+        series(a)
+        return
     doc = synthetic(a.growers, a.sites, a.dests, a.commodities)
     t0 = time.perf_counter()
     from pathlib import Path
