@@ -456,12 +456,17 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                         else sc.commodities[k].shortage_cost_eur_per_t) or 0.0
                 for per in periods:
                     terms["disposal"].add(share.terms, weight[per] * dm.tonnes[per] * cost)
-        # hubs on a route must be open (the strong link x ≤ q · open[h])
+        # hubs on a route must be open: Σ_{routes r of c through h} share_r ≤ open[h]. A
+        # demand's shares sum to at most 1, so this one row per (demand, hub) is valid, implies
+        # the per-route link x_r ≤ q · open[h], and gives a much tighter LP bound.
+        through: dict[str, LinearTerm] = {}
         for r in shares[c]:
             for h in r.path[1:-1]:
-                o = open_at[h]
-                if not isinstance(o, float):
-                    rows.add(r.share.terms + [(o, -1.0)], "<=", -r.share.const)
+                through.setdefault(h, LinearTerm()).add(r.share.terms, 1.0, r.share.const)
+        for h, load in through.items():
+            o = open_at[h]
+            if not isinstance(o, float):
+                rows.add(load.terms + [(o, -1.0)], "<=", -load.const)
         m = dm.shipments_per_period or sc.commodities[k].shipments_per_period
         if m and dm.kind == "directed":
             for r in shares[c]:
