@@ -210,7 +210,7 @@ class VehicleRow(BaseModel):
     cost_eur_per_km: float = 0.0
     cost_eur_per_h: float = 0.0
     toll_eur_per_km: float = 0.0
-    speed_kmh: float = 60.0
+    speed_kmh: float | None = None  # default: data/factors.csv speed_default_kmh
     handling_h_per_trip: float = 0.0
     co2_empty_kg_per_km: float = 0.0
     co2_full_kg_per_km: float = 0.0
@@ -951,6 +951,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
 
     vehicles: dict[str, VehicleType] = {}
     for rec, _, file, row in recs["vehicles"]:
+        if rec.speed_kmh is None:
+            rec.speed_kmh = float(defaults.factor("speed_default_kmh"))
         classes = _split_list(rec.load_classes)
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "

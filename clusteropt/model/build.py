@@ -472,7 +472,6 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             for r in shares[c]:
                 if len(r.path) == 2 and r.s != r.t:
                     freq.append((c, r.s, r.t, None if sw.bundling else c, m, r.share))
-    sizes_note = routes_of.pruned
     arcs = build_arcs(arc_groups, hub_ids, hub_rules.direct, open_at, var, rows)
     # pooled partners' capacity per period: Σ q · share ≤ cap · at (or · open)
     intake: dict[tuple[str, str, str, str, str], LinearTerm] = {}
@@ -659,7 +658,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
                       empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
-                      pruned=sizes_note, pruned_sites=pruned_sites, arcs=arcs,
+                      pruned=routes_of.pruned, pruned_sites=pruned_sites, arcs=arcs,
                       slacks=elastic.slacks, shared=shared, connect=connect)
 
 
