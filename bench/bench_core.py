@@ -76,7 +76,7 @@ def series(a) -> None:
         lanes = build_lanes(sc)
         t_lanes = time.perf_counter() - t1
         model = build(sc, lanes)
-        report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=2)
+        report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=a.threads)
         total = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         gap = f"{report.gap:.2%}" if report.gap is not None else "-"
@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--series", action="store_true",
                     help="double the size from --growers until a run passes --stop-after s")
     ap.add_argument("--stop-after", type=float, default=300)
+    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     if a.series:
         series(a)
@@ -115,7 +116,7 @@ def main() -> None:
     model = build(sc, lanes)
     print(f"load {t_load:.1f} s, lanes {t_lanes:.1f} s, build {model.build_s:.1f} s; size "
           f"{model.size}", flush=True)
-    report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=2)
+    report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=a.threads)
     t0 = time.perf_counter()
     res = evaluate(sc, lanes, extract(model))
     t_eval = time.perf_counter() - t0

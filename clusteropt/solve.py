@@ -15,6 +15,7 @@ from importlib.metadata import version
 
 import pulp
 
+from clusteropt.highs import FastHiGHS
 from clusteropt.model import BuiltModel
 
 
@@ -43,8 +44,8 @@ class SolveReport:
         return asdict(self)
 
 
-class _HiGHSWithProgress(pulp.HiGHS):
-    """PuLP's HiGHS interface that reports progress (elapsed s, incumbent, bound, gap) to a
+class _HiGHSWithProgress(FastHiGHS):
+    """The HiGHS interface that reports progress (elapsed s, incumbent, bound, gap) to a
     callable through HiGHS callbacks, at most every ``every_s`` seconds."""
 
     def __init__(self, progress, every_s: float = 1.0, **kwargs):
@@ -91,8 +92,8 @@ def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel:
             return _HiGHSWithProgress(progress, msg=msg, timeLimit=time_limit_s,
                                       gapRel=gap_rel, threads=threads, logPath=log_file,
                                       warmStart=warm_start)
-        return pulp.HiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
-                          logPath=log_file, warmStart=warm_start)
+        return FastHiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
+                         logPath=log_file, warmStart=warm_start)
     available = pulp.listSolvers(onlyAvailable=True)
     match = [s for s in available if s.upper() == name.upper()]
     if not match:
