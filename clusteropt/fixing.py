@@ -1,0 +1,444 @@
+"""Placement MILPs with many variable-upper-bound links: LP bound by row generation, a
+restricted MIP for a first incumbent, reduced-cost fixing, then the exact MILP.
+
+The strong facility-location link ``x ≤ u · y`` (one row per flow and site) makes the LP
+relaxation of a large placement model slow: on OR-Library ``capa`` (100 sites × 1,000
+customers) HiGHS spends 36 s in the root LP alone, and its heuristics then hold a poor
+incumbent. The method here works on any MILP (a ``highspy.HighsLp``) and is exact:
+
+1. **LP by row generation.** Rows of the form ``a·x − b·y ≤ 0`` (x continuous, y integer,
+   a, b > 0: *links*) are left out of the LP at first and added while violated; at the end the
+   LP solution satisfies every row, so its value is the full LP bound z_LP and its duals (0 on
+   the rows never added) are an optimal dual solution of the full LP.
+2. **Incumbent.** The MIP restricted to the integer variables that are positive in the LP
+   (the others fixed at 0), solved by HiGHS with part of the time budget: a value z_UB.
+3. **Reduced-cost fixing.** An integer variable at its lower bound in the LP with reduced cost
+   r satisfies ``z ≥ z_LP + r · (value − lower)`` in every solution (LP duality), so it is fixed
+   at its lower bound when ``z_LP + r > z_UB``; likewise at its upper bound. The incumbent is
+   never cut off (it has value z_UB), so the optimum of the fixed MILP is the optimum.
+4. **Exact MILP.** The full model with those bounds, warm-started from the incumbent; its dual
+   bound is a bound for the original problem (the fixings remove only solutions worse than
+   z_UB).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+_INT = highspy.HighsVarType.kInteger
+
+
+@dataclass
+class FixingReport:
+    """What each step did: LP rounds and rows added, bounds and times (s)."""
+
+    lp_bound: float | None = None
+    lp_rounds: int = 0
+    links: int = 0
+    links_added: int = 0
+    columns: int = 0
+    lp_s: float = 0.0
+    incumbent: float | None = None
+    incumbent_s: float = 0.0
+    fixed: int = 0
+    lagrangian_bound: float | None = None
+    fixed_lagrangian: int = 0
+    lagrangian_s: float = 0.0
+    free_integers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def link_rows(lp: highspy.HighsLp) -> np.ndarray:
+    """Indices of the rows ``a·x − b·y ≤ 0`` with x continuous, y integer, a, b > 0."""
+    A = _csr(lp)
+    integer = _is_integer(lp)
+    two = np.flatnonzero((np.diff(A.indptr) == 2) & (np.asarray(lp.row_upper_) == 0)
+                         & ~np.isfinite(np.asarray(lp.row_lower_)))
+    if not len(two):
+        return two
+    first = A.indptr[two]
+    cols = A.indices[np.stack([first, first + 1])]
+    vals = A.data[np.stack([first, first + 1])]
+    ok = np.zeros(len(two), bool)
+    for a, b in ((0, 1), (1, 0)):  # continuous in position a, integer in position b
+        ok |= (~integer[cols[a]] & integer[cols[b]] & (vals[a] > 0) & (vals[b] < 0))
+    return two[ok]
+
+
+def _csr(lp: highspy.HighsLp) -> sparse.csr_matrix:
+    a = lp.a_matrix_
+    shape = (lp.num_row_, lp.num_col_)
+    if a.format_ == highspy.MatrixFormat.kColwise:
+        m = sparse.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                              shape=shape)
+        return m.tocsr()
+    return sparse.csr_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
+                             shape=shape)
+
+
+def _is_integer(lp: highspy.HighsLp) -> np.ndarray:
+    kinds = lp.integrality_
+    if not len(kinds):
+        return np.zeros(lp.num_col_, bool)
+    return np.array([k == _INT for k in kinds])
+
+
+def _new_highs(threads: int | None, log_file: str | None) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", log_file is not None)
+    h.setOptionValue("log_to_console", False)
+    if log_file:
+        h.setOptionValue("log_file", log_file)
+    if threads is not None:
+        h.setOptionValue("threads", threads)
+    return h
+
+
+def _initial_columns(lp, A, links, integer, per_row: int) -> np.ndarray:
+    """Columns the LP starts with: every column except the continuous ones in link rows
+    (*linked*, lower bound 0), of which each other row keeps its ``per_row`` cheapest."""
+    n = lp.num_col_
+    linked = np.zeros(n, bool)
+    L = A[links]
+    linked[L.indices] = True
+    linked &= ~integer & (np.asarray(lp.col_lower_) == 0)
+    active = ~linked
+    cost = np.asarray(lp.col_cost_)
+    other = np.ones(lp.num_row_, bool)
+    other[links] = False
+    for r in np.flatnonzero(other):
+        cols = A.indices[A.indptr[r]:A.indptr[r + 1]]
+        cols = cols[linked[cols]]
+        if len(cols) > per_row:
+            cols = cols[np.argpartition(cost[cols], per_row)[:per_row]]
+        active[cols] = True
+    return active
+
+
+def _lp_by_rows(lp, A, links, integer, threads, log_file, deadline, report, per_row=10):
+    """The LP relaxation by row and column generation: link rows are added while violated,
+    linked columns while their reduced cost c − Aᵀπ is negative. Returns (value, column
+    values, reduced costs, row duals), all over the full model, or None when the LP did not
+    finish in time."""
+    n, m = lp.num_col_, lp.num_row_
+    inf = highspy.kHighsInf
+    cost = np.asarray(lp.col_cost_)
+    col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    AT = A.T.tocsr()
+    h = _new_highs(threads, log_file)
+    h.setOptionValue("solver", "simplex")
+    if lp.sense_ == highspy.ObjSense.kMaximize:
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.changeObjectiveOffset(lp.offset_)
+
+    row_in = np.full(m, -1)  # position of each full-model row in h
+    rows_h: list[np.ndarray] = []
+    cols_h: list[np.ndarray] = []
+    in_h = np.zeros(n, bool)
+
+    def add_cols(cols):
+        sub = AT[cols]
+        keep = row_in[sub.indices] >= 0
+        counts = np.add.reduceat(keep.astype(int), sub.indptr[:-1]) if sub.nnz else \
+            np.zeros(len(cols), int)
+        counts[np.diff(sub.indptr) == 0] = 0
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+        h.addCols(len(cols), cost[cols], np.where(np.isfinite(col_lower[cols]),
+                                                  col_lower[cols], -inf),
+                  np.where(np.isfinite(col_upper[cols]), col_upper[cols], inf), int(keep.sum()),
+                  starts, row_in[sub.indices[keep]].astype(np.int32),
+                  sub.data[keep].astype(np.float64))
+        in_h[cols] = True
+        cols_h.append(cols)
+
+    def add_rows(rows):
+        sub = A[rows]
+        col_pos = np.full(n, -1)
+        col_pos[np.concatenate(cols_h)] = np.arange(sum(len(c) for c in cols_h))
+        keep = col_pos[sub.indices] >= 0
+        counts = np.add.reduceat(keep.astype(int), sub.indptr[:-1]) if sub.nnz else \
+            np.zeros(len(rows), int)
+        counts[np.diff(sub.indptr) == 0] = 0
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+        h.addRows(len(rows), np.where(np.isfinite(row_lower[rows]), row_lower[rows], -inf),
+                  np.where(np.isfinite(row_upper[rows]), row_upper[rows], inf),
+                  int(keep.sum()), starts, col_pos[sub.indices[keep]].astype(np.int32),
+                  sub.data[keep].astype(np.float64))
+        row_in[rows] = np.arange(len(rows)) + sum(len(r) for r in rows_h)
+        rows_h.append(rows)
+
+    base = np.ones(m, bool)
+    base[links] = False
+    active = _initial_columns(lp, A, links, integer, per_row)
+    cols0 = np.flatnonzero(active)
+    h.addCols(len(cols0), cost[cols0], np.where(np.isfinite(col_lower[cols0]),
+                                                col_lower[cols0], -inf),
+              np.where(np.isfinite(col_upper[cols0]), col_upper[cols0], inf), 0,
+              np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    in_h[cols0] = True
+    cols_h.append(cols0)
+    add_rows(np.flatnonzero(base))
+    L = A[links]
+    tol_row = 1e-7 * (1 + abs(L).max(axis=1).toarray().ravel())
+    tol_col = 1e-7 * (1 + np.abs(cost))
+    pending = np.ones(len(links), bool)
+    while True:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            return None
+        h.setOptionValue("time_limit", remaining)
+        h.run()
+        report.lp_rounds += 1
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible and not in_h.all():
+            add_cols(np.flatnonzero(~in_h))  # the column subset was too small
+            continue
+        if status != highspy.HighsModelStatus.kOptimal:
+            report.notes.append(f"LP: {h.modelStatusToString(status)}")
+            return None
+        sol = h.getSolution()
+        x = np.zeros(n)
+        x[np.concatenate(cols_h)] = np.asarray(sol.col_value)
+        row_dual = np.zeros(m)
+        row_dual[np.concatenate(rows_h)] = np.asarray(sol.row_dual)
+        dj = cost - AT @ row_dual
+        viol = np.flatnonzero(pending & (L @ x > tol_row))
+        price = np.flatnonzero(~in_h & (dj < -tol_col))
+        if not len(viol) and not len(price):
+            report.links_added = int((~pending).sum())
+            report.columns = int(in_h.sum())
+            return h.getInfo().objective_function_value, x, dj, row_dual
+        if len(price):
+            add_cols(price)
+        if len(viol):
+            pending[viol] = False
+            add_rows(links[viol])
+
+
+def _solve_mip(lp, lower, upper, start, threads, log_file, time_limit, gap_rel,
+               h: highspy.Highs | None = None) -> highspy.Highs:
+    """The MILP ``lp`` with column bounds (lower, upper), from ``start`` when given."""
+    if h is None:
+        h = _new_highs(threads, log_file)
+        h.passModel(lp)
+    h.changeColsBounds(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), lower, upper)
+    h.setOptionValue("mip_rel_gap", gap_rel)
+    h.setOptionValue("time_limit", max(time_limit, 0.1))
+    if start is not None:
+        h.setSolution(_solution(start))
+    h.run()
+    return h
+
+
+def _solution(values: np.ndarray) -> highspy.HighsSolution:
+    s = highspy.HighsSolution()
+    s.col_value = list(map(float, values))
+    s.value_valid = True
+    return s
+
+
+def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: int | None,
+          log_file: str | None = None, incumbent_share: float = 0.25) -> FixingReport:
+    """Solve the MILP held by ``h`` by the four steps above; ``h`` ends holding the final
+    MILP's solution, status and bound (as after ``h.run()``)."""
+    t0 = time.perf_counter()
+    limit = 1e9 if time_limit is None else float(time_limit)
+    deadline = t0 + limit
+    lp = h.getLp()
+    report = FixingReport()
+    integer = _is_integer(lp)
+    links = link_rows(lp)
+    report.links = len(links)
+    lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
+    minimise = lp.sense_ != highspy.ObjSense.kMaximize
+    start = None
+    lp_result = _lp_by_rows(lp, _csr(lp), links, integer, threads, log_file, deadline, report) \
+        if minimise else None
+    report.lp_s = time.perf_counter() - t0
+    lower, upper = lower0.copy(), upper0.copy()
+    if lp_result is not None:
+        z_lp, x_lp, dj, row_dual = lp_result
+        report.lp_bound = z_lp
+        # a restricted MIP for an incumbent: integers at 0 in the LP stay at their lower bound
+        t1 = time.perf_counter()
+        zero = integer & (x_lp <= lower0 + 1e-9)
+        r_up = upper0.copy()
+        r_up[zero] = lower0[zero]
+        budget = incumbent_share * max(deadline - t1, 0.0)
+        sub = _solve_mip(lp, lower0, r_up, None, threads, log_file, budget, gap_rel)
+        report.incumbent_s = time.perf_counter() - t1
+        if _has_solution(sub):
+            start = np.asarray(sub.getSolution().col_value)
+            z_ub = sub.getInfo().objective_function_value
+            report.incumbent = z_ub
+            slack = z_ub - z_lp + 1e-9 * max(1.0, abs(z_ub))
+            at_lower = integer & (x_lp <= lower0 + 1e-9) & (dj > slack)
+            at_upper = integer & (x_lp >= upper0 - 1e-9) & (-dj > slack)
+            upper[at_lower] = lower0[at_lower]
+            lower[at_upper] = upper0[at_upper]
+            report.fixed = int(at_lower.sum() + at_upper.sum())
+            t2 = time.perf_counter()
+            lagr = block_penalties(lp, row_dual, integer)
+            if lagr is not None:
+                bound, w0, w1, cols = lagr
+                report.lagrangian_bound = bound
+                close = (bound - np.minimum(w0, w1) + w1 > z_ub + 1e-9 * max(1.0, abs(z_ub)))
+                keep = (bound - np.minimum(w0, w1) + w0 > z_ub + 1e-9 * max(1.0, abs(z_ub)))
+                upper[cols[close]] = 0.0
+                lower[cols[keep & ~close]] = 1.0
+                report.fixed_lagrangian = int(close.sum() + (keep & ~close).sum())
+            report.lagrangian_s = time.perf_counter() - t2
+    report.free_integers = int((integer & (lower < upper)).sum())
+    _solve_mip(lp, lower, upper, start, threads, log_file, deadline - time.perf_counter(),
+               gap_rel, h=h)
+    return report
+
+
+def _has_solution(h: highspy.Highs) -> bool:
+    status = h.getModelStatus()
+    return status == highspy.HighsModelStatus.kOptimal or (
+        np.isfinite(h.getInfo().objective_function_value)
+        and h.getInfo().primal_solution_status == 2)
+
+
+def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarray):
+    """Lagrangian penalties for opening or closing each binary with a block of its own.
+
+    A *block* of binary y: the rows whose only integer column is y, with right-hand side 0
+    (``a·x − b·y ≤ 0`` links, ``Σ d·x − s·y ≤ 0`` capacities), and the continuous columns in
+    them, which belong to no other block. Every other row is relaxed with the LP duals π
+    (valid signs: ≤ 0 on ≤ rows, ≥ 0 on ≥ rows), giving costs c̃ = c − Aᵀπ. Then
+
+        L(π) = π·b + Σ_blocks min(w0, w1) + Σ_other columns min over bounds of c̃ · value
+
+    is a lower bound on every solution, where w_v is the block's LP value with y = v. Forcing
+    y = 1 gives L − min(w0, w1) + w1 (and y = 0 likewise), so y is fixed at 0 when that
+    exceeds the incumbent. With rows homogeneous in the block, w is linear in y on [0, 1], so
+    L(π) equals the LP bound at the LP duals, and the penalties are at least the LP reduced
+    costs (each block gets its own best link and capacity duals).
+
+    Returns (L, w0, w1, binary columns) or None when the structure has no blocks or L is not
+    finite."""
+    A = _csr(lp)
+    n = lp.num_col_
+    lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    binary = integer & (lower == 0) & (upper == 1)
+    nint = np.add.reduceat(integer[A.indices].astype(int), A.indptr[:-1]) \
+        if A.nnz else np.zeros(lp.num_row_, int)
+    nint[np.diff(A.indptr) == 0] = 0
+    row_of = np.repeat(np.arange(lp.num_row_), np.diff(A.indptr))
+    # the integer column of each one-integer row
+    int_entry = integer[A.indices]
+    owner_row = np.full(lp.num_row_, -1)
+    owner_row[row_of[int_entry]] = A.indices[int_entry]
+    homogeneous = ((row_upper == 0) | ~np.isfinite(row_upper)) & \
+                  ((row_lower == 0) | ~np.isfinite(row_lower))
+    block = (nint == 1) & homogeneous & (owner_row >= 0)
+    block &= binary[np.maximum(owner_row, 0)]
+    # a continuous column may belong to one block only
+    entry_block = block[row_of] & ~int_entry
+    col_owner = np.full(n, -1)
+    clash = np.zeros(n, bool)
+    owners = owner_row[row_of[entry_block]]
+    cols = A.indices[entry_block]
+    col_owner[cols] = owners
+    clash[cols[col_owner[cols] != owners]] = True
+    if clash.any():
+        bad_rows = np.unique(row_of[entry_block & clash[A.indices]])
+        block[bad_rows] = False
+        entry_block = block[row_of] & ~int_entry
+        col_owner[:] = -1
+        col_owner[A.indices[entry_block]] = owner_row[row_of[entry_block]]
+    ys = np.unique(owner_row[block])
+    if not len(ys):
+        return None
+
+    pi = np.where(block, 0.0, row_dual)
+    pi = np.where(np.isfinite(row_lower) & ~np.isfinite(row_upper), np.maximum(pi, 0), pi)
+    pi = np.where(np.isfinite(row_upper) & ~np.isfinite(row_lower), np.minimum(pi, 0), pi)
+    cost = np.asarray(lp.col_cost_) - A.T @ pi
+    rhs = np.where(np.isfinite(row_lower), row_lower, np.where(np.isfinite(row_upper),
+                                                                row_upper, 0.0))
+    bound = float(pi @ rhs) + lp.offset_
+    in_block = col_owner >= 0
+    in_block[ys] = True
+    free = ~in_block
+    with np.errstate(invalid="ignore"):
+        low_val = np.where(cost[free] >= 0, cost[free] * lower[free], cost[free] * upper[free])
+    if not np.all(np.isfinite(low_val)):
+        return None
+    bound += float(low_val.sum())
+
+    w0, w1 = np.zeros(len(ys)), np.zeros(len(ys))
+    block_rows = np.flatnonzero(block)
+    rows_by_y = {y: [] for y in ys}
+    for r in block_rows:
+        rows_by_y[owner_row[r]].append(r)
+    cols_by_y = {y: [] for y in ys}
+    for c in np.flatnonzero(col_owner >= 0):
+        cols_by_y[col_owner[c]].append(c)
+    for k, y in enumerate(ys):
+        for v, w in ((0.0, w0), (1.0, w1)):
+            w[k] = cost[y] * v + _block_value(A, rows_by_y[y], np.array(cols_by_y[y], int), y,
+                                              v, cost, lower, upper, row_lower, row_upper)
+    if not (np.all(np.isfinite(w0)) and np.all(np.isfinite(w1))):
+        return None
+    bound += float(np.minimum(w0, w1).sum())
+    return bound, w0, w1, ys
+
+
+def _block_value(A, rows, cols, y, v, cost, lower, upper, row_lower, row_upper) -> float:
+    """min c̃·x over the block's continuous columns with the binary y = v (an LP; +inf if
+    infeasible)."""
+    if not len(cols):
+        return 0.0
+    sub = A[rows]
+    yv = sub[:, [y]].toarray().ravel() * v
+    M = sub[:, cols].tocsr()
+    lo, up = lower[cols].copy(), upper[cols].copy()
+    # two-entry rows a·x + b·y ≤/≥ 0 are bounds on x once y is fixed
+    single = np.diff(M.indptr) == 1
+    keep = ~single
+    if single.any():
+        r = np.flatnonzero(single)
+        j = M.indices[M.indptr[r]]
+        a = M.data[M.indptr[r]]
+        hi_r = np.asarray(row_upper)[np.asarray(rows)[r]] - yv[r]
+        lo_r = np.asarray(row_lower)[np.asarray(rows)[r]] - yv[r]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ub = np.where(a > 0, hi_r / a, lo_r / a)
+            lb = np.where(a > 0, lo_r / a, hi_r / a)
+        np.minimum.at(up, j, np.where(np.isnan(ub), np.inf, ub))
+        np.maximum.at(lo, j, np.where(np.isnan(lb), -np.inf, lb))
+    if np.any(lo > up + 1e-9):
+        return np.inf
+    c = cost[cols]
+    if not keep.any():
+        with np.errstate(invalid="ignore"):
+            val = np.where(c >= 0, c * lo, c * up)
+        return float(val.sum()) if np.all(np.isfinite(val)) else -np.inf
+    K = M[np.flatnonzero(keep)]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    h.addCols(len(cols), c, np.where(np.isfinite(lo), lo, -inf), np.where(np.isfinite(up), up, inf),
+              0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+    rl = np.asarray(row_lower)[np.asarray(rows)[keep]] - yv[keep]
+    ru = np.asarray(row_upper)[np.asarray(rows)[keep]] - yv[keep]
+    h.addRows(K.shape[0], np.where(np.isfinite(rl), rl, -inf), np.where(np.isfinite(ru), ru, inf),
+              K.nnz, K.indptr[:-1].astype(np.int32), K.indices.astype(np.int32),
+              K.data.astype(np.float64))
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return np.inf
+    if status != highspy.HighsModelStatus.kOptimal:
+        return -np.inf
+    return h.getInfo().objective_function_value
