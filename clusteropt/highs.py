@@ -19,8 +19,41 @@ from pulp import _rustcore
 _LE, _GE = _rustcore.Sense.LessEqual, _rustcore.Sense.GreaterEqual
 
 
+AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
+
+
 class FastHiGHS(pulp.HiGHS):
-    """``pulp.HiGHS`` with an array hand-over (same options and results)."""
+    """``pulp.HiGHS`` with an array hand-over (same options and results).
+
+    ``method``: 'direct' runs HiGHS on the model; 'fixing' runs :func:`clusteropt.fixing.solve`
+    (exact; for placement models with many ``x ≤ u · open`` links); 'auto' picks 'fixing' from
+    ``AUTO_FIXING_LINKS`` such rows on. After a solve, ``used`` names the method that ran and
+    ``fixing_report`` holds what the fixing steps did."""
+
+    def __init__(self, *args, method: str = "direct", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+        self.used = "direct"
+        self.fixing_report = None
+
+    def callSolver(self, lp):
+        h = lp.solverModel
+        method = self.method
+        if method == "auto" or method == "fixing":
+            from clusteropt import fixing
+
+            hl = h.getLp()
+            if hl.sense_ == highspy.ObjSense.kMaximize or not self.mip:
+                method = "direct"
+            elif method == "auto":
+                method = "fixing" if len(fixing.link_rows(hl)) >= AUTO_FIXING_LINKS \
+                    else "direct"
+        self.used = method
+        if method == "direct":
+            h.run()
+            return
+        self.fixing_report = fixing.solve(h, self.timeLimit, self.gapRel or 0.0, self.threads,
+                                          log_file=self.optionsDict.get("logPath"))
 
     def buildSolverModel(self, lp):
         h = lp.solverModel

@@ -112,6 +112,9 @@ class Options(Strict):
     baseline_empty_running: Literal["share", "dedicated"] = "share"
     empty_share: float | None = None
     check_tolerance: float = 1e-5
+    # 'fixing': LP by row generation, incumbent, reduced-cost and Lagrangian fixing, then the
+    # MILP (clusteropt/fixing.py); 'auto' uses it on placement models with many site links
+    method: Literal["auto", "direct", "fixing"] = "auto"
 
 
 class Fix(Strict):

