@@ -203,12 +203,14 @@ def _cap_optimum(rows: list[opt.OptimumRow], inst: CapInstance,
 @click.option("--capacity", "capacities", type=float, multiple=True,
               help="Capacity of every warehouse (repeatable: one run each). Required for "
                    "capa/b/c unless --optima lists their variants.")
+@click.option("--method", type=click.Choice(["auto", "direct", "fixing"]), default="auto",
+              show_default=True, help="Solve method (scenario option 'method').")
 @_OPTIMA
 @_LIMIT
 @_GAP
 @_FORMAT
-def orlib_cap(files: tuple[Path, ...], capacities: tuple[float, ...], optima: Path | None,
-              time_limit: float | None, gap: float, fmt: str) -> None:
+def orlib_cap(files: tuple[Path, ...], capacities: tuple[float, ...], method: str,
+              optima: Path | None, time_limit: float | None, gap: float, fmt: str) -> None:
     """OR-Library capacitated warehouse location (Beasley 1988, split demand allowed)."""
     rows = opt.read_optima(optima) if optima else []
     jobs = []
@@ -236,7 +238,8 @@ def orlib_cap(files: tuple[Path, ...], capacities: tuple[float, ...], optima: Pa
         for cap in caps:
             jobs.append((inst.name, _cap_variant(inst, cap),
                          lambda wd, inst=inst, cap=cap: cap_scenario(
-                             inst, cap, wd, time_limit_s=time_limit, gap_rel=gap),
+                             inst, cap, wd, time_limit_s=time_limit, gap_rel=gap,
+                             method=method),
                          1.0, _cap_optimum(rows, inst, cap)))
     _run_all(jobs, fmt, time_limit, gap)
 

@@ -128,7 +128,8 @@ def read_cap(path: str | Path) -> CapInstance:
 
 def cap_scenario(inst: CapInstance, capacity: float | None = None,
                  workdir: str | Path = ".", time_limit_s: float | None = None,
-                 gap_rel: float = 0.0, threads: int | None = None) -> Scenario:
+                 gap_rel: float = 0.0, threads: int | None = None,
+                 method: str = "auto") -> Scenario:
     """The scenario of ``inst`` with ``capacity`` (required for capa/b/c; overrides the file's
     capacities when given). Writes the lane matrix ``<name>-lanes.csv`` into ``workdir``."""
     caps = inst.capacities(capacity)
@@ -156,7 +157,8 @@ def cap_scenario(inst: CapInstance, capacity: float | None = None,
             for i in range(inst.m):
                 fh.write(f"w{i + 1},c{j + 1},0,{float(inst.cost[j, i]) / d!r}\n")
 
-    options: dict = {"gap_rel": gap_rel, "time_limit_s": time_limit_s, "co2_price_eur_per_t": 0}
+    options: dict = {"gap_rel": gap_rel, "time_limit_s": time_limit_s, "co2_price_eur_per_t": 0,
+                     "method": method}
     if threads is not None:
         options["threads"] = threads
     doc = {

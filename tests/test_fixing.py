@@ -1,0 +1,200 @@
+"""The fixing method (clusteropt/fixing.py) and the capacity cover rows (issue #7).
+
+Independent truth: brute force over every set of open sites, each solved as a transportation
+LP by scipy's ``linprog`` on the instance data (no clusteropt code); published OR-Library
+optima; and the direct HiGHS solve of the same model. Invariants, with the conditions under
+which they hold:
+
+* the block-Lagrangian bound at the LP duals equals the LP bound when every block row is
+  homogeneous (right-hand side 0) — true of the facility-location links and capacity rows;
+* every bound (LP, Lagrangian, final) is ≤ the optimum, and the incumbent ≥ it;
+* cover rows are valid only when no pooled demand of the commodity has a shortage outlet: the
+  builder leaves them out otherwise, and the optimum with a cheap shortage shows it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from clusteropt import fixing
+from clusteropt.benchmarks.orlib import CapInstance, cap_scenario, read_cap
+from clusteropt.check import check_solution
+from clusteropt.lanes import build_lanes
+from clusteropt.model import build
+from clusteropt.model.extract import extract
+from clusteropt.solve import solve
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib-cap"
+
+
+def _instance(seed: int, m: int = 5, n: int = 8) -> CapInstance:
+    rng = np.random.default_rng(seed)
+    demand = rng.integers(5, 30, n).astype(float)
+    cap = demand.sum() / rng.uniform(1.6, 3.0)  # tight: two or three sites needed
+    sites, cust = rng.uniform(0, 100, (m, 2)), rng.uniform(0, 100, (n, 2))
+    dist = np.linalg.norm(cust[:, None, :] - sites[None, :, :], axis=2)
+    return CapInstance(name=f"tiny{seed}", capacity=[float(np.round(cap))] * m,
+                       fixed_cost=rng.uniform(200, 900, m).round(),
+                       demand=demand, cost=(dist * demand[:, None]).round(2))
+
+
+def _brute_force(inst: CapInstance) -> float:
+    """min over open sets S of Σ_S f + transportation LP (scipy linprog)."""
+    m, n = inst.m, inst.n
+    caps = inst.capacities()
+    best = np.inf
+    for k in range(1, m + 1):
+        for S in itertools.combinations(range(m), k):
+            if caps[list(S)].sum() < inst.demand.sum() - 1e-9:
+                continue
+            c = np.array([inst.cost[j, i] for i in S for j in range(n)])
+            A_eq = np.zeros((n, k * n))
+            A_ub = np.zeros((k, k * n))
+            for a in range(k):
+                for j in range(n):
+                    A_eq[j, a * n + j] = 1.0
+                    A_ub[a, a * n + j] = inst.demand[j]
+            res = linprog(c, A_ub=A_ub, b_ub=caps[list(S)], A_eq=A_eq, b_eq=np.ones(n),
+                          bounds=(0, 1), method="highs")
+            if res.status == 0:
+                best = min(best, inst.fixed_cost[list(S)].sum() + res.fun)
+    return best
+
+
+def _solve(inst: CapInstance, tmp: Path, method: str, shortage: float | None = None):
+    sc = cap_scenario(inst, workdir=tmp, gap_rel=0.0, threads=1)
+    sc.options.method = method
+    if shortage is not None:
+        sc.commodities["goods"].shortage_cost_eur_per_t = shortage
+    lanes = build_lanes(sc)
+    model = build(sc, lanes)
+    report = solve(model)
+    return sc, lanes, model, report
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fixing_matches_brute_force(tmp_path, seed):
+    inst = _instance(seed)
+    truth = _brute_force(inst)
+    sc, lanes, model, report = _solve(inst, tmp_path, "fixing")
+    assert report.method == "fixing"
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(truth, rel=1e-7)
+    assert report.best_bound <= truth * (1 + 1e-9)
+    assert check_solution(sc, lanes, extract(model)).passed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_direct_with_cover_rows_matches_brute_force(tmp_path, seed):
+    inst = _instance(100 + seed)
+    _, _, model, report = _solve(inst, tmp_path, "direct")
+    assert report.method == "direct"
+    assert report.objective == pytest.approx(_brute_force(inst), rel=1e-7)
+    names = [c.name for c in model.prob.constraints()]
+    assert len(names) == model.size["constraints"]
+
+
+def test_cover_rows_present_and_left_out_with_a_shortage_outlet(tmp_path):
+    inst = _instance(7)
+    cap = inst.capacities()[0]
+    k_min = int(np.ceil(inst.demand.sum() / cap - 1e-9))
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+
+    def cardinality_rows(m):
+        out = []
+        for c in m.prob.constraints():
+            items = c.items()
+            if items and all(v.name.startswith("open") and a == 1.0 for v, a in items) \
+                    and len(items) == inst.m:
+                out.append(-c.constant)
+        return out
+
+    assert cardinality_rows(model) == [k_min]
+    # a shortage cheaper than any site: serving nothing is optimal, so Σ open ≥ k_min would
+    # be wrong; the builder must leave it out and the optimum is the full shortage cost
+    _, _, model2, report2 = _solve(inst, tmp_path, "direct", shortage=1e-3)
+    assert cardinality_rows(model2) == []
+    assert report2.objective == pytest.approx(1e-3 * inst.demand.sum(), rel=1e-6)
+
+
+def test_lagrangian_bound_equals_lp_bound_and_fixes(tmp_path):
+    inst = _instance(3, m=8, n=30)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    truth = _brute_force(inst)
+    from clusteropt.highs import FastHiGHS
+
+    s = FastHiGHS(msg=False)
+    s.createAndConfigureSolver(model.prob)
+    s.buildSolverModel(model.prob)
+    h = model.prob.solverModel
+    report = fixing.solve(h, None, 0.0, 1)
+    assert report.links == inst.m * inst.n
+    assert report.lp_bound <= truth * (1 + 1e-9)
+    assert report.lagrangian_bound == pytest.approx(report.lp_bound, rel=1e-7)
+    assert report.incumbent >= truth * (1 - 1e-9)
+    assert h.getInfo().objective_function_value == pytest.approx(truth, rel=1e-7)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+def test_link_rows_are_the_facility_links(tmp_path):
+    inst = _instance(5, m=4, n=6)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    from clusteropt.highs import FastHiGHS
+
+    s = FastHiGHS(msg=False)
+    s.createAndConfigureSolver(model.prob)
+    s.buildSolverModel(model.prob)
+    assert len(fixing.link_rows(model.prob.solverModel.getLp())) == inst.m * inst.n
+
+
+def test_fixing_on_a_case_scenario_agrees_with_direct():
+    from clusteropt.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    sc = load_scenario(root / "scenarios" / "westland-mini.yaml")
+    lanes = build_lanes(sc)
+    out = {}
+    for method in ("direct", "fixing"):
+        sc.options.method = method
+        model = build(sc, lanes)
+        report = solve(model, gap_rel=0.0, time_limit_s=120)
+        assert report.status == "optimal" and report.method == method
+        sol = extract(model)
+        assert check_solution(sc, lanes, sol).passed
+        out[method] = report.objective
+    assert out["fixing"] == pytest.approx(out["direct"], rel=1e-7)
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"benchmark data not found at {DATA}")
+@pytest.mark.parametrize("name", ["cap41", "cap71", "cap101", "cap131"])
+def test_fixing_reproduces_orlib_optima(tmp_path, name):
+    from clusteropt.benchmarks import optima as opt
+
+    path = DATA / f"{name}.txt"
+    if not path.is_file():
+        pytest.skip(f"{name} not in the shared data")
+    rows = opt.find(opt.read_optima(DATA / "optima.csv"), name, "cflp")
+    _, _, _, report = _solve(read_cap(path), tmp_path, "fixing")
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(rows[0].value, rel=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "capa.txt").is_file(), reason="capa not in the shared data")
+@pytest.mark.parametrize("capacity", [8000, 10000, 12000, 14000])
+def test_auto_proves_capa(tmp_path, capacity):
+    from clusteropt.benchmarks import optima as opt
+
+    rows = opt.find(opt.read_optima(DATA / "optima.csv"), "capa", "cflp", capacity=capacity)
+    inst = read_cap(DATA / "capa.txt")
+    sc = cap_scenario(inst, capacity=capacity, workdir=tmp_path, gap_rel=0.0)
+    report = solve(build(sc, build_lanes(sc)), time_limit_s=900)
+    assert report.method == "fixing"
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(rows[0].value, rel=1e-6)
