@@ -55,6 +55,15 @@ class FastHiGHS(pulp.HiGHS):
         self.fixing_report = fixing.solve(h, self.timeLimit, self.gapRel or 0.0, self.threads,
                                           log_file=self.optionsDict.get("logPath"))
 
+    def findBestBound(self, lp):
+        """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped
+        before its root LP finished reports none)."""
+        bound = super().findBestBound(lp)
+        lp_bound = getattr(self.fixing_report, "lp_bound", None)
+        if lp_bound is not None and (bound is None or lp_bound > bound):
+            return lp_bound
+        return bound
+
     def buildSolverModel(self, lp):
         h = lp.solverModel
         inf = highspy.kHighsInf

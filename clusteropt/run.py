@@ -64,7 +64,8 @@ class Outcome:
                                                               "constraints", "nonzeros",
                                                               "build_s", "solve_s")},
                       "pruned_routes": self.model.pruned,
-                      "pruned_candidate_sites": self.model.pruned_sites},
+                      "pruned_candidate_sites": self.model.pruned_sites,
+                      "method": self.report.method, "fixing": self.report.fixing},
             "placement": self.solution.placement,
             "open_sites": self.solution.open_sites,
             "assumptions": {

@@ -36,6 +36,7 @@ class SolveReport:
     constraints: int
     nonzeros: int
     method: str = "direct"  # what ran: direct | fixing (see Options.method)
+    fixing: dict | None = None  # what the fixing steps did (clusteropt.fixing.FixingReport)
 
     @property
     def has_solution(self) -> bool:
@@ -164,7 +165,13 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     return SolveReport(status=status, solver_status=stats.status_str, objective=objective,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
-                       method=getattr(solver, "used", "direct"), **model.size)
+                       method=getattr(solver, "used", "direct"),
+                       fixing=_fixing_dict(getattr(solver, "fixing_report", None)),
+                       **model.size)
+
+
+def _fixing_dict(report) -> dict | None:
+    return None if report is None else asdict(report)
 
 
 @contextmanager
