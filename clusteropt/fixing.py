@@ -95,7 +95,7 @@ def _new_highs(threads: int | None, log_file: str | None) -> highspy.Highs:
 
 
 def _lp_relaxation(lp: highspy.HighsLp, threads, log_file, deadline):
-    """The LP relaxation by interior point without crossover (on capa 2–3 times faster than
+    """The LP relaxation by interior point without crossover (on capa about twice as fast as
     the simplex method; only its duals and the support of its integer columns are used, so an
     interior solution will do). Returns (column values, row duals) or None."""
     h = _new_highs(threads, log_file)
@@ -153,7 +153,9 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     start = None
     relaxed = _lp_relaxation(lp, threads, log_file, deadline)
     report.lp_s = time.perf_counter() - t0
-    if relaxed is not None:
+    if relaxed is None:
+        report.notes.append("the LP relaxation did not finish: the MILP is solved as it is")
+    else:
         x_lp, row_dual = relaxed
         # a restricted MIP for an incumbent: integers (near) 0 in the LP stay at 0
         t1 = time.perf_counter()
