@@ -48,9 +48,9 @@ class FixingReport:
     notes: list[str] = field(default_factory=list)
 
 
-def link_rows(lp: highspy.HighsLp) -> np.ndarray:
+def link_rows(lp: highspy.HighsLp, A: sparse.csr_matrix | None = None) -> np.ndarray:
     """Indices of the rows ``a·x − b·y ≤ 0`` with x continuous, y integer, a, b > 0."""
-    A = _csr(lp)
+    A = _csr(lp) if A is None else A
     integer = _is_integer(lp)
     two = np.flatnonzero((np.diff(A.indptr) == 2) & (np.asarray(lp.row_upper_) == 0)
                          & ~np.isfinite(np.asarray(lp.row_lower_)))
@@ -139,15 +139,18 @@ def _solution(values: np.ndarray) -> highspy.HighsSolution:
 
 
 def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: int | None,
-          log_file: str | None = None, incumbent_share: float = 0.25) -> FixingReport:
+          log_file: str | None = None, incumbent_share: float = 0.25,
+          lp: highspy.HighsLp | None = None) -> FixingReport:
     """Solve the MILP held by ``h`` (minimising) by the steps above; ``h`` ends holding the
-    final MILP's solution, status and bound (as after ``h.run()``)."""
+    final MILP's solution, status and bound (as after ``h.run()``). ``lp``: ``h.getLp()`` when
+    the caller already holds it."""
     t0 = time.perf_counter()
     deadline = t0 + (1e9 if time_limit is None else float(time_limit))
-    lp = h.getLp()
+    lp = h.getLp() if lp is None else lp
+    A = _csr(lp)
     report = FixingReport()
     integer = _is_integer(lp)
-    report.links = len(link_rows(lp))
+    report.links = len(link_rows(lp, A))
     lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
     lower, upper = lower0.copy(), upper0.copy()
     start = None
@@ -166,7 +169,7 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
         sub = _solve_mip(lp, lower0, r_up, None, threads, log_file, budget, gap_rel)
         report.incumbent_s = time.perf_counter() - t1
         t2 = time.perf_counter()
-        lagr = block_penalties(lp, row_dual, integer)
+        lagr = block_penalties(lp, row_dual, integer, A)
         report.lagrangian_s = time.perf_counter() - t2
         if lagr is not None:
             report.lp_bound = lagr[0]
@@ -195,7 +198,8 @@ def _has_solution(h: highspy.Highs) -> bool:
         and h.getInfo().primal_solution_status == 2)
 
 
-def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarray):
+def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarray,
+                    A: sparse.csr_matrix | None = None):
     """Lagrangian penalties for opening or closing each binary with a block of its own.
 
     A *block* of binary y: the rows whose only integer column is y, with right-hand side 0
@@ -213,7 +217,7 @@ def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarr
 
     Returns (L, w0, w1, binary columns) or None when the structure has no blocks or L is not
     finite."""
-    A = _csr(lp)
+    A = _csr(lp) if A is None else A
     n = lp.num_col_
     lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)

@@ -38,8 +38,8 @@ class FastHiGHS(pulp.HiGHS):
 
     def callSolver(self, lp):
         h = lp.solverModel
-        method = self.method
-        if method == "auto" or method == "fixing":
+        method, hl = self.method, None
+        if method in ("auto", "fixing"):
             from clusteropt import fixing
 
             hl = h.getLp()
@@ -53,7 +53,7 @@ class FastHiGHS(pulp.HiGHS):
             h.run()
             return
         self.fixing_report = fixing.solve(h, self.timeLimit, self.gapRel or 0.0, self.threads,
-                                          log_file=self.optionsDict.get("logPath"))
+                                          log_file=self.optionsDict.get("logPath"), lp=hl)
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped

@@ -262,17 +262,14 @@ def _sites(view, lt: pd.DataFrame, ll: dict, tonnes_max: float) -> list[dict]:
         radius = 4.0 + 14.0 * math.sqrt(tonnes / tonnes_max) if tonnes_max > 0 else 5.0
         srow, hrow = site_rows.get(n), hub_rows.get(n)
         fill, stroke, dash, status = NODE_COLOUR, "#263238", None, ""
-        if node.kind == "site":
-            is_open = bool(srow["open"]) if srow else False
-            fill, stroke = (SITE_OPEN, "#1b5e20") if is_open else ("#ffffff", "#1b5e20")
+        if node.kind in ("site", "hub"):  # open: filled; not open: white, dashed
+            row = srow if node.kind == "site" else hrow
+            colour, stroke, closed = ((SITE_OPEN, "#1b5e20", "not opened") if node.kind == "site"
+                                      else (HUB_COLOUR, "#a04000", "closed"))
+            is_open = bool(row["open"]) if row else False
+            fill = colour if is_open else "#ffffff"
             dash = None if is_open else "4 3"
-            status = "open" if is_open else "not opened"
-            radius = max(radius, 7.0)
-        elif node.kind == "hub":
-            is_open = bool(hrow["open"]) if hrow else False
-            fill, stroke = (HUB_COLOUR, "#a04000") if is_open else ("#ffffff", "#a04000")
-            dash = None if is_open else "4 3"
-            status = "open" if is_open else "closed"
+            status = "open" if is_open else closed
             radius = max(radius, 7.0)
         rows: list[tuple[str, object, str]] = [("kind", node.kind + (f" ({status})"
                                                                       if status else ""), "")]
