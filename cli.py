@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.table import Table as RichTable
+from rich.markup import escape
 
 from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError
@@ -272,6 +273,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
     import pandas as pd
 
+    from clusteropt.report.tables import comparison_row, comparison_units
     from clusteropt.results import KPI_UNITS, lead_time_h
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.scenario import load_scenario, read_yaml
@@ -303,28 +305,28 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
             err_console.print(f"[bold red]{sc.name} / {label}:[/] {err}", highlight=False)
             continue
         outcomes.append(o)
-        row = {"scenario": sc.name, "variant": label, "status": o.report.status,
-               "gap": o.report.gap, "check": o.check.passed, **o.results.kpis}
-        if o.savings:
-            for eff in ("relocation", "bundling", "hub_modal", "total"):
-                for key, v in o.savings.effects[eff].items():
-                    row[f"saving_{eff}_{key}"] = -v
-            for key, v in o.savings.steps["B0"].items():
-                row[f"baseline_{key}"] = v
+        row = comparison_row(o)
         for dest in lead_to:
             row[f"lead_time_h_{dest}"] = lead_time_h(sc, o.lanes, o.solution, dest)
+            if o.baseline_solution is not None:
+                row[f"baseline_lead_time_h_{dest}"] = lead_time_h(sc, o.lanes,
+                                                                  o.baseline_solution, dest)
         rows.append(row)
     table = pd.DataFrame(rows)
     if by in table.columns:
         table = table.sort_values(by, na_position="last").reset_index(drop=True)
     table.insert(0, "rank", range(1, len(table) + 1))
+    doc = {"sign": "saving_* = today (the run's own baseline B0) − the run; positive = less "
+                   "cost, km, trips or CO2", "ranked_by": by,
+           "units": comparison_units(table.columns),
+           "runs": json.loads(table.to_json(orient="records"))}
     if out is not None:
         _write_folder(out, outcomes, write_outputs, force, boundaries=boundaries,
                       basemap=basemap, extra={
             "compare.csv": lambda p: table.to_csv(p, index=False),
-            "compare.json": lambda p: p.write_text(table.to_json(orient="records", indent=2))})
+            "compare.json": lambda p: p.write_text(json.dumps(doc, indent=2))})
     if fmt == "json":
-        click.echo(table.to_json(orient="records", indent=2))
+        click.echo(json.dumps(doc, indent=2))
     elif fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     else:
@@ -383,17 +385,24 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
 
 def _print_compare(table, by: str, lead_to) -> None:
     t = RichTable(title=f"ranked by {by}", header_style="bold", title_justify="left")
-    cols = [("rank", "#"), ("scenario", "scenario"), ("variant", "variant"),
-            ("status", "status"), ("total_cost_eur", "cost €/yr"), ("truck_km", "truck-km/yr"),
-            ("co2_wtw_t", "CO2 t/yr"), ("saving_total_cost_eur", "saving €/yr"),
-            ("saving_relocation_cost_eur", "reloc. €"), ("saving_bundling_cost_eur", "bundl. €"),
-            ("saving_hub_modal_cost_eur", "hub/modal €"),
-            ("saving_total_truck_km", "saving truck-km"),
-            ("saving_total_co2_wtw_t", "saving CO2 t")]
+    cols = [("rank", "#"), ("variant", "variant"), ("status", "status"),
+            ("tonnes", "t/yr"), ("total_cost_eur", "cost €/yr"),
+            ("transport_cost_eur", "transport €/yr"),
+            ("saving_total_cost_eur", "saving €/yr"),
+            ("saving_total_logistics_cost_eur", "logistics"),
+            ("saving_total_investment_cost_eur", "investment"),
+            ("saving_relocation_cost_eur", "reloc."), ("saving_bundling_cost_eur", "bundl."),
+            ("saving_hub_modal_cost_eur", "hub/modal"),
+            ("saving_total_truck_km", "saving truck-km/yr"),
+            ("saving_total_co2_wtw_t", "saving t CO2 WTW/yr")]
+    if table.get("scenario") is not None and table.scenario.nunique() > 1:
+        cols.insert(1, ("scenario", "scenario"))
     cols += [(f"lead_time_h_{d}", f"lead h → {d}") for d in lead_to]
     cols = [(c, h) for c, h in cols if c in table.columns]
     for _, h in cols:
-        t.add_column(h, justify="left" if h in ("scenario", "variant", "status") else "right")
+        t.add_column(h, justify="left" if h in ("scenario", "variant", "status") else "right",
+                     overflow="fold")
+    flagged = False
     for _, r in table.iterrows():
         cells = []
         for c, _ in cols:
@@ -402,11 +411,20 @@ def _print_compare(table, by: str, lead_to) -> None:
                 v = 0.0 if abs(v) < 0.005 else v
                 cells.append("" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"))
             else:
-                cells.append(str(v))
+                cells.append(escape(str(v)))
+        if r.get("comparable_with_today") is False:
+            cells[cols.index(("variant", "variant"))] += " ¹"
+            flagged = True
         t.add_row(*cells)
     console.print(t)
-    console.print("[dim]savings are today's situation (baseline B0) minus the variant: positive "
-                  "= saved; split into relocation, bundling and hub/modal effects[/]")
+    console.print("[dim]saving = today (the run's own baseline B0) − the run, positive = less; "
+                  "split into relocation, bundling and hub/modal, and into logistics "
+                  "(transport, handling, internal, disposal, carbon) and investment "
+                  "(development, relocation, facilities)[/]")
+    if flagged:
+        console.print("[dim]¹ other tonnes than today (new activities): absolute savings "
+                      "compare different volumes; see the per-tonne columns in compare.csv "
+                      "(saving_total_cost_eur_per_t, …)[/]")
 
 
 def _locks(fixes, opens, closes) -> dict | None:
@@ -467,10 +485,31 @@ def _print_outcome(o, quiet: bool) -> None:
     for key in ("total_cost_eur", "development_cost_eur", "relocation_cost_eur",
                 "transport_cost_eur", "internal_cost_eur", "carbon_cost_eur", "truck_km",
                 "truck_km_loaded", "truck_km_empty", "vehicle_trips", "tonne_km",
-                "load_factor", "empty_share", "co2_ttw_t", "co2_wtw_t", "mean_transit_h"):
+                "load_factor", "empty_share", "co2_ttw_t", "co2_wtw_t", "mean_lead_time_h"):
         v = k[key]
         t.add_row(key, f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", KPI_UNITS[key])
     console.print(t)
+    if o.savings is not None:
+        sv = o.savings.saving["total"]
+        pct = o.savings.pct_of_b0["total"]
+
+        def said(key: str, unit: str) -> str:
+            v, p = sv[key], pct[key]
+            return (f"{'saves' if v >= 0 else 'adds'} {abs(v):,.{0 if abs(v) >= 100 else 1}f} "
+                    f"{unit}"
+                    + (f" ({abs(p):.1f} %)" if p is not None else ""))
+
+        console.print(f"against today (B0): {said('cost_eur', '€/yr')} — logistics "
+                      f"{sv['logistics_cost_eur']:+,.0f}, investment "
+                      f"{sv['investment_cost_eur']:+,.0f} (saving, positive = less); "
+                      f"{said('truck_km', 'truck-km/yr')}; {said('co2_wtw_t', 't CO2 WTW/yr')}",
+                      highlight=False)
+        if not o.savings.comparable:
+            pt = o.savings.saving_per_t or {}
+            console.print(f"[yellow]other tonnes than today (new activities):[/] per tonne it "
+                          f"saves {pt.get('cost_eur_per_t') or 0:,.2f} €/t and "
+                          f"{pt.get('co2_wtw_kg_per_t') or 0:,.2f} kg CO2 WTW/t",
+                          highlight=False)
     if not quiet:
         moved = o.results.activities
         moved = moved[moved.moved]

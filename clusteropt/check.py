@@ -45,9 +45,16 @@ What is verified (each violation names its constraint and index):
 * ``transit``     every used path of a commodity with ``max_transit_h``: Σ leg times at the
   fastest eligible vehicle type + Σ hub ``handling_h`` ≤ the limit. (When the vehicle types
   actually loaded on the legs are slower and exceed it, that is only noted.)
-* ``integrality``, ``implicit_empty`` (ρ per trip row), ``empties`` (none when unbundled),
-  ``balance`` (trip-priced vehicles at non-gateway nodes when bundling).
+* ``integrality``, ``implicit_empty`` (ρ per trip row: ρ_gate = e/(1−e) on gateway legs,
+  else the empty-running rule's ρ — e/(1−e) for ``share``, 1 for ``dedicated`` — in every
+  evaluation), ``market`` (0 ≤ market_trips ≤ trips; all trips when unbundled or at a
+  gateway), ``empties`` (none when unbundled), ``balance`` (trip-priced vehicles at
+  non-gateway nodes when bundling, over the trips not closed by the market plus empties).
+  Each market-closed trip pays ρ empty trips of its own leg (cost, km, CO2).
 * ``objective`` (relative tolerance) and, where the solution reports them, each ``term``.
+
+Vehicles behind a road tariff (groupage) with ``load_t_per_vkm`` L and ``empty_share`` e: a
+tonne over d km adds d/L truck-km, e·d/L of them empty, and (1 − e)/L loaded trips.
 
 Costs: tariff cost per tonne × the role's factor (``hubs.collection_factor`` χ,
 ``transfer_factor`` α, ``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
@@ -98,7 +105,7 @@ TABLE_COLS = {
               "partner"),
     "loads": ("period", "from", "to", "commodity", "vehicle", "owner", "tonnes", "role"),
     "trips": ("period", "from", "to", "vehicle", "load_class", "owner", "trips",
-              "implicit_empty_per_trip"),
+              "market_trips", "implicit_empty_per_trip"),
     "empties": ("period", "from", "to", "vehicle", "trips"),
     "unserved": ("demand", "period", "kind", "node", "tonnes"),
     "facilities": ("facility", "site", "modules", "connected"),
@@ -188,7 +195,7 @@ class _Checker:
         self.w = {p.id: p.weight for p in sc.periods}
         sw = sol.switches or {}
         self.bundling = bool(sw.get("bundling", sc.options.bundling))
-        self.empty_rule = sw.get("empty_rule") or sc.options.baseline_empty_running
+        self.empty_rule = sw.get("empty_rule") or sc.options.empty_running
         veh = sw.get("vehicles")
         self.allowed = None if veh is None else {str(x) for x in veh}
         self.exclude_new = bool(sw.get("exclude_new", False))
@@ -762,6 +769,11 @@ class _Checker:
                                                        + vt.tariff_eur_per_t)
                 self.k["transport_cost_eur"] += w * t * per_t * self.role_factor[role]
                 self.co2_add(vt, w * vt.co2_ttw_kg_per_tkm * km * t)
+                if vt.load_t_per_vkm and vt.mode == "road":  # the trucks behind the tariff
+                    vkm = w * t * km / vt.load_t_per_vkm
+                    self.k["truck_km_loaded"] += vkm * (1.0 - vt.empty_share)
+                    self.k["truck_km_empty"] += vkm * vt.empty_share
+                    self.k["vehicle_trips"] += vkm * (1.0 - vt.empty_share) / km if km else 0.0
         for key in sorted(set(loadsum) | set(legflow)):
             got, want = loadsum.get(key, 0.0), legflow.get(key, 0.0)
             if abs(got - want) > self.slack(want):
@@ -793,6 +805,7 @@ class _Checker:
             p, a, b = str(r["period"]), str(r["from"]), str(r["to"])
             vid, g, owner = str(r["vehicle"]), str(r["load_class"]), _owner(r["owner"])
             n, rho = _num(r["trips"]), _num(r["implicit_empty_per_trip"])
+            mkt = _num(r["market_trips"])
             self.owner_ok("trips", i, owner)
             vt = self.vehicle_ok("trips", i, vid, a, b, g, True)
             if not math.isfinite(n) or n < -INT_TOL:
@@ -804,25 +817,32 @@ class _Checker:
             if vt is None or vt.pricing != "trip":
                 continue
             touches_gw = a in self.gateways or b in self.gateways
-            if self.bundling:
-                want_rho = self.rho_gateway if touches_gw else 0.0
-            else:
-                want_rho = self.rho_rule
+            want_rho = self.rho_gateway if touches_gw else self.rho_rule
             if not (abs(rho - want_rho) <= INT_TOL * max(1.0, want_rho)):
                 self.bad(f"implicit_empty: trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
                          f"ρ = {rho}, expected {_fmt(want_rho)}")
+            all_market = touches_gw or not self.bundling
+            if not math.isfinite(mkt) or mkt < -self.slack(0) or mkt > n + self.slack(n) or (
+                    all_market and abs(mkt - n) > self.slack(n)):
+                why = ("all of them (trips per demand)" if not self.bundling else
+                       "all of them (a gateway leg)" if touches_gw else "between 0 and trips")
+                self.bad(f"market: trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
+                         f"{r['market_trips']} of {_fmt(n)} trips closed by the market, "
+                         f"expected {why}")
+                mkt = n if all_market else min(max(mkt, 0.0), n) if math.isfinite(mkt) else 0.0
             tripsum[p, a, b, vid, g, owner] += n
             w = self.w[p]
             km, c_loaded, c_empty = self.leg_rates(vt, a, b)
-            self.k["transport_cost_eur"] += w * n * (c_loaded + want_rho * c_empty)
-            self.co2_add(vt, w * vt.co2_empty_kg_per_km * km * n * (1.0 + want_rho))
+            implied = want_rho * mkt  # empty trips of the market closure
+            self.k["transport_cost_eur"] += w * (n * c_loaded + implied * c_empty)
+            self.co2_add(vt, w * vt.co2_empty_kg_per_km * km * (n + implied))
             self.k["vehicle_trips"] += w * n
             if vt.mode == "road":
                 self.k["truck_km_loaded"] += w * n * km
-                self.k["truck_km_empty"] += w * want_rho * n * km
+                self.k["truck_km_empty"] += w * implied * km
             if not touches_gw:
-                bal[vid, p, a][0] += n
-                bal[vid, p, b][1] += n
+                bal[vid, p, a][0] += n - mkt
+                bal[vid, p, b][1] += n - mkt
         for key, (mass, vol, pal) in sorted(class_load.items()):
             p, a, b, vid, g, owner = key
             vt = sc.vehicles[vid]

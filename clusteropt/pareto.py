@@ -133,7 +133,7 @@ def pareto(sc: Scenario, lanes: Lanes, points: int, switches: Switches | None = 
     if points < 0:
         raise ValueError("points must be 0 or more")
     if switches is None and not sc.options.bundling:
-        switches = Switches(bundling=False, empty_rule=sc.options.baseline_empty_running)
+        switches = Switches(bundling=False, empty_rule=sc.options.empty_running)
     kw = dict(time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads)
     total = points + 2
 

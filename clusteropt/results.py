@@ -1,10 +1,20 @@
 """KPIs and result tables from a Solution and the scenario data (annual figures).
 
 * cost (euro/yr): development, relocation, transport, internal, carbon, and their total;
-* truck-km loaded and empty (road vehicles), vehicle-km by mode, vehicle trips, tonne-km;
+  logistics (transport, handling, internal, disposal, carbon) and investment (development,
+  relocation, facilities annuities);
+* truck-km loaded and empty (road vehicles), vehicle-km by mode, vehicle trips, tonne-km.
+  Tariff modes report the vehicles behind them: with ``load_t_per_vkm`` L (mean load per
+  vehicle-km, empty running included) and ``empty_share`` e, a tonne carried d km adds d/L
+  vehicle-km, e·d/L of them empty, and (1 − e)/L loaded trips — groupage in truck-km and
+  trips, barge and rail in their own vehicle-km. A tariff type without L adds none;
 * mean mass load factor (tonne-km by trip-priced vehicles ÷ loaded vehicle-km × payload);
   empty share of road vehicle-km; CO2 TTW and WTW (t/yr, see ``rates`` and model.md §7);
-* mean transit time (h, tonne-weighted driving time over legs, co-located flows count 0);
+* lead time (h, door to door, tonne-weighted): per leg the driving time of the vehicle types
+  carrying it + their ``handling_h_per_trip`` (loading and unloading) + ``transit_h`` (a
+  tariff carrier's consolidation or schedule time), plus ``handling_h`` of every hub passed;
+  co-located flows take 0. ``mean_lead_time_h`` over all flows, ``lead_time_h`` into one
+  activity;
 * tables per leg and vehicle type, per commodity (CO2 allocated by tonne-km), per site.
 """
 
@@ -29,8 +39,13 @@ KPI_UNITS = {
     "truck_km_loaded": "km/yr", "truck_km_empty": "km/yr", "vehicle_km_barge": "km/yr",
     "vehicle_km_rail": "km/yr", "vehicle_trips": "trips/yr", "tonnes": "t/yr",
     "tonne_km": "tkm/yr", "load_factor": "share", "empty_share": "share",
-    "co2_ttw_t": "t CO2e/yr", "co2_wtw_t": "t CO2e/yr", "mean_transit_h": "h",
+    "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
+    "logistics_cost_eur": "EUR/yr", "investment_cost_eur": "EUR/yr",
+    "mean_lead_time_h": "h (door to door, tonne-weighted)",
 }
+LOGISTICS = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
+             "carbon_cost_eur")
+INVESTMENT = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur")
 
 
 @dataclass
@@ -54,14 +69,14 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         km = lanes.distance(r.__getattribute__("_1"), r.to)  # "from" is field _1
         h = lanes.time(r._1, r.to, vt.speed_kmh)
         n = r.trips * w[r.period]
-        rho = r.implicit_empty_per_trip
-        co2 = n * (1 + rho) * rates.trip_co2(vt, km)
+        implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip  # market closure
+        co2 = (n + implied) * rates.trip_co2(vt, km)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
                          mode=vt.mode, load_class=r.load_class, owner=r.owner,
-                         distance_km=km, trips=n, empty_trips=n * rho,
-                         vehicle_km_loaded=n * km, vehicle_km_empty=n * rho * km,
-                         cost_eur=n * (rates.trip_cost(vt, km, h)
-                                       + rho * rates.empty_cost(vt, km, h)),
+                         distance_km=km, trips=n, empty_trips=implied,
+                         vehicle_km_loaded=n * km, vehicle_km_empty=implied * km,
+                         cost_eur=n * rates.trip_cost(vt, km, h)
+                         + implied * rates.empty_cost(vt, km, h),
                          co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
                          carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
@@ -88,22 +103,29 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         km = lanes.distance(r._1, r.to)
         t = r.tonnes * w[r.period]
         lc = sc.commodities[r.commodity].load_class
+        vkm_loaded = vkm_empty = trips = 0.0
         if vt.pricing == "tariff":
             cost = t * role_factor[r.role] * rates.tariff_cost_per_t(
                 vt, km, lanes.lane_cost(r._1, r.to))
             co2 = t * rates.tariff_co2_per_t(vt, km)
+            if vt.load_t_per_vkm:  # the vehicles behind the tariff
+                vkm = t * km / vt.load_t_per_vkm
+                vkm_empty = vkm * vt.empty_share
+                vkm_loaded = vkm - vkm_empty
+                trips = vkm_loaded / km if km else 0.0
         else:
             cost = 0.0
             co2 = t * rates.load_co2_per_t(vt, km)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
-                         mode=vt.mode, load_class=lc, owner=r.owner, distance_km=km, trips=0.0,
-                         empty_trips=0.0, vehicle_km_loaded=0.0, vehicle_km_empty=0.0,
+                         mode=vt.mode, load_class=lc, owner=r.owner, distance_km=km,
+                         trips=trips, empty_trips=trips * vt.empty_share / (1 - vt.empty_share)
+                         if trips else 0.0, vehicle_km_loaded=vkm_loaded,
+                         vehicle_km_empty=vkm_empty,
                          cost_eur=cost, co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
                          carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg, tonnes=t,
                          tonne_km=t * km, capacity_tkm=0.0))
         per_com.append(dict(commodity=r.commodity, leg=(r._1, r.to, r.vehicle, r.period),
-                            tonnes=t, tonne_km=t * km,
-                            hours=t * lanes.time(r._1, r.to, vt.speed_kmh)))
+                            tonnes=t, tonne_km=t * km))
     cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",
             "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty", "tonnes",
             "tonne_km", "capacity_tkm", "cost_eur", "co2_ttw_kg", "co2_wtw_kg", "carbon_eur"]
@@ -127,6 +149,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     road = raw[raw["mode"] == "road"]
     trip_priced = raw[raw.vehicle.isin([v for v, vt in sc.vehicles.items()
                                         if vt.pricing == "trip"])]
+    counted = raw[(raw["mode"] == "road") | raw.vehicle.isin(trip_priced.vehicle)]
     internal = _internal_cost(sc, sol, w)
     handling, hub_t = _hub_handling(sc, sol, w)
     un = sol.unserved
@@ -154,7 +177,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                                                                "vehicle_km_empty"]].sum().sum()),
         "vehicle_km_rail": float(raw[raw["mode"] == "rail"][["vehicle_km_loaded",
                                                              "vehicle_km_empty"]].sum().sum()),
-        "vehicle_trips": float(raw.trips.sum()),
+        "vehicle_trips": float(counted.trips.sum()),
         "tonnes": float(sum(sol.flows.tonnes * sol.flows.period.map(w))) if len(sol.flows)
         else 0.0,
         "tonne_km": float(raw.tonne_km.sum()),
@@ -166,13 +189,13 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     cap = float(trip_priced.capacity_tkm.sum())
     k["load_factor"] = float(trip_priced.tonne_km.sum()) / cap if cap else 0.0
     k["empty_share"] = k["truck_km_empty"] / k["truck_km"] if k["truck_km"] else 0.0
-    com = pd.DataFrame(per_com, columns=["commodity", "leg", "tonnes", "tonne_km", "hours"])
-    k["mean_transit_h"] = (float(com.hours.sum()) / k["tonnes"]) if k["tonnes"] else 0.0
-    k["total_cost_eur"] = sum(k[c] for c in ("development_cost_eur", "relocation_cost_eur",
-                                             "transport_cost_eur", "internal_cost_eur",
-                                             "facilities_cost_eur", "handling_cost_eur",
-                                             "disposal_cost_eur",
-                                             "carbon_cost_eur"))
+    com = pd.DataFrame(per_com, columns=["commodity", "leg", "tonnes", "tonne_km"])
+    lead = flow_lead_times(sc, lanes, sol)
+    k["mean_lead_time_h"] = (float((lead.tonnes * lead.period.map(w) * lead.lead_time_h).sum())
+                             / k["tonnes"]) if k["tonnes"] else 0.0
+    k["logistics_cost_eur"] = sum(k[c] for c in LOGISTICS)
+    k["investment_cost_eur"] = sum(k[c] for c in INVESTMENT)
+    k["total_cost_eur"] = k["logistics_cost_eur"] + k["investment_cost_eur"]
     return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
 
@@ -267,22 +290,57 @@ def _activity_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lead_time_h(sc: Scenario, lanes: Lanes, sol: Solution, destination: str) -> float | None:
-    """Tonne-weighted mean driving time (h) of the flows into activity ``destination``; each
-    flow takes the tonne-weighted time of the vehicles on its leg (co-located: 0). None if no
-    flow goes there."""
-    flows = sol.flows[sol.flows.demand.map(lambda d: sc.demands[d].destination == destination)]
+def leg_hours(sc: Scenario, lanes: Lanes, vehicle: str, i: str, j: str) -> float:
+    """Door-to-door hours of one leg by one vehicle type: driving + loading and unloading
+    (``handling_h_per_trip``) + a carrier's ``transit_h``."""
+    vt = sc.vehicles[vehicle]
+    return lanes.time(i, j, vt.speed_kmh) + vt.handling_h_per_trip + vt.transit_h
+
+
+def flow_lead_times(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
+    """The flows table with ``lead_time_h`` per row: Σ over the path's legs of the
+    tonne-weighted ``leg_hours`` of the vehicle types loaded on the leg (for the flow's
+    commodity, owner and role), + Σ ``handling_h`` of the hubs passed; co-located: 0."""
+    flows = sol.flows
     if not len(flows):
-        return None
-    leg_time: dict[tuple, tuple[float, float]] = {}
+        return flows.assign(lead_time_h=pd.Series(dtype=float))
+    per_leg: dict[tuple, list[float]] = {}
     for r in sol.loads.itertuples(index=False):
-        h = lanes.time(r._1, r.to, sc.vehicles[r.vehicle].speed_kmh)
-        t, th = leg_time.get((r._1, r.to, r.commodity), (0.0, 0.0))
-        leg_time[r._1, r.to, r.commodity] = (t + r.tonnes, th + r.tonnes * h)
-    total = hours = 0.0
+        key = (r.period, r._1, r.to, r.commodity, r.owner or "", r.role)
+        acc = per_leg.setdefault(key, [0.0, 0.0])
+        acc[0] += r.tonnes
+        acc[1] += r.tonnes * leg_hours(sc, lanes, r.vehicle, r._1, r.to)
+    bundled = bool((sol.switches or {}).get("bundling", sc.options.bundling))
+    out = []
     for r in flows.itertuples(index=False):
-        t, th = leg_time.get((r.origin_node, r.dest_node, r.commodity), (0.0, 0.0))
-        h = th / t if t else 0.0
-        total += r.tonnes
-        hours += r.tonnes * h
-    return hours / total if total else None
+        path = str(r.path).split(";") if isinstance(r.path, str) and r.path else \
+            [r.origin_node, r.dest_node]
+        hours = sum(sc.nodes[h].handling_h for h in path[1:-1])
+        for a, b, role in _path_legs(path):
+            acc = per_leg.get((r.period, a, b, r.commodity, "" if bundled else r.demand, role))
+            if acc and acc[0] > 0:
+                hours += acc[1] / acc[0]
+        out.append(hours)
+    return flows.assign(lead_time_h=out)
+
+
+def _path_legs(path: list[str]) -> list[tuple[str, str, str]]:
+    roles = {2: ("direct",), 3: ("collection", "distribution"),
+             4: ("collection", "transfer", "distribution")}[len(path)]
+    return [(path[n], path[n + 1], role) for n, role in enumerate(roles)
+            if path[n] != path[n + 1]]
+
+
+def lead_time_h(sc: Scenario, lanes: Lanes, sol: Solution, destination: str) -> float | None:
+    """Tonne-weighted door-to-door lead time (h, see ``flow_lead_times``) of the flows into
+    activity ``destination`` (directed to it, or pooled with it as the acceptor); None if no
+    flow goes there."""
+    flows = flow_lead_times(sc, lanes, sol)
+    into = flows.demand.map(lambda d: sc.demands[d].destination == destination) | (
+        flows.partner.astype(str) == destination)
+    flows = flows[into]
+    w = {p.id: p.weight for p in sc.periods}
+    t = flows.tonnes * flows.period.map(w)
+    if not len(flows) or not t.sum():
+        return None
+    return float((t * flows.lead_time_h).sum() / t.sum())

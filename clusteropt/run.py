@@ -13,8 +13,9 @@ from clusteropt.check import CheckResult, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
-from clusteropt.results import Results, evaluate
-from clusteropt.savings import Savings, savings_split
+from clusteropt import rates
+from clusteropt.results import KPI_UNITS, Results, evaluate
+from clusteropt.savings import PER_TONNE_UNITS, Savings, per_tonne, savings_split
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 from clusteropt.solve import SolveReport, solve, versions
@@ -57,6 +58,8 @@ class Outcome:
             "objective_eur": self.report.objective,
             "best_bound_eur": self.report.best_bound,
             "kpis": self.results.kpis,
+            "units": {**KPI_UNITS, **PER_TONNE_UNITS},
+            "per_tonne": per_tonne(self.results.kpis),
             "check": self.check.to_dict(),
             "baseline": self.savings.steps["B0"] if self.savings else None,
             "savings": self.savings.to_dict() if self.savings else None,
@@ -71,7 +74,13 @@ class Outcome:
             "assumptions": {
                 "co2_basis": opt.co2_basis,
                 "co2_price_eur_per_t": opt.co2_price_eur_per_t,
-                "empty_share_gateways": opt.empty_share,
+                "empty_running": opt.empty_running,
+                "empty_share": opt.empty_share,
+                "market_empty_trips_per_loaded_trip": rates.empty_factor(opt.empty_running,
+                                                                         opt.empty_share),
+                "gateway_empty_trips_per_loaded_trip": rates.empty_factor("share",
+                                                                          opt.empty_share),
+                "co2_basis_of_kpis": "co2_ttw_t: tank-to-wheel; co2_wtw_t: well-to-wheel",
                 "distance_method": sc.distance.method,
                 "circuity": sc.distance.circuity if sc.distance.method == "straight_line"
                 else None,
@@ -91,7 +100,7 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     against today. Raises InfeasibleError without a solution."""
     lanes = lanes if lanes is not None else build_lanes(sc)
     if switches is None and not sc.options.bundling:
-        switches = Switches(bundling=False, empty_rule=sc.options.baseline_empty_running)
+        switches = Switches(bundling=False, empty_rule=sc.options.empty_running)
     try:
         model = build(sc, lanes, switches)
     except ValueError as err:  # a scenario the builder cannot turn into a model

@@ -109,7 +109,10 @@ class Options(Strict):
     co2_basis: Literal["wtw", "ttw"] = "wtw"
     bundling: bool = True
     empty_k_nearest: int = 3
-    baseline_empty_running: Literal["share", "dedicated"] = "share"
+    # one empty-running rule for today and every option (model.md §4, market closure): a
+    # loaded trip closed by the market brings e/(1−e) empty trips ('share', the CBS average)
+    # or one ('dedicated'); the bundled models may balance trucks instead where that is cheaper
+    empty_running: Literal["share", "dedicated"] = "share"
     empty_share: float | None = None
     check_tolerance: float = 1e-5
     # 'fixing': LP by row generation, incumbent, reduced-cost and Lagrangian fixing, then the
@@ -221,6 +224,9 @@ class VehicleRow(BaseModel):
     tariff_eur_per_tkm: float = 0.0
     tariff_eur_per_t: float = 0.0
     co2_ttw_kg_per_tkm: float = 0.0
+    load_t_per_vkm: float | None = None  # tariff: mean load per vehicle-km, empties included
+    empty_share: float = 0.0  # tariff: share of its vehicle-km that run empty
+    transit_h: float = 0.0  # consolidation or schedule time per leg (lead time only)
     load_classes: str = LOAD_CLASSES_ANY
     baseline: bool = True
     legs: Literal["any", "hub", "transfer"] = "any"  # hub: legs of hub routes; transfer: h→h
@@ -270,10 +276,10 @@ NON_NEGATIVE = {
     "shortage_cost_eur_per_t", "payload_t", "volume_m3", "pallets",
     "cost_eur_per_km", "cost_eur_per_h", "toll_eur_per_km", "speed_kmh", "handling_h_per_trip",
     "co2_empty_kg_per_km", "co2_full_kg_per_km", "wtw_ttw_ratio", "tariff_eur_per_tkm",
-    "tariff_eur_per_t", "co2_ttw_kg_per_tkm",
+    "tariff_eur_per_t", "co2_ttw_kg_per_tkm", "empty_share", "transit_h",
 }
 POSITIVE = {"density_t_per_m3", "payload_t", "volume_m3", "pallets", "speed_kmh",
-            "wtw_ttw_ratio", "shipments_per_period"}
+            "wtw_ttw_ratio", "shipments_per_period", "load_t_per_vkm"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,6 +375,9 @@ class VehicleType:
     load_classes: list[str] | None  # None: any
     baseline: bool
     legs: str = "any"  # 'hub': only on legs of hub routes; 'transfer': only hub-to-hub legs
+    load_t_per_vkm: float | None = None  # tariff: t per vehicle-km (empties included)
+    empty_share: float = 0.0  # tariff: empty share of its vehicle-km
+    transit_h: float = 0.0  # h per leg on top of driving and handling (lead time)
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
@@ -866,6 +875,20 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     distance = model_of(Distance, "distance", Distance())
     site_rules = model_of(SiteRules, "site_rules", SiteRules())
     hubs = model_of(HubRules, "hubs", HubRules())
+    early_warnings: list[str] = []
+    raw_options = scalars.get("options")
+    if isinstance(raw_options, dict) and "baseline_empty_running" in raw_options:
+        raw_options = dict(raw_options)
+        old_rule = raw_options.pop("baseline_empty_running")
+        if "empty_running" in raw_options:
+            errs.add(label, None, "options.baseline_empty_running",
+                     "give only options.empty_running (baseline_empty_running is its old name)")
+        else:
+            raw_options["empty_running"] = old_rule
+            early_warnings.append(f"{label}: options.baseline_empty_running is now "
+                                  f"options.empty_running (it applies to today and every "
+                                  f"option alike)")
+        scalars = {**scalars, "options": raw_options}
     options = model_of(Options, "options", Options())
     fix = model_of(Fix, "fix", Fix())
 
@@ -901,7 +924,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         errs.add(label, None, "periods", "period ids must be unique")
 
     failed: dict[str, set[str]] = {name: set() for name in TABLES}
-    warnings: list[str] = []
+    warnings: list[str] = early_warnings
     recs = {name: _records(name, tables[name], errs, failed[name], warnings) for name in TABLES
             if name in tables}
 
@@ -960,6 +983,9 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
                                              "tonnes, e.g. 26")
+        if not 0.0 <= rec.empty_share < 1.0:
+            errs.add(file, row, "empty_share", f"expected a share of vehicle-km between 0 and "
+                                               f"1 (excl.), got {rec.empty_share:g}")
         vehicles[rec.id] = VehicleType(
             **{k: getattr(rec, k) for k in VehicleRow.model_fields
                if k not in ("load_classes", "name", "fuel")},

@@ -15,7 +15,7 @@ LOAD_COLS = ["period", "from", "to", "commodity", "vehicle", "owner", "tonnes", 
 UNSERVED_COLS = ["demand", "period", "kind", "node", "tonnes"]
 FACILITY_COLS = ["facility", "site", "modules", "connected"]
 TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
-             "implicit_empty_per_trip"]
+             "market_trips", "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
 EPS = 1e-7  # values below this (shares, tonnes, trips) are solver round-off
 
@@ -25,7 +25,10 @@ class Solution:
     """A solution as data. Tonnes and trips are per period; ``owner`` is the demand id when
     trips are per demand (unbundled), else empty. ``flows.path`` lists the route's nodes
     (';'-separated: origin, hubs, destination), ``flows.partner`` the pooled acceptor or
-    supplier (an activity id, or '@node' for a site); ``loads.role`` is the leg's role on the
+    supplier (an activity id, or '@node' for a site); ``trips.market_trips`` (≤ trips) are the
+    loaded trips closed by the market, each bringing ``implicit_empty_per_trip`` empty trips on
+    its own leg (all of them when unbundled or at a gateway; the rest are in the vehicle
+    balance); ``loads.role`` is the leg's role on the
     route (direct, collection, transfer, distribution); ``unserved`` holds pooled tonnes sent
     to disposal or left short; ``facilities`` the shared facilities built (modules) and the
     activities connected (';'-separated)."""

@@ -563,7 +563,8 @@ def solve_point(base: tuple[Scenario, Any], params: dict[str, float],
 
 def outcome_row(d: dict) -> dict[str, Any]:
     """One flat row from ``Outcome.to_dict()``: status, gap, objective, check, every KPI, the
-    savings split (``saving_<effect>_<kpi>``, positive = saved, as ``compare`` shows it) and
+    savings split (``saving_<effect>_<kpi>``, today − option, positive = less, as
+    ``compare`` shows it) and
     the baseline's KPIs (``baseline_<kpi>``)."""
     row: dict[str, Any] = {"status": d["status"], "gap": d["gap"],
                            "objective_eur": d["objective_eur"],
@@ -573,8 +574,8 @@ def outcome_row(d: dict) -> dict[str, Any]:
     sav = d.get("savings")
     if sav:
         for eff in EFFECTS:
-            for key, v in sav[eff].items():
-                row[f"saving_{eff}_{key}"] = -float(v)
+            for key, v in sav["saving"][eff].items():
+                row[f"saving_{eff}_{key}"] = float(v)
         for key, v in (d.get("baseline") or {}).items():
             row[f"baseline_{key}"] = float(v)
     row["open_sites"] = ";".join(s for s, v in (d.get("open_sites") or {}).items() if v)

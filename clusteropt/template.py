@@ -78,9 +78,10 @@ options:
   co2_basis: wtw               # wtw (well-to-wheel) or ttw (tank-to-wheel)
   # solver: HiGHS
   # threads: 4                 # default: the solver's choice
-  # empty_share: 0.309         # empty share of km for trips to/from gateways (CBS 2021)
+  # empty_share: 0.309         # empty share of vehicle-km of market trucks (CBS 2021)
   # empty_k_nearest: 3         # empty trips may also run to the 3 nearest nodes
-  # baseline_empty_running: share   # share or dedicated (baseline evaluations)
+  # empty_running: share       # share or dedicated: how a trip closed by the market returns,
+  #                            # today and in every option alike
 
 # Locked decisions. placement: activity -> node (one of its candidates or its stay node);
 # sites: site -> open or closed.

@@ -84,8 +84,12 @@ def test_zuid_groningen_main_variants_solve(zg):
     placed = zg["dispersed"].solution.placement
     assert placed["protein"] == "site-veendam" and placed["digester"] == "site-vlagtwedde"
     assert {zg["co-located"].solution.placement[f] for f in MEMBERS} == {"park-zuid-groningen"}
-    for out in zg.values():  # every tonne of the pooled flows finds a farm
-        assert out.results.kpis["disposal_t"] == 0
+    for out in zg.values():
+        # at gap 0 every tonne of the pooled flows finds a farm; at the scenario's gap the
+        # solver may stop at a solution that disposes of a little, but never more than the gap
+        # allows (disposal costs 12-20 €/t, far above a farm's transport)
+        k = out.results.kpis
+        assert k["disposal_cost_eur"] <= (out.report.gap or 0.0) * k["total_cost_eur"] + 1e-6
 
 
 def test_co_location_removes_road_km_between_the_firms(zg):

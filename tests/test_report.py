@@ -268,4 +268,4 @@ def test_municipalities(outcomes, written):
         assert 0.8 * road.truck_km.sum() <= mun.truck_km.sum() <= road.truck_km.sum() + 1e-6
         b0 = o.savings.steps["B0"]
         assert mun.baseline_truck_km.sum() <= b0["truck_km"] + 1e-6
-        assert np.allclose(mun.change_trips, mun.trips - mun.baseline_trips)
+        assert np.allclose(mun.saving_trips, mun.baseline_trips - mun.trips)

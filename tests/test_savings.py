@@ -29,7 +29,7 @@ def _case(tmp_path, rule: str, inputs: bool = True):
                     "commodity": "substrate", "tonnes_per_period": 10})
     coms = [{"id": "veg", "load_class": "food"}, {"id": "substrate", "load_class": "bulk"}]
     sc, lanes = make(tmp_path, pts, nodes, acts, coms, dem, vehicles=[TRUCK, LZV])
-    sc.options.baseline_empty_running = rule
+    sc.options.empty_running = rule
     return sc, lanes
 
 

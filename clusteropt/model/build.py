@@ -17,10 +17,22 @@ Decisions (all per scenario, flows per representative period ``p`` with weight `
 * ``trips[i,j,v,g,p]``: integer loaded trips per leg, vehicle type and load class g:
   ``Σ_{k∈g} y / payload ≤ trips`` (and volume and pallets where given).
 * ``empty[i,j,v,p]``: empty trips. Balance at each non-gateway node for each trip-priced vehicle
-  type: trips out + empties out = trips in + empties in. Empty legs run only opposite a loaded
-  leg or to the ``k`` nearest nodes. Trips into or out of a gateway bring ρ = e/(1−e) empty
-  trips each (see ``rates``). Empties are continuous: with integer trips the balance is a
-  network-flow problem whose optimal vertices are integral.
+  type: (trips − mkt) out + empties out = (trips − mkt) in + empties in. Empty legs run only
+  opposite a loaded leg or to the ``k`` nearest nodes. Trips into or out of a gateway bring
+  ρ_gate = e/(1−e) empty trips each (see ``rates``) and stay out of the balance.
+* ``mkt[i,j,v,g,p]`` ∈ [0, trips]: **market closure** (model.md §4). A loaded trip whose vehicle
+  comes from and returns to the wider market, as a carrier's truck does: it leaves the balance
+  at both ends and pays ρ_rule empty trips of its own leg (cost and CO2), ρ_rule = e/(1−e)
+  under the ``share`` rule, 1 under ``dedicated`` — the rule that prices today (B0, B1). The
+  balance then finds the scenario's own backhaul only where it beats the market. ``mkt`` and
+  the empties are continuous: with integer trips fixed, (mkt, empty) is a min-cost flow (mkt is
+  a reverse arc j→i of capacity trips[i,j]), whose optimal vertices are integral.
+
+  Consequence (at gap 0): the unbundled evaluation B1 (trips per demand, every trip closed by
+  the market) is a feasible point of the bundled B2 (Σ_c ⌈q_c/cap⌉ ≥ ⌈Σ_c q_c/cap⌉, mkt =
+  trips), so B2 ≤ B1; B2 is a feasible point of B3 when B3 allows direct routes and the
+  baseline vehicle types, so B3 ≤ B2; and B3 ≤ B0 when no activity is ``new`` and today's
+  placement and vehicles are admissible in B3. With a time limit these hold up to the gap.
 * Capacities ``Σ_f size[f,d]·place[f,s] ≤ cap[s,d]·open[s]``; ``place[f,s] ≤ open[s]``; site count
   and budget.
 
@@ -55,8 +67,10 @@ Terms = list[tuple[Any, float]]  # [(pulp variable, coefficient)]
 @dataclass
 class Switches:
     """How to evaluate: ``placement`` fixes every listed activity's node; ``open_sites`` fixes
-    sites open (True) or closed (False); ``bundling`` False gives trips per demand with
-    ``empty_rule`` ('share' or 'dedicated') instead of the vehicle balance; ``vehicles``
+    sites open (True) or closed (False); ``bundling`` False gives trips per demand, each
+    closed by the market, instead of the vehicle balance; ``empty_rule`` ('share' or
+    'dedicated', default the scenario's ``options.empty_running``) prices market closure in
+    every evaluation, bundled or not; ``vehicles``
     restricts the vehicle types; ``exclude_new`` leaves out activities marked new;
     ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal);
     ``elastic`` adds penalised slack to capacities, site counts and pooled outlets, to explain
@@ -65,7 +79,7 @@ class Switches:
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
     bundling: bool = True
-    empty_rule: str = "share"
+    empty_rule: str | None = None  # None: the scenario's options.empty_running
     vehicles: set[str] | None = None
     exclude_new: bool = False
     baseline_partners: bool = False
@@ -123,7 +137,8 @@ class BuiltModel:
     y: dict[tuple, LinearTerm]  # (i, j, k, v, p, owner, role) → tonnes
     trips: dict[tuple, Any]  # (i, j, v, g, p, demand or None) → integer var
     empty: dict[tuple, Any]  # (i, j, v, p) → continuous var
-    implicit_empty: dict[tuple, float]  # trips key → ρ empty trips per loaded trip
+    implicit_empty: dict[tuple, float]  # trips key → ρ empty trips per market-closed trip
+    market: dict[tuple, Any]  # trips key → mkt var (bundled, non-gateway legs; else all trips)
     terms: dict[str, LinearTerm]  # objective terms (annual euro) and KPI expressions
     size: dict[str, int]
     build_s: float = 0.0
@@ -539,7 +554,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
     gateway = {n for n, node in sc.nodes.items() if node.kind == "gateway"}
     rho_gate = rates.empty_factor("share", sc.options.empty_share)
-    rho_rule = 0.0 if sw.bundling else rates.empty_factor(sw.empty_rule, sc.options.empty_share)
+    rho_rule = rates.empty_factor(sw.empty_rule or sc.options.empty_running,
+                                  sc.options.empty_share)
     basis = sc.options.co2_basis
     price_kg = sc.options.co2_price_eur_per_t / 1000.0
 
@@ -585,6 +601,10 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
 
     trip_keys = list(class_load)
     trips = var.make("trips", trip_keys, cat="Integer")
+    # market closure: a variable where the balance may close the trip instead (bundled,
+    # non-gateway legs); elsewhere every trip is closed by the market (ρ per trip)
+    market = var.make("mkt", [key for key in trip_keys if sw.bundling
+                              and key[0] not in gateway and key[1] not in gateway])
     implicit_empty: dict[tuple, float] = {}
     for key, loads_k in class_load.items():
         i, j, v, g, p, owner = key
@@ -612,14 +632,18 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
                 rows.add(vol + [(tr, -1.0)], "<=", -vconst)
         km = lanes.distance(i, j)
         h = lanes.time(i, j, vt.speed_kmh)
-        rho = rho_rule if not sw.bundling else (rho_gate if (i in gateway or j in gateway)
-                                                 else 0.0)
+        rho = rho_gate if (i in gateway or j in gateway) else rho_rule
         implicit_empty[key] = rho
         w = weight[p]
-        cost = rates.trip_cost(vt, km, h) + rho * rates.empty_cost(vt, km, h)
-        terms["transport"].add([(tr, w * cost)])
-        _add_co2(terms, LinearTerm([(tr, 1.0)]), w * (1 + rho) * rates.trip_co2(vt, km), vt,
-                 basis, price_kg)
+        closed = market.get(key)  # None: every trip is closed by the market
+        terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
+        _add_co2(terms, LinearTerm([(tr, 1.0)]), w * rates.trip_co2(vt, km), vt, basis, price_kg)
+        by_market = LinearTerm([(tr if closed is None else closed, 1.0)])
+        if closed is not None:
+            rows.add([(closed, 1.0), (tr, -1.0)], "<=", 0.0)
+        if rho:
+            terms["transport"].add(by_market.terms, w * rho * rates.empty_cost(vt, km, h))
+            _add_co2(terms, by_market, w * rho * rates.trip_co2(vt, km), vt, basis, price_kg)
 
     # ---- shipment frequency: a used direct leg gets at least m trips per period --------------
     trips_by_leg: dict[tuple, list] = defaultdict(list)
@@ -647,8 +671,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     # ---- vehicle balance with empty legs (bundled evaluation) --------------------------------
     empty: dict[tuple, Any] = {}
     if sw.bundling and trips:
-        empty = _balance(sc, lanes, trips, gateway, periods, var, rows, terms, weight, basis,
-                         price_kg)
+        empty = _balance(sc, lanes, trips, market, gateway, periods, var, rows, terms, weight,
+                         basis, price_kg)
 
     # ---- objective -----------------------------------------------------------------------
     prob.setObjective(lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
@@ -659,7 +683,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     size = {"variables": sum(var.counts.values()), "integers": n_int,
             "constraints": rows.rows, "nonzeros": rows.nonzeros}
     return BuiltModel(prob, sc, lanes, sw, open_at, place, at_fixed, shares, unserved, y, trips,
-                      empty, implicit_empty, terms, size, build_s=time.perf_counter() - t0,
+                      empty, implicit_empty, market, terms, size,
+                      build_s=time.perf_counter() - t0,
                       pruned=routes_of.pruned, pruned_sites=pruned_sites, arcs=arcs,
                       slacks=elastic.slacks, shared=shared, connect=connect)
 
@@ -922,11 +947,12 @@ def _add_co2(terms: dict[str, LinearTerm], amount: LinearTerm, kg_ttw: float, vt
                             amount.const)
 
 
-def _balance(sc: Scenario, lanes: Lanes, trips: dict, gateway: set[str], periods: list[str],
-             var: _Vars, rows: _Rows, terms: dict[str, LinearTerm], weight: dict[str, float],
-             basis: str, price_kg: float) -> dict[tuple, Any]:
-    """Vehicle balance per non-gateway node, trip-priced vehicle type and period, with empty
-    legs opposite each loaded leg and to the k nearest balance nodes."""
+def _balance(sc: Scenario, lanes: Lanes, trips: dict, market: dict, gateway: set[str],
+             periods: list[str], var: _Vars, rows: _Rows, terms: dict[str, LinearTerm],
+             weight: dict[str, float], basis: str, price_kg: float) -> dict[tuple, Any]:
+    """Vehicle balance per non-gateway node, trip-priced vehicle type and period over the
+    trips not closed by the market (trips − mkt), with empty legs opposite each loaded leg and
+    to the k nearest balance nodes."""
     loaded: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)  # (v,p) → legs
     for i, j, v, _g, p, _o in trips:
         if i not in gateway and j not in gateway:
@@ -948,11 +974,15 @@ def _balance(sc: Scenario, lanes: Lanes, trips: dict, gateway: set[str], periods
         keys += [(i, j, v, p) for i, j in sorted(cand)]
     empty = var.make("empty", keys)
     flow: dict[tuple[str, str, str], Terms] = defaultdict(list)  # (node, v, p) → out − in
-    for (i, j, v, _g, p, _o), tr in trips.items():
+    for key, tr in trips.items():
+        i, j, v, _g, p, _o = key
         if i in gateway or j in gateway:
             continue
         flow[i, v, p].append((tr, 1.0))
         flow[j, v, p].append((tr, -1.0))
+        if key in market:
+            flow[i, v, p].append((market[key], -1.0))
+            flow[j, v, p].append((market[key], 1.0))
     for (i, j, v, p), e in empty.items():
         flow[i, v, p].append((e, 1.0))
         flow[j, v, p].append((e, -1.0))

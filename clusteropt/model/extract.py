@@ -62,7 +62,10 @@ def extract(model: BuiltModel) -> Solution:
         i, j, v, g, p, owner = key
         val = round(tr.varValue or 0.0)
         if val > 0:
-            trips.append((p, i, j, v, g, owner or "", float(val), model.implicit_empty[key]))
+            m = model.market.get(key)
+            closed = val if m is None else min(float(val), max(0.0, m.varValue or 0.0))
+            trips.append((p, i, j, v, g, owner or "", float(val),
+                          closed if closed > EPS else 0.0, model.implicit_empty[key]))
     empties = []
     for (i, j, v, p), e in model.empty.items():
         val = e.varValue or 0.0

@@ -23,9 +23,9 @@ that received an activity: open, capacity and utilisation per dimension, shared 
 trips_total, vehicle_km, truck_km = vehicle-km loaded + empty of road vehicles, load_factor,
 cost_eur, co2_wtw_kg), ``baseline_legs`` (the same for B0; empty unless the Outcome keeps B0's
 solution, see ``tables.baseline_of``), ``hubs`` and, with ``boundaries``, ``municipalities``.
-``results.xlsx``  sheets KPIs (kpi, unit, value, baseline_B0, change_vs_B0), savings, steps,
-sites, hubs, activities, legs, baseline_legs, commodities, municipalities, run; units in the
-headers (``name [unit]``).
+``results.xlsx``  sheets KPIs (kpi, unit, value, baseline_B0, saving_vs_B0 = B0 − value,
+positive = less), savings (positive = less), steps, per_tonne, sites, hubs, activities, legs,
+baseline_legs, commodities, municipalities, run; units in the headers (``name [unit]``).
 ``cost_breakdown.png``, ``savings_waterfall.png`` (with a baseline), ``truck_km_co2.png``,
 ``map.png`` (B0 and the result side by side when B0's legs are known).
 ``municipalities.csv`` (with ``boundaries``): trips (loaded + empty, annual) on road legs that
@@ -133,6 +133,7 @@ def workbook_sheets(out, lay: dict | None = None) -> dict[str, pd.DataFrame]:
     if out.savings is not None:
         sheets["savings"] = tables.savings_table(out.savings)
         sheets["steps"] = tables.steps_table(out.savings)
+        sheets["per_tonne"] = tables.per_tonne_table(out.savings)
     for name in ("sites", "hubs", "activities", "legs", "baseline_legs"):
         sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
     sheets["commodities"] = tables.commodity_table(out)

@@ -78,7 +78,8 @@ def cost_breakdown(bars: list[tuple[str, dict[str, float]]], path: Path,
 
 def savings_waterfall(savings, path: Path, title: str = "Savings split") -> Path:
     """B0 → relocation → bundling → hub/modal → B3 for cost, truck-km, trips and CO2 (WTW).
-    Green: a step that saves, red: one that adds."""
+    Each step is labelled with its saving (positive = less); green: a step that saves, red:
+    one that adds."""
     panels = [("cost_eur", "total_cost_eur", "annual cost (EUR/yr)"),
               ("truck_km", "truck_km", "truck-km (km/yr)"),
               ("trips", "vehicle_trips", "loaded trips (trips/yr)"),
@@ -89,14 +90,16 @@ def savings_waterfall(savings, path: Path, title: str = "Savings split") -> Path
         ax = fig.add_subplot(2, 2, i + 1)
         start = float(savings.steps["B0"][kpi])
         end = float(savings.steps["B3"][kpi])
-        deltas = [float(savings.effects[e][eff_key]) for e in ("relocation", "bundling",
-                                                                "hub_modal")]
+        saved = [float(savings.saving[e][eff_key]) for e in ("relocation", "bundling",
+                                                              "hub_modal")]
         level = start
         ax.bar(0, start, 0.6, color="#7f7f7f")
-        for j, d in enumerate(deltas, start=1):
-            colour = "#2ca02c" if d < 0 else "#d62728" if d > 0 else "#bbbbbb"
+        for j, sv in enumerate(saved, start=1):
+            d = -sv  # the bar goes down by what is saved
+            colour = "#2ca02c" if sv > 0 else "#d62728" if sv < 0 else "#bbbbbb"
             ax.bar(j, d if d else max(abs(start), 1) * 1e-3, 0.6, bottom=level, color=colour)
-            ax.annotate(_num(d, True), (j, max(level, level + d)),
+            ax.annotate("saves " + _num(sv) if sv >= 0 else "adds " + _num(-sv),
+                        (j, max(level, level + d)),
                         ha="center", va="bottom", fontsize=7, xytext=(0, 2),
                         textcoords="offset points")
             ax.plot([j - 0.3 - 0.4, j - 0.3], [level, level], color="#555555", lw=0.6)
@@ -108,8 +111,8 @@ def savings_waterfall(savings, path: Path, title: str = "Savings split") -> Path
         ax.set_xticks(range(5), names, rotation=25, ha="right", fontsize=8)
         ax.set_title(ylabel, fontsize=10)
         _thousands(ax)
-        lo = min(start, end, *np.cumsum([start, *deltas]))
-        hi = max(start, end, *np.cumsum([start, *deltas]))
+        lo = min(start, end, *np.cumsum([start, *(-v for v in saved)]))
+        hi = max(start, end, *np.cumsum([start, *(-v for v in saved)]))
         ax.set_ylim(min(0.0, lo), hi * 1.12 if hi > 0 else 1.0)
     fig.suptitle(title)
     fig.tight_layout()

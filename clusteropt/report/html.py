@@ -78,10 +78,12 @@ def assumptions_html(out) -> str:
     opt = sc.options
     a = out.to_dict()["assumptions"]
     rho = opt.empty_share / (1 - opt.empty_share) if opt.empty_share is not None else None
-    rule = opt.baseline_empty_running
-    rule_text = (f"<b>share</b>: each loaded trip brings e/(1−e) = {rho:.3f} empty trips, with "
-                 f"e = {opt.empty_share:.1%} of vehicle-km empty"
-                 if rule == "share" else "<b>dedicated</b>: one empty return per loaded trip")
+    rule = opt.empty_running
+    rule_text = (f"<b>share</b>: each loaded trip closed by the market brings e/(1−e) = "
+                 f"{rho:.3f} empty trips on its own leg, with e = {opt.empty_share:.1%} of "
+                 f"vehicle-km empty (CBS average: return loads come from the wider market)"
+                 if rule == "share" else "<b>dedicated</b>: each loaded trip closed by the "
+                 "market returns empty (one empty trip)")
     dist = html.escape(a["distance_method"])
     if a.get("circuity") is not None:
         dist += f", road km = straight-line km × circuity {a['circuity']:g}"
@@ -99,14 +101,18 @@ def assumptions_html(out) -> str:
         f"built in {r.build_s:.2f} s, solved in {r.solve_s:.2f} s "
         f"({r.variables:,} variables, {r.integers:,} integer, {r.constraints:,} constraints)."
         f" Independent check: {check}.",
+        f"Empty running, one rule for today and every option: {rule_text}.",
         "Baseline (B0): today's placement (new activities left out), trips per demand (no "
-        f"bundling) and empty running by the rule {rule_text}; baseline vehicle types only"
+        "bundling), every trip closed by the market; baseline vehicle types only"
         + ("." if out.savings is not None else " (not evaluated in this run)."),
-        ("Optimised: shared trips on each leg with an empty-vehicle balance at every "
-         "non-gateway node; trips to or from a gateway bring "
-         f"{rho:.3f} empty trips each (e = {opt.empty_share:.1%})." if opt.bundling else
-         "Optimised: bundling is switched off in this scenario: trips per demand with the "
-         "baseline's empty-running rule.") if rho is not None else "",
+        ("Optimised: shared trips on each leg; a trip is closed by the market as today, or "
+         "its truck is balanced inside the scenario (backhaul, empty legs) where that is "
+         "cheaper; trips to or from a gateway bring "
+         f"{rho:.3f} empty trips each." if opt.bundling else
+         "Optimised: bundling is switched off in this scenario: trips per demand, each closed "
+         "by the market.") if rho is not None else "",
+        "Lead time: door to door — driving + loading and unloading (the vehicle types' "
+        "handling time) + hub handling + a tariff carrier's transit time, tonne-weighted.",
         f"CO2 basis: <b>{html.escape(a['co2_basis'].upper())}</b> (well-to-wheel = "
         "tank-to-wheel × the vehicle's WTW/TTW ratio); CO2 price "
         f"<b>{a['co2_price_eur_per_t']:g} EUR/t</b> on that basis.",
@@ -131,8 +137,9 @@ def _cards(out) -> str:
         v = k[key]
         extra = ""
         if b0 is not None and b0.get(key):
-            d = v - b0[key]
-            extra = f"<br><span class='note'>{d:+,.0f} vs today ({100 * d / b0[key]:+.1f} %)</span>"
+            sv = b0[key] - v
+            extra = (f"<br><span class='note'>{'saves' if sv >= 0 else 'adds'} "
+                     f"{abs(sv):,.0f} vs today ({100 * abs(sv) / b0[key]:.1f} %)</span>")
         cards.append(f"<div class='card'>{name}<b>{fmt(float(v))}</b>{unit}{extra}</div>")
     return "<div class='cards'>" + "".join(cards) + "</div>"
 
@@ -158,14 +165,19 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
     if notes:
         parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")
     if out.savings is not None:
-        parts.append("<h2>Savings split</h2><p class='note'>Change from each step to the next "
-                     "(negative = saved): relocation = B1 − B0, bundling = B2 − B1, hub/modal "
-                     "= B3 − B2; they add up to B3 − B0. Baseline empty-running rule: "
-                     f"{html.escape(out.savings.rule)}"
-                     + (" (under this rule the bundling effect can be positive: the vehicle "
-                        "balance may need more empty km than the average share assumes)"
-                        if out.savings.rule == "share" else "") + ".</p>"
-                     + table_html(tables.savings_table(out.savings)))
+        sav = out.savings
+        like = ("" if sav.comparable else
+                "<p class='warn'>This option carries other tonnes than today (new activities): "
+                "absolute savings compare different volumes; read the per-tonne figures.</p>")
+        parts.append("<h2>Savings split</h2><p class='note'>Saving = the earlier step minus "
+                     "the later one, <b>positive = less</b> cost, km, trips or CO2: relocation = "
+                     "B0 − B1, bundling = B1 − B2, hub/modal = B2 − B3; they add up to the "
+                     "total B0 − B3. Cost is split into logistics (transport, handling, "
+                     "internal, disposal, carbon) and investment (development, relocation, "
+                     "facilities). Empty-running rule for all four steps: "
+                     f"{html.escape(sav.rule)}.</p>" + like
+                     + table_html(tables.savings_table(sav))
+                     + "<h3>Per tonne</h3>" + table_html(tables.per_tonne_table(sav)))
     else:
         parts.append("<h2>Savings split</h2><p class='note'>No baseline was evaluated for "
                      "this run (locked switches or --no-baseline).</p>")
@@ -203,7 +215,9 @@ def comparison_page(outcomes: list, charts: dict[str, Path], table: pd.DataFrame
     side = side.drop(columns=["scenario", "variant"]).T
     side.insert(0, "unit", [tables.unit_of(c) or "" for c in side.index])
     side.insert(0, "kpi", side.index)
-    parts.append("<h2>Runs side by side</h2><p class='note'>saving_* = B0 − result (positive "
-                 "= saved).</p>" + table_html(side, units=False))
+    parts.append("<h2>Runs side by side</h2><p class='note'>saving_* = today (each run's own "
+                 "B0) − the run, positive = less; baseline_* = that B0. A run with "
+                 "comparable_with_today = False carries other tonnes than today: compare it "
+                 "per tonne.</p>" + table_html(side, units=False))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from clusteropt.results import KPI_UNITS, Results
-from clusteropt.savings import EFFECT_KPIS, STEPS
+from clusteropt.savings import (
+    EFFECT_KPIS,
+    EFFECT_UNITS,
+    EFFECTS,
+    PER_TONNE_UNITS,
+    STEPS,
+    per_tonne,
+)
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 
@@ -26,8 +33,6 @@ STEP_LABELS = {"B0": "B0 today", "B1": "B1 relocated", "B2": "B2 + bundling",
                "B3": "B3 optimum"}
 EFFECT_LABELS = {"relocation": "relocation", "bundling": "bundling", "hub_modal": "hub/modal",
                  "total": "total"}
-EFFECT_UNITS = {"cost_eur": "EUR/yr", "truck_km": "km/yr", "trips": "trips/yr",
-                "co2_wtw_t": "t CO2e/yr"}
 
 # units of table columns (annual figures unless the unit says otherwise)
 COLUMN_UNITS: dict[str, str] = {
@@ -43,8 +48,8 @@ COLUMN_UNITS: dict[str, str] = {
     "handling_eur_per_t": "EUR/t", "annual_cost_eur": "EUR/yr",
     "relocation_cost_eur": "EUR/yr", "facility_modules": "modules",
     "trips_from_or_to": "trips/yr", "trips_through": "trips/yr",
-    "baseline_trips": "trips/yr", "baseline_truck_km": "km/yr", "change_trips": "trips/yr",
-    "change_truck_km": "km/yr",
+    "baseline_trips": "trips/yr", "baseline_truck_km": "km/yr", "saving_trips": "trips/yr",
+    "saving_truck_km": "km/yr",
 }
 
 
@@ -59,11 +64,16 @@ def unit_of(column: str, dims: list[str] | None = None) -> str | None:
     for prefix in ("used_", "capacity_", "size_"):
         if column.startswith(prefix):
             return column[len(prefix):]
-    if column.endswith("_pct"):
+    if column.endswith("_pct") or column.startswith("saving_pct_"):
         return "% of B0"
-    for key, unit in EFFECT_UNITS.items():
+    if column.startswith("lead_time_h"):
+        return "h"
+    for key in sorted({**EFFECT_UNITS, **PER_TONNE_UNITS}, key=len, reverse=True):
         if column == key or column.endswith("_" + key):
-            return unit
+            return {**EFFECT_UNITS, **PER_TONNE_UNITS}[key]
+    for prefix in ("baseline_", "saving_vs_"):
+        if column.startswith(prefix) and column[len(prefix):] in KPI_UNITS:
+            return KPI_UNITS[column[len(prefix):]]
     return None
 
 
@@ -146,21 +156,31 @@ def kpi_table(out) -> pd.DataFrame:
     if out.savings is not None:
         b0 = out.savings.steps["B0"]
         df["baseline_B0"] = [b0.get(c) for c in keys]
-        df["change_vs_B0"] = [k[c] - b0[c] if c in b0 else None for c in keys]
+        df["saving_vs_B0"] = [b0[c] - k[c] if c in b0 else None for c in keys]
     return df
 
 
 def savings_table(savings) -> pd.DataFrame:
-    """One row per effect (relocation, bundling, hub/modal, total): the change from the step
-    before (negative = saved) in euro, truck-km, trips and t CO2 (WTW), and in % of B0."""
+    """One row per effect (relocation, bundling, hub/modal, total): the saving against the
+    step before (positive = less) in euro (total, logistics, investment, transport), truck-km,
+    trips and t CO2 (TTW, WTW), and in % of B0."""
     rows = []
-    for eff in ("relocation", "bundling", "hub_modal", "total"):
-        row: dict[str, Any] = {"effect": eff}
+    for eff in EFFECTS:
+        row: dict[str, Any] = {"effect": eff, "from_to": "−".join(EFFECTS[eff])}
         for key in EFFECT_KPIS:
-            row[key] = savings.effects[eff][key]
+            row[f"saving_{key}"] = savings.saving[eff][key]
         for key in EFFECT_KPIS:
-            row[f"{key}_pct"] = savings.pct_of_b0[eff][key]
+            row[f"saving_pct_{key}"] = savings.pct_of_b0[eff][key]
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def per_tonne_table(savings) -> pd.DataFrame:
+    """€/t, truck-km/t and kg CO2 (WTW)/t of each step, and B0 − B3 per tonne."""
+    rows = [{"step": STEP_LABELS[s], "tonnes": savings.steps[s].get("tonnes"),
+             **per_tonne(savings.steps[s])} for s in STEPS]
+    rows.append({"step": "saving B0 − B3 per tonne", "tonnes": None,
+                 **(savings.saving_per_t or {})})
     return pd.DataFrame(rows)
 
 
@@ -376,19 +396,31 @@ def _same(a: dict[str, float], b: dict[str, float]) -> bool:
                for k in ("total_cost_eur", "truck_km", "co2_wtw_t", "vehicle_trips"))
 
 
+def comparison_row(o) -> dict[str, Any]:
+    """One outcome as a row of ``compare``: status, gap, check, every KPI, its per-tonne
+    figures, the savings against its own B0 (``saving_*``, positive = less) and B0's KPIs
+    (``baseline_*``), and ``comparable_with_today`` (false when its tonnes differ from
+    today's: read the per-tonne savings then)."""
+    row: dict[str, Any] = {"scenario": o.scenario.name, "variant": o.scenario.variant
+                           or "base", "status": o.report.status, "gap": o.report.gap,
+                           "check": o.check.passed, **o.results.kpis,
+                           **per_tonne(o.results.kpis)}
+    if o.savings is not None:
+        row.update(o.savings.flat())
+    return row
+
+
+def comparison_units(columns) -> dict[str, str]:
+    """The unit of every column of a comparison table that has one; savings say their sign."""
+    out = {}
+    for c in columns:
+        u = unit_of(str(c))
+        if u is not None:
+            out[c] = u + (" (today − option, positive = less)" if str(c).startswith("saving_")
+                          else "")
+    return out
+
+
 def comparison_table(outcomes: list) -> pd.DataFrame:
-    """One row per outcome: status, gap, check, every KPI, the savings against its B0
-    (positive = saved) and B0's cost, truck-km and CO2."""
-    rows = []
-    for o in outcomes:
-        row: dict[str, Any] = {"scenario": o.scenario.name, "variant": o.scenario.variant
-                               or "base", "status": o.report.status, "gap": o.report.gap,
-                               "check": o.check.passed, **o.results.kpis}
-        if o.savings is not None:
-            for eff in ("relocation", "bundling", "hub_modal", "total"):
-                for key, v in o.savings.effects[eff].items():
-                    row[f"saving_{eff}_{key}"] = -v
-            for key in ("total_cost_eur", "truck_km", "co2_wtw_t", "vehicle_trips"):
-                row[f"baseline_{key}"] = o.savings.steps["B0"][key]
-        rows.append(row)
-    return pd.DataFrame(rows)
+    """One row per outcome (see ``comparison_row``)."""
+    return pd.DataFrame([comparison_row(o) for o in outcomes])
