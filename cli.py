@@ -13,8 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
-from rich.table import Table as RichTable
 from rich.markup import escape
+from rich.table import Table as RichTable
 
 from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError

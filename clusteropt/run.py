@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from clusteropt import rates
 from clusteropt.check import CheckResult, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
-from clusteropt import rates
 from clusteropt.results import KPI_UNITS, Results, evaluate
 from clusteropt.savings import PER_TONNE_UNITS, Savings, per_tonne, savings_split
 from clusteropt.scenario import Scenario

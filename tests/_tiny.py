@@ -18,9 +18,13 @@ arithmetic out themselves:
 * :func:`transport_balanced` = the optimal transport + carbon cost of a placement with shared
   trips and the vehicle balance: a small MILP of its own (scipy.optimize.milp) with integer
   loaded trips per leg / vehicle / load class, *integer* empty trips between every ordered pair
-  of non-gateway nodes, gateway trips outside the balance with ρ = e/(1−e) implicit empties;
-* :func:`transport_dedicated` = trips per demand, each with one empty return (no balance), by
-  enumerating the trip counts per vehicle type and filling them greedily.
+  of non-gateway nodes, gateway trips outside the balance with ρ_gate = e/(1−e) implicit
+  empties, and (``market``, the default) the market closure of model.md §4: *integer* market
+  trips ≤ the loaded trips of their leg, out of the balance, each paying ρ_rule empty trips of
+  its own leg (ρ_rule = e/(1−e) under ``share``, 1 under ``dedicated``);
+* :func:`transport_dedicated` = trips per demand, each closed by the market (no balance): one
+  empty return under ``dedicated`` (ρ_gate on gateway legs), by enumerating the trip counts
+  per vehicle type and filling them greedily.
 
 Distances are Manhattan distances between integer grid points (times a scale), so they are
 integers and obey the triangle inequality: an empty trip never gains by a detour through
@@ -59,6 +63,7 @@ class Tiny:
     interest: float = 0.05
     lifetime: float = 20.0
     empty_share: float = 0.3
+    rule: str = "share"  # options.empty_running
     co2_price: float = 0.0
     basis: str = "wtw"
     max_open: int | None = None
@@ -144,7 +149,8 @@ class Tiny:
                            co2_ttw_kg_per_tkm=vt["co2tkm"])
             vehs.append(row)
         opts = {"gap_rel": 0.0, "time_limit_s": None, "empty_k_nearest": 20,
-                "empty_share": self.empty_share, "co2_price_eur_per_t": self.co2_price,
+                "empty_share": self.empty_share, "empty_running": self.rule,
+                "co2_price_eur_per_t": self.co2_price,
                 "co2_basis": self.basis}
         opts.update(options)
         doc = {"name": f"tiny-{self.seed}", "interest_rate": self.interest,
@@ -384,13 +390,21 @@ def leg_loads(t: Tiny, pl: dict[str, str]) -> dict[tuple[str, str, str], float]:
     return loads
 
 
-def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
+def rho_gate(t: Tiny) -> float:
+    return t.empty_share / (1.0 - t.empty_share)
+
+
+def rho_rule(t: Tiny) -> float:
+    return 1.0 if t.rule == "dedicated" else rho_gate(t)
+
+
+def transport_balanced(t: Tiny, pl: dict[str, str], market: bool = True) -> float:
     """Optimal annual transport + carbon cost of a placement with shared trips and the vehicle
-    balance (own MILP, see the module docstring)."""
+    balance (own MILP, see the module docstring); ``market`` False: the closed balance."""
     loads = leg_loads(t, pl)
     if not loads:
         return 0.0
-    rho = t.empty_share / (1.0 - t.empty_share)
+    rho = rho_gate(t)
     cols: list[tuple] = []  # ("y", i, j, k, v) | ("trip", i, j, v, g) | ("empty", i, j, v)
     cost: list[float] = []
     for (i, j, k) in loads:
@@ -404,6 +418,9 @@ def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
         r = rho if (t.gateway(i) or t.gateway(j)) else 0.0
         cols.append(("trip", i, j, v, g))
         cost.append(t.weight * (_trip_eur(t, v, i, j) + r * _trip_eur(t, v, i, j, empty=True)))
+        if market and not (t.gateway(i) or t.gateway(j)):
+            cols.append(("mkt", i, j, v, g))
+            cost.append(t.weight * rho_rule(t) * _trip_eur(t, v, i, j, empty=True))
     trip_vehicles = sorted({v for _, _, v, _ in trip_keys})
     # balance nodes of v: the non-gateway ends of legs v may run loaded (other nodes would
     # only offer detours, never shorter under the triangle inequality)
@@ -438,13 +455,18 @@ def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
                for k in ks if vt["volume"] is not None and t.commodities[k]["density"]}
         if vol:
             row({**vol, idx["trip", i, j, v, g]: -1.0}, -np.inf, 0.0)
+        if ("mkt", i, j, v, g) in idx:  # market trips ≤ loaded trips
+            row({idx["mkt", i, j, v, g]: 1.0, idx["trip", i, j, v, g]: -1.0}, -np.inf, 0.0)
     for v in trip_vehicles:  # balance at every non-gateway node
         for n in inner[v]:
             coefs: dict[int, float] = {}
             for c, m in idx.items():
-                if c[0] == "trip" and c[3] == v and not (t.gateway(c[1]) or t.gateway(c[2])) \
+                if c[0] in ("trip", "mkt") and c[3] == v \
+                        and not (t.gateway(c[1]) or t.gateway(c[2])) \
                         or c[0] == "empty" and c[3] == v:
                     sign = (1.0 if c[1] == n else 0.0) - (1.0 if c[2] == n else 0.0)
+                    if c[0] == "mkt":  # a market trip leaves the balance
+                        sign = -sign
                     if sign:
                         coefs[m] = coefs.get(m, 0.0) + sign
             if coefs:
@@ -458,9 +480,10 @@ def transport_balanced(t: Tiny, pl: dict[str, str]) -> float:
 
 
 def transport_dedicated(t: Tiny, pl: dict[str, str]) -> float:
-    """Annual transport + carbon cost with trips per demand, each with one empty return on the
-    same leg (gateways alike), no balance: per demand, try every trip count per trip-priced
-    vehicle type, fill the cheapest capacity first (tariff: unlimited)."""
+    """Annual transport + carbon cost with trips per demand, each closed by the market: ρ_rule
+    empty returns on its own leg (ρ_gate on a gateway leg), no balance: per demand, try every
+    trip count per trip-priced vehicle type, fill the cheapest capacity first (tariff:
+    unlimited)."""
     at = where(t, pl)
     total = 0.0
     for _, o, d, k, q in t.demands:
@@ -473,7 +496,8 @@ def transport_dedicated(t: Tiny, pl: dict[str, str]) -> float:
         best = math.inf
         ranges = [range(math.ceil(q / _per_trip_t(t, v, k) - 1e-9) + 1) for v in trip_vs]
         for counts in itertools.product(*ranges):
-            eur = sum(n * (_trip_eur(t, v, i, j) + _trip_eur(t, v, i, j, empty=True))
+            r = rho_gate(t) if (t.gateway(i) or t.gateway(j)) else rho_rule(t)
+            eur = sum(n * (_trip_eur(t, v, i, j) + r * _trip_eur(t, v, i, j, empty=True))
                       for v, n in zip(trip_vs, counts))
             caps = [(_tonne_eur(t, v, i, j), n * _per_trip_t(t, v, k))
                     for v, n in zip(trip_vs, counts)]
@@ -489,12 +513,13 @@ def transport_dedicated(t: Tiny, pl: dict[str, str]) -> float:
     return total
 
 
-def brute_force(t: Tiny, balanced: bool = True) -> tuple[float, dict[str, str]]:
+def brute_force(t: Tiny, balanced: bool = True,
+                market: bool = True) -> tuple[float, dict[str, str]]:
     """(min annual cost, an optimal placement) over every feasible placement."""
-    transport = transport_balanced if balanced else transport_dedicated
     best = (math.inf, {})
     for pl in placements(t):
-        c = fixed_cost(t, pl) + transport(t, pl)
+        c = fixed_cost(t, pl) + (transport_balanced(t, pl, market) if balanced
+                                 else transport_dedicated(t, pl))
         if c < best[0]:
             best = (c, pl)
     return best

@@ -118,7 +118,7 @@ def stay_bundled(objective: float = 61360 / 3 + 892.5) -> Solution:
     return sol_of(
         flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
         loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0)],
-        trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "", 2.0, 0.0)],
+        trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "", 2.0, 0.0, RHO)],
         empties=[("week", "aalsmeer", "naaldwijk", "truck", 2.0)],
         objective=objective)
 
@@ -177,7 +177,7 @@ def test_paper_case_relocated_to_open_site(tmp_path):
     sol = sol_of(
         flows=[fl("d1", "agriport", "aalsmeer", 30.0)],
         loads=[ld("agriport", "aalsmeer", "truck", 30.0)],
-        trips=[("week", "agriport", "aalsmeer", "truck", "food", "", 2.0, 0.0)],
+        trips=[("week", "agriport", "aalsmeer", "truck", "food", "", 2.0, 0.0, RHO)],
         empties=[("week", "aalsmeer", "agriport", "truck", 2.0)],
         placement={"grower": "agriport", "auction": "aalsmeer"}, open_sites={"agriport": 1},
         objective=transport + carbon + dev + reloc)
@@ -199,7 +199,7 @@ def test_unbundled_share_and_dedicated(tmp_path):
         sol = sol_of(
             flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
             loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0, owner="d1")],
-            trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, rho)],
+            trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, 2.0, rho)],
             objective=transport + co2 * 1.25 / 10, bundling=False, empty_rule=rule)
         res = check_solution(sc, lanes, sol)
         assert res.passed, (rule, res.violations)
@@ -232,7 +232,7 @@ def test_gateway_trips_carry_rho_and_stay_out_of_balance(tmp_path):
     sol.placement["exporter"] = "rdam"
     sol.flows.loc[1] = fl("d2", "aalsmeer", "rdam", 20.0)
     sol.loads.loc[1] = ld("aalsmeer", "rdam", "truck", 20.0)
-    sol.trips.loc[1] = ("week", "aalsmeer", "rdam", "truck", "food", "", 1.0, RHO)
+    sol.trips.loc[1] = ("week", "aalsmeer", "rdam", "truck", "food", "", 1.0, 1.0, RHO)
     gw = 52 * ((1.1 * 70 + 40 * (70 / 60 + 0.5)) + RHO * (1.1 * 70 + 40 * 70 / 60))
     co2_gw = 52 * (0.6 * 70 * (1 + RHO) + 0.3 * 70 * 20 / 26)
     sol.objective_eur = 61360 / 3 + gw + 100 * (7140 + co2_gw) * 1.25 / 1000
@@ -240,9 +240,48 @@ def test_gateway_trips_carry_rho_and_stay_out_of_balance(tmp_path):
     assert res.passed, res.violations
     assert res.kpis["transport_cost_eur"] == pytest.approx(61360 / 3 + gw)
     assert res.kpis["truck_km_empty"] == pytest.approx(52 * (2 * 50 + RHO * 70))
+    # a gateway trip is always closed by the market (it stays out of the balance)
+    wrong = copy.deepcopy(sol)
+    wrong.trips.loc[1, "market_trips"] = 0.0
+    assert kinds(recheck(sc, lanes, wrong)) == {"market"}
     # a gateway trip without its implicit empties is named
     sol.trips.loc[1, "implicit_empty_per_trip"] = 0.0
     assert kinds(recheck(sc, lanes, sol)) == {"implicit_empty"}
+
+
+def test_market_closure_of_bundled_trips(tmp_path):
+    """Bundled, no backhaul: the 2 trips naaldwijk → aalsmeer may be closed by the market
+    instead of 2 empty legs back; each then brings ρ = e/(1−e) empty trips of its own leg
+    (50 km, 265/3 € each: 1.1 €/km × 50 + 40 €/h × 50/60 h) and leaves the balance."""
+    sc, lanes = make(tmp_path)
+    sol = stay_bundled()
+    sol.empties = sol.empties.iloc[0:0]
+    sol.trips.loc[0, "market_trips"] = 2.0
+    res = recheck(sc, lanes, sol)
+    assert res.passed, res.violations
+    assert res.kpis["transport_cost_eur"] == pytest.approx(52 * 2 * (325 + RHO * 265) / 3)
+    assert res.kpis["truck_km_empty"] == pytest.approx(52 * 2 * RHO * 50)
+    assert res.kpis["co2_ttw_t"] == pytest.approx(
+        52 * (0.6 * 50 * 2 * (1 + RHO) + 0.3 * 50 * 30 / 26) / 1000)
+    # one trip by the market, the other neither balanced nor closed
+    half = copy.deepcopy(sol)
+    half.trips.loc[0, "market_trips"] = 1.0
+    assert kinds(recheck(sc, lanes, half)) == {"balance"}
+    # ... with one empty leg back it balances
+    half.empties = pd.DataFrame([("week", "aalsmeer", "naaldwijk", "truck", 1.0)],
+                                columns=EMPTY_COLS)
+    assert recheck(sc, lanes, half).passed
+    # more market trips than trips, or a negative number, is named
+    for bad in (3.0, -1.0):
+        wrong = copy.deepcopy(sol)
+        wrong.trips.loc[0, "market_trips"] = bad
+        assert "market" in kinds(recheck(sc, lanes, wrong)), bad
+    # the rule's ρ prices the market: 'dedicated' wants 1 empty trip per market trip
+    ded = copy.deepcopy(sol)
+    ded.switches["empty_rule"] = "dedicated"
+    assert kinds(recheck(sc, lanes, ded)) == {"implicit_empty"}
+    ded.trips.loc[0, "implicit_empty_per_trip"] = 1.0
+    assert recheck(sc, lanes, ded).passed
 
 
 def test_tariff_vehicle_and_modes(tmp_path):
@@ -501,10 +540,12 @@ def test_shipment_frequency(tmp_path):
     sc, lanes = make(tmp_path, doc)
     unb = sol_of(flows=[fl("d1", "naaldwijk", "aalsmeer", 30.0)],
                  loads=[ld("naaldwijk", "aalsmeer", "truck", 30.0, owner="d1")],
-                 trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, RHO)],
+                 trips=[("week", "naaldwijk", "aalsmeer", "truck", "food", "d1", 2.0, 2.0, RHO)],
                  bundling=False)
     assert kinds(recheck(sc, lanes, unb)) == {"frequency"}
     unb.trips.loc[0, "trips"] = 3.0
+    assert kinds(recheck(sc, lanes, unb)) == {"market"}  # per demand: every trip by the market
+    unb.trips.loc[0, "market_trips"] = 3.0
     assert recheck(sc, lanes, unb).passed
     # a tariff carrier that may serve the leg ships as often as asked: no frequency row
     doc["tables"]["vehicles"].append({"id": "barge", "mode": "barge", "pricing": "tariff",

@@ -449,8 +449,8 @@ def test_trips_shared_across_roles(tmp_path):
                  loads=[ld("a", "h1", "veg", "truck", 15.0, "collection"),
                         ld("a", "h1", "veg", "truck", 10.0, "direct"),
                         ld("h1", "b", "veg", "truck", 15.0, "distribution")],
-                 trips=[("week", "a", "h1", "truck", "food", "", 1.0, 0.0),
-                        ("week", "h1", "b", "truck", "food", "", 1.0, 0.0)],
+                 trips=[("week", "a", "h1", "truck", "food", "", 1.0, 0.0, 0.3 / 0.7),
+                        ("week", "h1", "b", "truck", "food", "", 1.0, 0.0, 0.3 / 0.7)],
                  empties=[("week", "b", "h1", "truck", 1.0), ("week", "h1", "a", "truck", 1.0)],
                  open_sites={"h1": 1, "h2": 0}, objective=6240 + 1560 + 1000)
     res = check_solution(sc, lanes, sol)

@@ -7,9 +7,11 @@ annuities and internal cost of co-located flows, and the optimal transport + car
 * shared trips (default switches): its own MILP over integer loaded trips per leg / vehicle /
   load class, vehicle choice per leg, *integer* empty trips between any two balance nodes
   (the builder allows them with ``empty_k_nearest`` ≥ #nodes), gateway trips outside the
-  balance with ρ = e/(1−e) empties each;
-* trips per demand (``Switches(bundling=False, empty_rule="dedicated")``): per demand, every
-  trip count per vehicle type, cheapest capacity first, each trip with one empty return.
+  balance with ρ = e/(1−e) empties each, and integer market trips (model.md §4 market
+  closure: out of the balance, ρ_rule empty trips of their own leg each);
+* trips per demand (``Switches(bundling=False)``, rule ``dedicated``): per demand, every
+  trip count per vehicle type, cheapest capacity first, each trip with one empty return
+  (ρ_gate on gateway legs).
 
 Instances: 2–3 movable growers (stay node + 1–2 of two development sites with capacity,
 development cost and opex; some with ``max_open``), a supplier sending inputs to every grower,
@@ -45,7 +47,7 @@ from clusteropt.model import Switches, build
 from clusteropt.scenario import scenario_from_dict
 
 SEEDS = range(20)
-DEDICATED = {"bundling": False, "empty_rule": "dedicated"}
+DEDICATED = {"bundling": False}  # with Tiny.rule = "dedicated"
 _COSTS: dict[tuple, float] = {}
 
 
@@ -78,17 +80,33 @@ def _two_nodes(gateway: bool) -> Tiny:
 
 
 def test_oracle_on_hand_numbers():
-    # shared: 2 + 3 loaded trips, one empty back to B: 6 × 50 km × 52
-    assert transport_balanced(_two_nodes(False), {}) == pytest.approx(6 * 50 * 52)
+    # shared, closed balance: 2 + 3 loaded trips, one empty back to B: 6 × 50 km × 52
+    assert transport_balanced(_two_nodes(False), {}, market=False) == pytest.approx(6 * 50 * 52)
+    # with market closure (ρ = 0.2/0.8 = 0.25): 2 feed trips pair with 2 manure trips (own
+    # backhaul, no empty km); the third manure trip is closed by the market for 0.25 × 50 km,
+    # cheaper than its empty return (50 km): (5 × 50 + 0.25 × 50) × 52
+    assert transport_balanced(_two_nodes(False), {}) == pytest.approx(262.5 * 52)
+    # under 'dedicated' (ρ = 1) the market and the own empty return cost the same: 6 × 50
+    ded = _two_nodes(False).copy(rule="dedicated")
+    assert transport_balanced(ded, {}) == pytest.approx(6 * 50 * 52)
     # per demand, each trip returns empty: 5 × 2 × 50 km × 52
-    assert transport_dedicated(_two_nodes(False), {}) == pytest.approx(10 * 50 * 52)
+    assert transport_dedicated(ded, {}) == pytest.approx(10 * 50 * 52)
+    # per demand under 'share': each trip brings 0.25 empty trips: 5 × 1.25 × 50 × 52
+    assert transport_dedicated(_two_nodes(False), {}) == pytest.approx(5 * 1.25 * 50 * 52)
     # B a gateway: no balance, each loaded trip brings ρ = 0.2/0.8 = 0.25 empties
     assert transport_balanced(_two_nodes(True), {}) == pytest.approx(5 * 1.25 * 50 * 52)
-    # the hand case of _tiny, both growers at site1 (worked out in the report of this file):
-    # 2×40 + 3×20 + 2×40×1.25 loaded/gateway km, empties dst0→sup_n 2×20 and dst0→site1 20
+    # ... also per demand under 'dedicated' (gateways keep their ρ)
+    assert transport_dedicated(_two_nodes(True).copy(rule="dedicated"), {}) == \
+        pytest.approx(5 * 1.25 * 50 * 52)
+    # the hand case of _tiny, both growers at site1: loaded km 2×40 (sup→site1) + 3×20
+    # (site1→dst0) + 2×40×1.25 (site1→dst1, a gateway) = 240. Closed balance: empties
+    # dst0→sup_n 2×20 and dst0→site1 20 (= 300). Market closure: each sup→site1 trip for
+    # 0.25 × 40 = 10 and each site1→dst0 trip for 0.25 × 20 = 5, together 35 — cheaper than
+    # any empty chain (dst0→sup_n alone is 20 km for one pair, whose market closure is 15)
     t = hand_tiny()
     both = {"g0": "site1", "g1": "site1"}
-    assert transport_balanced(t, both) == pytest.approx(300 * 52)
+    assert transport_balanced(t, both, market=False) == pytest.approx(300 * 52)
+    assert transport_balanced(t, both) == pytest.approx(275 * 52)
     # dev 10 000/10 + 1 000; reloc (10 000 + 5 000)/10; internal 10 t × 1.5 €/t × 52
     assert fixed_cost(t, both) == pytest.approx(2_000 + 1_500 + 780)
 
@@ -118,7 +136,8 @@ def test_hand_case_equals_brute_force(tmp_path):
     ref, ref_pl = brute_force(t)
     r = run(t, tmp_path)
     assert ref_pl == {"g0": "site1", "g1": "site1"}
-    assert r.objective == pytest.approx(19_880.0, rel=1e-9)
+    # 275 × 52 transport (test_oracle_on_hand_numbers) + 4 280 fixed
+    assert r.objective == pytest.approx(18_580.0, rel=1e-9)
     assert close(r.objective, ref)
     assert {g: r.solution.placement[g] for g in t.growers} == ref_pl
 
@@ -138,27 +157,60 @@ def test_every_fixed_placement_costs_the_reference(seed, tmp_path):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_dedicated_optimum_equals_brute_force(seed, tmp_path):
-    t = random_tiny(seed)
+    t = random_tiny(seed).copy(rule="dedicated")
     ref, ref_pl = brute_force(t, balanced=False)
     r = run(t, tmp_path, Switches(**DEDICATED))
     assert close(r.objective, ref), (seed, r.objective, ref, ref_pl, r.solution.placement)
     assert r.solution.empties.empty  # no balance: empties only as implicit returns
-    assert set(r.solution.trips.implicit_empty_per_trip) <= {1.0}
+    trips = r.solution.trips
+    gate = trips["from"].map(t.gateway) | trips.to.map(t.gateway)
+    assert set(trips.implicit_empty_per_trip[~gate]) <= {1.0}
+    assert (trips.market_trips == trips.trips).all()  # every trip closed by the market
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_unbundled_share_optimum_equals_brute_force(seed, tmp_path):
+    t = random_tiny(seed)
+    ref, _ = brute_force(t, balanced=False)
+    r = run(t, tmp_path, Switches(bundling=False))
+    assert close(r.objective, ref), (seed, r.objective, ref)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_market_closure_never_raises_the_optimum(seed, tmp_path):
+    """Brute force with and without market closure: the closed balance is the market-closure
+    model with every market trip at zero, so its optimum is never lower; with ρ prohibitive
+    (e = 0.999: ρ = 999) the market is never used and the two are equal."""
+    t = random_tiny(seed)
+    closed, _ = brute_force(t, market=False)
+    market, _ = brute_force(t)
+    assert market <= closed + 1e-6 * max(1.0, closed)
+    r = run(t, tmp_path / "m")
+    assert close(r.objective, market)
+    dear = t.copy(empty_share=0.999)
+    if any(t.gateway(n) for n in t.nodes):  # a gateway's ρ would change too: compare the
+        dear = dear.copy(nodes={n: {**nd, "kind": "location"} for n, nd in t.nodes.items()})
+    r = run(dear, tmp_path / "d")
+    assert close(r.objective, brute_force(dear, market=False)[0])
+    assert close(r.objective, brute_force(dear)[0])
+    assert r.solution.trips.market_trips.sum() == pytest.approx(0.0, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_dedicated_single_truck_closed_form(seed, tmp_path):
     """One truck type, no tariff, no CO2 price: per placement the cost is
     Σ_demands ceil(q / payload) × (loaded trip + empty return) × weight, written out here."""
-    t = random_tiny(seed, n_trip_vehicles=1, tariff=False, co2=False, volume=False)
+    t = random_tiny(seed, n_trip_vehicles=1, tariff=False, co2=False, volume=False).copy(
+        rule="dedicated")
     v = t.vehicles["v0"]
+    rho_gate = t.empty_share / (1 - t.empty_share)
 
     def trip_pair(a, b):
         d = t.km(a, b)
         h = d / (t.time_speed or v["speed"])
         loaded = (v["ckm"] + v["toll"]) * d + v["ch"] * (h + v["hand"])
         empty = (v["ckm"] + v["toll"]) * d + v["ch"] * h
-        return loaded + empty
+        return loaded + (rho_gate if t.gateway(a) or t.gateway(b) else 1.0) * empty
 
     best = math.inf
     for pl in placements(t):
@@ -200,9 +252,9 @@ def test_per_candidate_relocation_cost_with_capital_node_id(tmp_path):
 def test_default_warm_start_reaches_the_cold_optimum(tmp_path):
     bad = []
     cases = [(random_tiny(s), None) for s in SEEDS]
-    cases += [(random_tiny(s, n_trip_vehicles=1, tariff=False, co2=False, volume=False),
-               Switches(**DEDICATED)) for s in range(6)]
-    cases += [(random_tiny(s), Switches(**DEDICATED)) for s in SEEDS]
+    cases += [(random_tiny(s, n_trip_vehicles=1, tariff=False, co2=False, volume=False).copy(
+        rule="dedicated"), Switches(**DEDICATED)) for s in range(6)]
+    cases += [(random_tiny(s).copy(rule="dedicated"), Switches(**DEDICATED)) for s in SEEDS]
     for n, (t, sw) in enumerate(cases):
         warm = run(t, tmp_path / f"w{n}", sw, warm_start=None)
         cold = run(t, tmp_path / f"c{n}", sw)

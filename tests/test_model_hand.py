@@ -22,8 +22,9 @@ TRUCK = {"id": "truck", "mode": "road", "pricing": "trip", "payload_t": 10,
          "load_classes": "*"}
 
 
-def make(tmp_path, points, nodes, activities, commodities, demands, **extra):
-    """A matrix-distance scenario: ``points`` {node: (x_km, y_km)} → Euclidean km."""
+def make(tmp_path, points, nodes, activities, commodities, demands, options=None, **extra):
+    """A matrix-distance scenario: ``points`` {node: (x_km, y_km)} → Euclidean km;
+    ``options`` are added to the scenario's options (e = 0.2: ρ = 0.25 under ``share``)."""
     lines = ["from,to,distance_km"]
     for a, (xa, ya) in points.items():
         for b, (xb, yb) in points.items():
@@ -32,7 +33,8 @@ def make(tmp_path, points, nodes, activities, commodities, demands, **extra):
     (tmp_path / "lanes.csv").write_text("\n".join(lines) + "\n")
     doc = {"name": "hand", "interest_rate": 0.0, "lifetime_years": 10,
            "distance": {"method": "matrix", "file": "lanes.csv"},
-           "options": {"gap_rel": 0.0, "time_limit_s": None, "empty_share": 0.2},
+           "options": {"gap_rel": 0.0, "time_limit_s": None, "empty_share": 0.2,
+                       **(options or {})},
            "tables": {"nodes": nodes, "activities": activities, "commodities": commodities,
                       "demands": demands, "vehicles": extra.pop("vehicles", [TRUCK]),
                       **extra.pop("tables", {})}}
@@ -71,11 +73,13 @@ def test_gateway_trips_bring_share_empties(tmp_path):
     assert k["tonne_km"] == pytest.approx(25 * 100 * 52)
 
 
-@pytest.mark.parametrize("manure_t, week_cost, empties", [(20, 200, 0), (30, 300, 1)])
+@pytest.mark.parametrize("manure_t, week_cost, empties", [(20, 200, 0), (30, 262.5, 0.25)])
 def test_feed_out_manure_back_share_trucks(tmp_path, manure_t, week_cost, empties):
     # Feed 20 t mill → farm, manure back farm → mill, 50 km; one truck type carries both
     # (one load class per trip). 20/20: 2 + 2 loaded trips, balanced: 4 × 50 = 200 €/week.
-    # 30 t manure: 3 trips out, 2 back loaded, 1 empty back: 6 × 50 = 300 €/week.
+    # 30 t manure: 3 trips out, 2 back loaded; the third is closed by the market for
+    # ρ = 0.25 empty trips (12.5 km), cheaper than its own empty return (50 km):
+    # 5 × 50 + 12.5 = 262.5 €/week.
     sc, lanes = make(
         tmp_path, {"farm": (0, 0), "mill": (50, 0)},
         nodes=[{"id": "farm"}, {"id": "mill"}],
@@ -117,8 +121,9 @@ def test_colocated_exchange_has_no_road_km(tmp_path):
 def _growers_case(tmp_path, cap_s2: float, **extra):
     # Auction X at (0,0); stay nodes 100 km away; site S1 10 km (cap 20 ha, opex 5,000/yr),
     # site S2 20 km (cap_s2 ha, opex 2,000/yr). Three growers of 10 ha each send 10 t/week
-    # (one trip) to X; the empty truck returns (balance). Relocation 10,000 € one-off over 10
-    # years at 0 % = 1,000 €/yr.
+    # (one trip) to X; the empty truck returns (rule 'dedicated': a market-closed trip brings
+    # one empty return, as the balance's own empty leg does). Relocation 10,000 € one-off
+    # over 10 years at 0 % = 1,000 €/yr.
     # Per grower per year: stay 2 × 100 × 52 = 10,400; at S1 2 × 10 × 52 = 1,040 + 1,000;
     # at S2 2 × 20 × 52 = 2,080 + 1,000.
     pts = {"x": (0, 0), "s1": (10, 0), "s2": (0, 20), "h1": (100, 0), "h2": (0, 100),
@@ -131,7 +136,8 @@ def _growers_case(tmp_path, cap_s2: float, **extra):
          "reloc_cost_eur": 10000} for i in (1, 2, 3)]
     dem = [{"id": f"d{i}", "origin": f"g{i}", "destination": "auction", "commodity": "veg",
             "tonnes_per_period": 10} for i in (1, 2, 3)]
-    return make(tmp_path, pts, nodes, acts, [{"id": "veg", "load_class": "food"}], dem, **extra)
+    return make(tmp_path, pts, nodes, acts, [{"id": "veg", "load_class": "food"}], dem,
+                options={"empty_running": "dedicated"}, **extra)
 
 
 @pytest.mark.parametrize("cap_s2, expected, at_s1, at_s2", [

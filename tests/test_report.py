@@ -172,8 +172,13 @@ def test_workbook_kpis_equal_summary(outcomes, written):
                 "load_factor [share]", "distance_km [km]"} <= set(legs.columns)
         assert legs["truck_km [km/yr]"].sum() == pytest.approx(summary["truck_km"], rel=1e-9)
         savings = _sheet(wb, "savings").set_index("effect")
-        assert savings.loc["total", "cost_eur [EUR/yr]"] == pytest.approx(
-            o.savings.effects["total"]["cost_eur"])
+        assert savings.loc["total", "saving_cost_eur [EUR/yr]"] == pytest.approx(
+            o.savings.saving["total"]["cost_eur"])
+        # one sign: today − the option, in the savings sheet and the KPIs sheet alike
+        today_minus = o.savings.steps["B0"]["total_cost_eur"] - summary["total_cost_eur"]
+        assert savings.loc["total", "saving_cost_eur [EUR/yr]"] == pytest.approx(today_minus)
+        saving_vs = dict(zip(kpis.kpi, kpis.saving_vs_B0))
+        assert saving_vs["total_cost_eur"] == pytest.approx(today_minus)
         wb.close()
 
 
@@ -201,7 +206,7 @@ def test_html_is_self_contained_with_assumptions(outcomes, written):
             assert base64.b64encode((folder / name).read_bytes()).decode() in inline
         assert not re.search(r"src='(?!data:)", page)  # nothing loaded from elsewhere
         assert "multi-stop tours are not routed" in page
-        assert "empty running by the rule <b>share</b>" in page
+        assert "one rule for today and every option: <b>share</b>" in page
         assert "CO2 basis: <b>WTW</b>" in page and "CO2 price <b>100 EUR/t</b>" in page
         assert "circuity 1.3" in page
         assert f"Solver status: {o.report.status}" in page and "relative gap" in page

@@ -77,7 +77,8 @@ def municipality_layer(legs: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
     or start/end in it. ``trips`` = loaded + empty trips on those legs, ``trips_from_or_to``
     those with an end inside, ``trips_through`` the rest; ``truck_km`` = the legs' vehicle-km
     allocated by the share of the straight line inside the polygon. With ``baseline`` (B0 legs)
-    also B0's trips and truck-km and the saving (B0 − now, positive = fewer). Only polygons with trips (now or in B0)."""
+    also B0's trips and truck-km and the saving (B0 − now, positive = fewer). Only polygons
+    with trips (now or in B0)."""
     poly = polygons.reset_index(drop=True)
     res = _per_polygon(legs, poly)
     cols = ["trips", "trips_from_or_to", "trips_through", "truck_km"]
