@@ -6,6 +6,7 @@ Exit status: 0 success; 1 the independent check failed or no solution was found;
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -276,6 +277,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     from clusteropt.report.tables import comparison_row, comparison_units
     from clusteropt.results import KPI_UNITS, lead_time_h
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
+    from clusteropt.savings import demanded_tonnes
     from clusteropt.scenario import load_scenario, read_yaml
 
     if by not in KPI_UNITS:
@@ -288,6 +290,10 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
         names = list(variants) or ["base", *(read_yaml(path).get("variants") or {})]
         jobs += [load_scenario(path, None if v == "base" else v,
                                locks=_locks(fixes, opens, closes)) for v in names]
+    # today's volumes of each scenario file (its base, new activities left out): a run that
+    # asks for other tonnes is not comparable with today in absolute terms
+    today_t = {str(path): demanded_tonnes(load_scenario(path, None), today=True)
+               for path in scenarios}
     rows, outcomes = [], []
     for sc in jobs:
         label = sc.variant or "base"
@@ -306,6 +312,12 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
             continue
         outcomes.append(o)
         row = comparison_row(o)
+        row["today_demanded_tonnes"] = today_t[str(sc.path)]
+        row["demanded_tonnes"] = demanded_tonnes(sc)
+        row["comparable_with_today"] = bool(
+            row.get("comparable_with_today", True) and math.isclose(
+                row["demanded_tonnes"], row["today_demanded_tonnes"], rel_tol=1e-9,
+                abs_tol=1e-6))
         for dest in lead_to:
             row[f"lead_time_h_{dest}"] = lead_time_h(sc, o.lanes, o.solution, dest)
             if o.baseline_solution is not None:

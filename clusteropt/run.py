@@ -148,7 +148,8 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                                          for v in fixed.check.violations]
             return fixed.results.kpis, fixed.report.status
 
-        out.savings = savings_split(sc, lanes, res.kpis, sol.placement, evaluate_fixed)
+        out.savings = savings_split(sc, lanes, res.kpis, sol.placement, evaluate_fixed,
+                                    frozenset(model.empty))
     return out
 
 

@@ -58,6 +58,17 @@ EFFECTS = {"relocation": ("B0", "B1"), "bundling": ("B1", "B2"), "hub_modal": ("
 STEPS = ("B0", "B1", "B2", "B3")
 
 
+def demanded_tonnes(sc: Scenario, today: bool = False) -> float:
+    """Tonnes per year the scenario's demands ask for (Σ_d Σ_p w_p · q_dp); ``today`` leaves
+    out the demands of ``new`` activities, as B0 does. Two runs compare like for like in
+    absolute terms only when these are equal."""
+    w = {p.id: p.weight for p in sc.periods}
+    new = {f for f, a in sc.activities.items() if a.new} if today else set()
+    return float(sum(w[p] * q for d in sc.demands.values()
+                     if d.origin not in new and d.destination not in new
+                     for p, q in d.tonnes.items()))
+
+
 def per_tonne(kpis: dict[str, float]) -> dict[str, float | None]:
     """€/t, truck-km/t and kg CO2 (WTW)/t of one evaluation (None without tonnes)."""
     t = kpis.get("tonnes") or 0.0
@@ -115,9 +126,11 @@ def split(steps: dict[str, dict[str, float]]) -> tuple[dict, dict]:
 
 
 def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
-                  optimum_placement: dict[str, str], evaluate_fixed) -> Savings:
+                  optimum_placement: dict[str, str], evaluate_fixed,
+                  optimum_empty_legs: frozenset | None = None) -> Savings:
     """B0–B2 by ``evaluate_fixed(switches) -> (kpis, status)`` (the same builder and solver),
-    B3 from the optimum; returns the steps and the additive savings."""
+    B3 from the optimum; returns the steps and the additive savings. B2 may use only the
+    optimum's empty legs (``optimum_empty_legs``), so that it is a point of B3."""
     steps = {"B3": optimum_kpis}
     statuses = {"B3": "optimum"}
     rule = sc.options.empty_running
@@ -132,7 +145,8 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling, empty_rule=rule,
-                      vehicles=b0.vehicles, hubs=False)
+                      vehicles=b0.vehicles, hubs=False,
+                      empty_legs=optimum_empty_legs if bundling else None)
         steps[step], statuses[step] = evaluate_fixed(sw)
     steps = {s: steps[s] for s in STEPS}
     saving, pct = split(steps)

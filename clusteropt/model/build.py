@@ -74,7 +74,8 @@ class Switches:
     restricts the vehicle types; ``exclude_new`` leaves out activities marked new;
     ``baseline_partners`` sends pooled flows only to their baseline partner (or disposal);
     ``elastic`` adds penalised slack to capacities, site counts and pooled outlets, to explain
-    an infeasible scenario; ``hubs`` False leaves every hub out (direct routes only)."""
+    an infeasible scenario; ``hubs`` False leaves every hub out (direct routes only);
+    ``empty_legs`` limits the empty legs to those of another model (B2 uses the optimum's)."""
 
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
@@ -85,6 +86,9 @@ class Switches:
     baseline_partners: bool = False
     elastic: bool = False
     hubs: bool = True
+    # the empty legs (i, j, vehicle, period) a restricted evaluation may use: B2 takes the
+    # optimum's, so that its empty legs are a subset of B3's (B3 ≤ B2 needs it)
+    empty_legs: frozenset | None = None
 
 
 @dataclass
@@ -672,7 +676,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None) -> Built
     empty: dict[tuple, Any] = {}
     if sw.bundling and trips:
         empty = _balance(sc, lanes, trips, market, gateway, periods, var, rows, terms, weight,
-                         basis, price_kg)
+                         basis, price_kg, sw.empty_legs)
 
     # ---- objective -----------------------------------------------------------------------
     prob.setObjective(lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
@@ -949,10 +953,13 @@ def _add_co2(terms: dict[str, LinearTerm], amount: LinearTerm, kg_ttw: float, vt
 
 def _balance(sc: Scenario, lanes: Lanes, trips: dict, market: dict, gateway: set[str],
              periods: list[str], var: _Vars, rows: _Rows, terms: dict[str, LinearTerm],
-             weight: dict[str, float], basis: str, price_kg: float) -> dict[tuple, Any]:
+             weight: dict[str, float], basis: str, price_kg: float,
+             allowed: frozenset | None = None) -> dict[tuple, Any]:
     """Vehicle balance per non-gateway node, trip-priced vehicle type and period over the
     trips not closed by the market (trips − mkt), with empty legs opposite each loaded leg and
-    to the k nearest balance nodes."""
+    to the k nearest balance nodes — or, with ``allowed``, only those of another model (B2
+    takes the optimum's: with B2's loaded legs a subset of B3's, its empty legs are then a
+    subset too, so B2's solution is a point of B3)."""
     loaded: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)  # (v,p) → legs
     for i, j, v, _g, p, _o in trips:
         if i not in gateway and j not in gateway:
@@ -961,6 +968,11 @@ def _balance(sc: Scenario, lanes: Lanes, trips: dict, market: dict, gateway: set
     k_near = sc.options.empty_k_nearest
     for (v, p), legs in loaded.items():
         nodes = sorted({n for leg in legs for n in leg})
+        if allowed is not None:  # another model's empty legs, where both ends are here
+            here = set(nodes)
+            keys += sorted(k for k in allowed if k[2] == v and k[3] == p
+                           and k[0] in here and k[1] in here)
+            continue
         cand = {(j, i) for i, j in legs}
         if k_near > 0 and len(nodes) > 1:
             idx = [lanes.index[n] for n in nodes]

@@ -87,4 +87,5 @@ def extract(model: BuiltModel) -> Solution:
         unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS),
         facilities=pd.DataFrame(facilities, columns=FACILITY_COLS), terms=terms,
         switches={k: (sorted(v) if isinstance(v, set) else v)
-                  for k, v in asdict(model.switches).items()})
+                  for k, v in asdict(model.switches).items()
+                  if k != "empty_legs"})  # a candidate set of the model, not a decision

@@ -48,6 +48,7 @@ COLUMN_UNITS: dict[str, str] = {
     "handling_eur_per_t": "EUR/t", "annual_cost_eur": "EUR/yr",
     "relocation_cost_eur": "EUR/yr", "facility_modules": "modules",
     "trips_from_or_to": "trips/yr", "trips_through": "trips/yr",
+    "demanded_tonnes": "t/yr", "today_demanded_tonnes": "t/yr",
     "baseline_trips": "trips/yr", "baseline_truck_km": "km/yr", "saving_trips": "trips/yr",
     "saving_truck_km": "km/yr",
 }
