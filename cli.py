@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import sys
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,8 +15,10 @@ import click
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from clusteropt import interrupt
 from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError
+from clusteropt.outputs import check_out, scenario_inputs, write_folder
 
 
 class _LiveProgress:
@@ -61,12 +61,18 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with interrupt.handling():
+                return super().invoke(ctx)
         except ScenarioError as err:
             fail_input(err)
         except OSError as err:  # an output that exists, a folder that cannot be written …
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
             sys.exit(2)
+        except interrupt.Interrupted as stop:
+            kept = getattr(stop, "kept", None) or "nothing was written"
+            err_console.print(f"[bold red]interrupted[/] ({stop}): {escape(kept)}",
+                              highlight=False)
+            sys.exit(stop.exit_code)
 
 
 @click.group(cls=_Group)
@@ -181,14 +187,18 @@ def init(folder: Path, force: bool) -> None:
               help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
 @click.option("--basemap", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Polygons (GeoJSON/GPKG) overlaid on the interactive map.html in --out.")
+@click.option("--keep-incumbent", is_flag=True, help="On Ctrl-C or SIGTERM, write the best "
+              "solution found so far to --out, marked as interrupted (no baseline).")
 def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log_file, out,
-        force, fmt, quiet, fixes, opens, closes, no_baseline, boundaries, basemap) -> None:
+        force, fmt, quiet, fixes, opens, closes, no_baseline, boundaries, basemap,
+        keep_incumbent) -> None:
     """Optimise a scenario (and variants): placement, sites, routes and shared trips."""
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.scenario import load_scenario
 
-    if out is not None and out.exists() and not force:
-        raise FileExistsError(f"{out} exists; use --force to overwrite it")
+    if out is not None:
+        check_out(out, [*scenario_inputs(scenario), *filter(None, (boundaries, basemap))],
+                  force)
     names = [None if v == "base" else v for v in variants] or [None]
     locks = _locks(fixes, opens, closes)
     scenarios = [load_scenario(scenario, v, locks=locks) for v in names]  # validate all first
@@ -211,7 +221,18 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
             with _LiveProgress(label, not quiet and fmt == "table", step) as live:
                 o = run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
                                  log_file=str(log_file) if log_file else None,
-                                 on_built=announce, baseline=not no_baseline, progress=live)
+                                 on_built=announce, baseline=not no_baseline, progress=live,
+                                 keep_interrupted=keep_incumbent and out is not None)
+        except interrupt.Interrupted as stop:
+            if stop.outcome is not None and out is not None:
+                _write_folder(out, [*outcomes, stop.outcome], write_outputs, force,
+                              boundaries=boundaries, basemap=basemap)
+                r = stop.outcome.report
+                gap_txt = f"gap {r.gap:.3%}" if r.gap is not None else "no bound"
+                stop.kept = (f"the best solution of {label} found so far ({gap_txt}, not "
+                             f"proven optimal, no baseline) was written to {out}, marked "
+                             f"interrupted")
+            raise
         except InfeasibleError as err:
             err_console.print(f"[bold red]{err}[/]", highlight=False)
             failed = True
@@ -283,8 +304,9 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     if by not in KPI_UNITS:
         raise click.BadParameter(f"unknown KPI '{by}'; choose from {', '.join(KPI_UNITS)}",
                                  param_hint="--by")
-    if out is not None and out.exists() and not force:
-        raise FileExistsError(f"{out} exists; use --force to overwrite it")
+    if out is not None:
+        check_out(out, [*(f for p in scenarios for f in scenario_inputs(p)),
+                        *filter(None, (boundaries, basemap))], force)
     jobs = []
     for path in scenarios:
         names = list(variants) or ["base", *(read_yaml(path).get("variants") or {})]
@@ -364,8 +386,8 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
     from clusteropt.pareto import pareto as frontier
     from clusteropt.scenario import load_scenario
 
-    if out is not None and out.exists() and not force:
-        raise FileExistsError(f"{out} exists; use --force to overwrite it")
+    if out is not None:
+        check_out(out, scenario_inputs(scenario), force)
     sc = load_scenario(scenario, None if variant in (None, "base") else variant)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -455,12 +477,11 @@ def _locks(fixes, opens, closes) -> dict | None:
 
 def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None,
                   boundaries: Path | None = None, basemap: Path | None = None) -> None:
-    """Write into a temporary folder beside ``out`` and move it into place (whole or not):
-    summary.json and CSV tables per run, the reports (GeoPackage, workbook, charts,
-    report.html), and ``extra`` files."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    """Write the folder whole or not at all (clusteropt.outputs): summary.json and CSV tables
+    per run, the reports (GeoPackage, workbook, charts, report.html), and ``extra`` files.
+    ``check_out`` has cleared ``out`` (with ``force``) before the run."""
+
+    def fill(tmp: Path) -> None:
         for o in outcomes:
             sub = tmp if len(outcomes) == 1 and not extra else tmp / (
                 f"{o.scenario.name}-{o.scenario.variant or 'base'}")
@@ -472,12 +493,8 @@ def _write_folder(out: Path, outcomes, write_outputs, force: bool, extra=None,
                           subfolders=len(outcomes) > 1 or bool(extra), basemap=basemap)
         for name, writer in (extra or {}).items():
             writer(tmp / name)
-        if out.exists() and force:
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    write_folder(out, fill)
 
 
 def _print_outcome(o, quiet: bool) -> None:
@@ -531,6 +548,9 @@ def _print_outcome(o, quiet: bool) -> None:
                           highlight=False)
         opened = [s for s, v in o.solution.open_sites.items() if v]
         console.print(f"open sites: {', '.join(opened) or 'none'}", highlight=False)
+    if o.baseline_unavailable:
+        console.print(f"[yellow]no savings split:[/] {escape(o.baseline_unavailable)}",
+                      highlight=False)
     check = "[green]passed[/]" if o.check.passed else "[red]FAILED[/]"
     console.print(f"independent check: {check}")
 

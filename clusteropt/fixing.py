@@ -30,6 +30,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from clusteropt import interrupt
+
 _INT = highspy.HighsVarType.kInteger
 
 
@@ -85,6 +87,7 @@ def _is_integer(lp: highspy.HighsLp) -> np.ndarray:
 
 def _new_highs(threads: int | None, log_file: str | None) -> highspy.Highs:
     h = highspy.Highs()
+    interrupt.watch(h)
     h.setOptionValue("output_flag", log_file is not None)
     h.setOptionValue("log_to_console", False)
     if log_file:

@@ -16,6 +16,8 @@ import numpy as np
 import pulp
 from pulp import _rustcore
 
+from clusteropt import interrupt
+
 _LE, _GE = _rustcore.Sense.LessEqual, _rustcore.Sense.GreaterEqual
 
 
@@ -38,6 +40,7 @@ class FastHiGHS(pulp.HiGHS):
 
     def callSolver(self, lp):
         h = lp.solverModel
+        interrupt.watch(h)  # Ctrl-C and SIGTERM stop the solver (clusteropt.interrupt)
         method, hl = self.method, None
         if method in ("auto", "fixing"):
             from clusteropt import fixing

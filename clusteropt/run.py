@@ -6,10 +6,12 @@ call each stage themselves (``build_lanes``, ``build``, ``solve``, ``extract``, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import signal
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from clusteropt import rates
+from clusteropt import interrupt, rates
 from clusteropt.check import CheckResult, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
@@ -45,6 +47,9 @@ class Outcome:
     savings: Savings | None = None
     baseline_solution: Solution | None = None  # B0 (today), for maps and reports
     baseline_results: Results | None = None
+    baseline_unavailable: str | None = None  # why there is no savings split, if asked for one
+    limits: dict = field(default_factory=dict)  # the time limits used (s), see run_scenario
+    interrupted: str | None = None  # the signal that stopped the run (its incumbent kept)
 
     def to_dict(self) -> dict:
         """The JSON document of ``clusteropt run --format json``."""
@@ -54,6 +59,7 @@ class Outcome:
             "scenario": sc.name,
             "variant": sc.variant,
             "status": self.report.status,
+            "interrupted": self.interrupted,
             "gap": self.report.gap,
             "objective_eur": self.report.objective,
             "best_bound_eur": self.report.best_bound,
@@ -63,6 +69,7 @@ class Outcome:
             "check": self.check.to_dict(),
             "baseline": self.savings.steps["B0"] if self.savings else None,
             "savings": self.savings.to_dict() if self.savings else None,
+            "baseline_unavailable": self.baseline_unavailable,
             "model": {**{k: getattr(self.report, k) for k in ("variables", "integers",
                                                               "constraints", "nonzeros",
                                                               "build_s", "solve_s")},
@@ -87,20 +94,43 @@ class Outcome:
                 "limitation": "bundling on shared legs only; multi-stop tours are not routed",
             },
             "run": {**versions(), "scenario_hash": sc.content_hash,
-                    "solver": opt.solver, "time_limit_s": opt.time_limit_s,
-                    "gap_rel": opt.gap_rel, "threads": opt.threads},
+                    "solver": opt.solver, "time_limit_s": self.limits.get("run_s"),
+                    "time_limits_s": self.limits, "gap_rel": self.report.gap_rel,
+                    "threads": opt.threads},
         }
+
+
+OPTIMUM_SHARE = 0.7  # of a run's time limit, for the optimum when a baseline follows
+
+
+class BaselineUnavailable(Exception):
+    """A baseline evaluation (B0–B2) found no solution; the optimum stands without a split."""
 
 
 def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | None = None,
                  time_limit_s: float | None = None, gap_rel: float | None = None,
                  threads: int | None = None, log_file: str | None = None,
-                 on_built=None, baseline: bool = True, progress=None) -> Outcome:
+                 on_built=None, baseline: bool = True, progress=None,
+                 keep_interrupted: bool = False) -> Outcome:
     """Build, solve, evaluate and check one scenario, then (``baseline``) the savings split
-    against today. Raises InfeasibleError without a solution."""
+    against today. Raises InfeasibleError without a solution.
+
+    Time: ``time_limit_s`` (default ``options.time_limit_s``) is the limit of the whole run,
+    building included. With a baseline, the optimum may use up to ``OPTIMUM_SHARE`` (70 %) of
+    it; then B0, B1 and B2 share what is left, each taking the time remaining divided by the
+    steps still to run (B0 and B1 are quick, so B2 gets most of it). A step with no time left,
+    or without a solution in its time, leaves the optimum standing: ``savings`` is None and
+    ``baseline_unavailable`` says why. ``limits`` records what each part was given.
+
+    Ctrl-C / SIGTERM (clusteropt.interrupt): the solve stops and :class:`Interrupted` is
+    raised; with ``keep_interrupted`` it carries the Outcome of the incumbent (no baseline)."""
+    t0 = time.perf_counter()
     lanes = lanes if lanes is not None else build_lanes(sc)
     if switches is None and not sc.options.bundling:
         switches = Switches(bundling=False, empty_rule=sc.options.empty_running)
+    limit = time_limit_s if time_limit_s is not None else sc.options.time_limit_s
+    with_baseline = baseline and (switches is None or switches == Switches()) \
+        and sc.options.bundling
     try:
         model = build(sc, lanes, switches)
     except ValueError as err:  # a scenario the builder cannot turn into a model
@@ -108,8 +138,20 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                                    str(err))]) from None
     if on_built is not None:
         on_built(model)
-    report = solve(model, time_limit_s=time_limit_s, gap_rel=gap_rel, threads=threads,
+    solve_limit = None
+    if limit is not None:
+        share = OPTIMUM_SHARE if with_baseline else 1.0
+        solve_limit = max(share * limit - (time.perf_counter() - t0), 0.1 * limit)
+    report = solve(model, time_limit_s=solve_limit, gap_rel=gap_rel, threads=threads,
                    log_file=log_file, progress=progress)
+    limits = {"run_s": limit, "optimum_s": solve_limit}
+    if report.interrupted:
+        signum = interrupt.requested()
+        if keep_interrupted and report.has_solution:
+            out = _evaluated(sc, lanes, model, report, limits)
+            out.interrupted = signal.Signals(signum).name
+            raise interrupt.Interrupted(signum, out)
+        raise interrupt.Interrupted(signum)
     if not report.has_solution:
         reasons = []
         if report.status == "infeasible":
@@ -119,27 +161,35 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
         raise InfeasibleError(report, f"{sc.name}"
                               f"{' / ' + sc.variant if sc.variant else ''}: no solution "
                               f"({report.status}, solver: {report.solver_status})", reasons)
-    sol = extract(model)
-    sol.objective_eur = report.objective if report.objective is not None else sol.objective_eur
-    res = evaluate(sc, lanes, sol)
-    chk = check_solution(sc, lanes, sol, tolerance=sc.options.check_tolerance)
-    out = Outcome(sc, lanes, model, report, sol, res, chk)
-    if baseline and (switches is None or switches == Switches()) and sc.options.bundling:
+    out = _evaluated(sc, lanes, model, report, limits)
+    if with_baseline:
+        deadline = None if limit is None else t0 + limit
+        steps_left = [3]
 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
             step = "B0 (today)" if sw.exclude_new else "B2" if sw.bundling else "B1"
+            key = step.split()[0]
+            step_limit = None
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0.5:
+                    raise BaselineUnavailable(f"{step}: no time left of the run's limit of "
+                                              f"{limit:g} s")
+                step_limit = left / steps_left[0]
+            steps_left[0] -= 1
+            limits[f"{key}_s"] = step_limit
             try:
-                fixed = run_scenario(sc, lanes, sw, time_limit_s, gap_rel, threads,
+                fixed = run_scenario(sc, lanes, sw, step_limit, gap_rel, threads,
                                      baseline=False)
             except ScenarioError as err:
                 raise ScenarioError([Issue(i.file, i.row, i.column,
                                            f"in the baseline evaluation {step}: {i.message}")
                                      for i in err.issues]) from None
             except InfeasibleError as err:
-                raise ScenarioError([Issue(sc.name, None, None,
-                                           f"the baseline evaluation {step} has no solution "
-                                           f"({err.report.status}); "
-                                           + "; ".join(err.reasons))]) from None
+                within = f" within {step_limit:.1f} s" if step_limit is not None else ""
+                reasons = ("; " + "; ".join(err.reasons)) if err.reasons else ""
+                raise BaselineUnavailable(f"{step}: no solution{within} "
+                                          f"({err.report.status}){reasons}") from None
             if sw.exclude_new:  # B0, today's situation (savings.py)
                 out.baseline_solution, out.baseline_results = fixed.solution, fixed.results
             if not fixed.check.passed:
@@ -148,9 +198,22 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                                          for v in fixed.check.violations]
             return fixed.results.kpis, fixed.report.status
 
-        out.savings = savings_split(sc, lanes, res.kpis, sol.placement, evaluate_fixed,
-                                    frozenset(model.empty))
+        try:
+            out.savings = savings_split(sc, lanes, out.results.kpis, out.solution.placement,
+                                        evaluate_fixed, frozenset(model.empty))
+        except BaselineUnavailable as err:
+            out.baseline_unavailable = str(err)
     return out
+
+
+def _evaluated(sc: Scenario, lanes: Lanes, model: BuiltModel, report: SolveReport,
+               limits: dict) -> Outcome:
+    """The solution of a solved model with its KPIs and the independent check."""
+    sol = extract(model)
+    sol.objective_eur = report.objective if report.objective is not None else sol.objective_eur
+    res = evaluate(sc, lanes, sol)
+    chk = check_solution(sc, lanes, sol, tolerance=sc.options.check_tolerance)
+    return Outcome(sc, lanes, model, report, sol, res, chk, limits=limits)
 
 
 def write_outputs(out: Outcome, folder: Path) -> None:

@@ -15,6 +15,7 @@ from importlib.metadata import version
 
 import pulp
 
+from clusteropt import interrupt
 from clusteropt.highs import FastHiGHS
 from clusteropt.model import BuiltModel
 
@@ -37,6 +38,9 @@ class SolveReport:
     nonzeros: int
     method: str = "direct"  # what ran: direct | fixing (see Options.method)
     fixing: dict | None = None  # what the fixing steps did (clusteropt.fixing.FixingReport)
+    time_limit_s: float | None = None  # the limit this solve was given
+    gap_rel: float | None = None  # the relative gap it was asked to stop at
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM (clusteropt.interrupt)
 
     @property
     def has_solution(self) -> bool:
@@ -118,6 +122,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     opt = model.scenario.options
     limit = time_limit_s if time_limit_s is not None else opt.time_limit_s
     gap = gap_rel if gap_rel is not None else opt.gap_rel
+    asked_gap = gap
     nthreads = threads if threads is not None else opt.threads
     t0 = time.perf_counter()
     if solver is None:
@@ -128,9 +133,9 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start), progress=progress, method=opt.method)
-    with quiet_stdout():
+    with quiet_stdout(), interrupt.solving():
         stats = model.prob.solve(solver)
-    retry = warm_start and (
+    retry = warm_start and interrupt.requested() is None and (
         (stats.has_solution and not _consistent(stats, gap))
         or (not stats.has_solution and stats.status not in (pulp.LpSolveStatus.Infeasible,
                                                             pulp.LpSolveStatus.Unbounded,
@@ -142,9 +147,10 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
         solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress,
                              method=opt.method)
-        with quiet_stdout():
+        with quiet_stdout(), interrupt.solving():
             stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0
+    stopped = interrupt.requested() is not None
     S = pulp.LpSolveStatus
     if stats.status == S.Optimal:
         status = "optimal"
@@ -167,6 +173,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
                        method=getattr(solver, "used", "direct"),
                        fixing=_fixing_dict(getattr(solver, "fixing_report", None)),
+                       time_limit_s=limit, gap_rel=asked_gap, interrupted=stopped,
                        **model.size)
 
 

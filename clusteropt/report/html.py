@@ -158,6 +158,9 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
              f"<h1>{title}</h1>"]
     if sc.description:
         parts.append(f"<p>{html.escape(sc.description)}</p>")
+    if getattr(out, "interrupted", None):
+        parts.append(f"<p class='warn'>Interrupted ({html.escape(out.interrupted)}): the best "
+                     "solution found so far, not proven optimal; no baseline.</p>")
     parts.append("<h2>Summary</h2>" + _cards(out))
     parts.append(f"<p>Sites opened: {html.escape(', '.join(opened) or 'none')}. "
                  f"Activities moved: {html.escape('; '.join(moved) or 'none')}.</p>")
@@ -178,6 +181,9 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
                      f"{html.escape(sav.rule)}.</p>" + like
                      + table_html(tables.savings_table(sav))
                      + "<h3>Per tonne</h3>" + table_html(tables.per_tonne_table(sav)))
+    elif getattr(out, "baseline_unavailable", None):
+        parts.append("<h2>Savings split</h2><p class='warn'>No savings split: "
+                     f"{html.escape(out.baseline_unavailable)}.</p>")
     else:
         parts.append("<h2>Savings split</h2><p class='note'>No baseline was evaluated for "
                      "this run (locked switches or --no-baseline).</p>")
