@@ -6,7 +6,6 @@ Exit status: 0 success; 1 the independent check failed or no solution was found;
 from __future__ import annotations
 
 import json
-import math
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -296,7 +295,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     import pandas as pd
 
     from clusteropt.report.tables import comparison_row, comparison_units
-    from clusteropt.results import KPI_UNITS, lead_time_h
+    from clusteropt.results import KPI_UNITS
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
     from clusteropt.savings import demanded_tonnes
     from clusteropt.scenario import load_scenario, read_yaml
@@ -332,19 +331,10 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
             rows.append({"scenario": sc.name, "variant": label, "status": "input error"})
             err_console.print(f"[bold red]{sc.name} / {label}:[/] {err}", highlight=False)
             continue
+        o.lead_to = tuple(lead_to)
+        o.today_demanded_tonnes = today_t[str(sc.path)]
         outcomes.append(o)
         row = comparison_row(o)
-        row["today_demanded_tonnes"] = today_t[str(sc.path)]
-        row["demanded_tonnes"] = demanded_tonnes(sc)
-        row["comparable_with_today"] = bool(
-            row.get("comparable_with_today", True) and math.isclose(
-                row["demanded_tonnes"], row["today_demanded_tonnes"], rel_tol=1e-9,
-                abs_tol=1e-6))
-        for dest in lead_to:
-            row[f"lead_time_h_{dest}"] = lead_time_h(sc, o.lanes, o.solution, dest)
-            if o.baseline_solution is not None:
-                row[f"baseline_lead_time_h_{dest}"] = lead_time_h(sc, o.lanes,
-                                                                  o.baseline_solution, dest)
         rows.append(row)
     table = pd.DataFrame(rows)
     if by in table.columns:

@@ -50,6 +50,8 @@ class Outcome:
     baseline_unavailable: str | None = None  # why there is no savings split, if asked for one
     limits: dict = field(default_factory=dict)  # the time limits used (s), see run_scenario
     interrupted: str | None = None  # the signal that stopped the run (its incumbent kept)
+    lead_to: tuple[str, ...] = ()  # activities whose lead time the reports show (compare)
+    today_demanded_tonnes: float | None = None  # today's volumes of the compared scenario
 
     def to_dict(self) -> dict:
         """The JSON document of ``clusteropt run --format json``."""

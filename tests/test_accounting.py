@@ -152,7 +152,8 @@ def test_one_saving_in_the_json_the_csv_and_the_printed_table(tmp_path):
     assert saving > 0  # the optimum is cheaper than today (model.md §8: B3 ≤ B0 here)
     out = tmp_path / "cmp"
     cmp = subprocess.run([str(CLI), "compare", str(scen), "--variant", "base", "--gap", "0",
-                          "--out", str(out)], capture_output=True, text=True, env=env)
+                          "--lead-time-to", "auction", "--out", str(out)],
+                         capture_output=True, text=True, env=env)
     assert cmp.returncode == 0, cmp.stderr
     row = pd.read_csv(out / "compare.csv").iloc[0]
     assert row["saving_total_cost_eur"] == pytest.approx(saving, rel=1e-9)
@@ -163,6 +164,10 @@ def test_one_saving_in_the_json_the_csv_and_the_printed_table(tmp_path):
     printed = f"{saving:,.0f}"
     line = next(ln for ln in cmp.stdout.splitlines() if "base" in ln)
     assert printed in line and f"-{printed}" not in line
+    # the lead time into the auction, now and today, in compare.csv and report.html
+    assert row["lead_time_h_auction"] > 0 and row["baseline_lead_time_h_auction"] > 0
+    page = next(out.glob("*/report.html")).read_text()
+    assert f"into auction {row['lead_time_h_auction']:.2f} h" in page
     # summary.json in the compare folder, with units of every KPI
     sub = json.loads(next(out.glob("*/summary.json")).read_text())
     assert sub["savings"]["saving"]["total"]["cost_eur"] == pytest.approx(saving, rel=1e-9)

@@ -144,6 +144,23 @@ def _cards(out) -> str:
     return "<div class='cards'>" + "".join(cards) + "</div>"
 
 
+def _lead_times(out) -> str:
+    """Door-to-door lead time (tonne-weighted): over all flows, and into each activity the
+    comparison asked for, now and today."""
+    k = out.results.kpis
+    b0 = out.savings.steps["B0"] if out.savings is not None else None
+    text = f"Mean door-to-door lead time: {k['mean_lead_time_h']:.2f} h"
+    if b0 is not None and "mean_lead_time_h" in b0:
+        text += f" (today {b0['mean_lead_time_h']:.2f} h)"
+    row = tables.comparison_row(out) if getattr(out, "lead_to", ()) else {}
+    for dest in out.lead_to if row else ():
+        now, then = row.get(f"lead_time_h_{dest}"), row.get(f"baseline_lead_time_h_{dest}")
+        if now is not None:
+            text += f"; into {html.escape(dest)} {now:.2f} h" + (
+                f" (today {then:.2f} h)" if then is not None else "")
+    return text + " — driving, loading and unloading, hub handling and carriers' transit."
+
+
 def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame],
                  notes: list[str]) -> str:
     """The page of one outcome. ``charts``: title → PNG; ``sections``: title → table."""
@@ -164,6 +181,7 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
     parts.append("<h2>Summary</h2>" + _cards(out))
     parts.append(f"<p>Sites opened: {html.escape(', '.join(opened) or 'none')}. "
                  f"Activities moved: {html.escape('; '.join(moved) or 'none')}.</p>")
+    parts.append("<p>" + _lead_times(out) + "</p>")
     parts.append("<h2>Assumptions and solver status</h2>" + assumptions_html(out))
     if notes:
         parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")

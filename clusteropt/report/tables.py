@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusteropt.results import KPI_UNITS, Results
+from clusteropt.results import KPI_UNITS, Results, lead_time_h
 from clusteropt.savings import (
     EFFECT_KPIS,
     EFFECT_UNITS,
     EFFECTS,
     PER_TONNE_UNITS,
     STEPS,
+    demanded_tonnes,
     per_tonne,
 )
 from clusteropt.scenario import Scenario
@@ -400,14 +401,27 @@ def _same(a: dict[str, float], b: dict[str, float]) -> bool:
 def comparison_row(o) -> dict[str, Any]:
     """One outcome as a row of ``compare``: status, gap, check, every KPI, its per-tonne
     figures, the savings against its own B0 (``saving_*``, positive = less) and B0's KPIs
-    (``baseline_*``), and ``comparable_with_today`` (false when its tonnes differ from
-    today's: read the per-tonne savings then)."""
+    (``baseline_*``), ``comparable_with_today`` (false when its tonnes differ from today's:
+    read the per-tonne savings then), and the door-to-door lead time into each of
+    ``o.lead_to`` now and today (``lead_time_h_<id>``, ``baseline_lead_time_h_<id>``)."""
     row: dict[str, Any] = {"scenario": o.scenario.name, "variant": o.scenario.variant
                            or "base", "status": o.report.status, "gap": o.report.gap,
                            "check": o.check.passed, **o.results.kpis,
                            **per_tonne(o.results.kpis)}
     if o.savings is not None:
         row.update(o.savings.flat())
+    today = getattr(o, "today_demanded_tonnes", None)
+    if today is not None:  # compare: is this run's volume today's?
+        row["today_demanded_tonnes"] = today
+        row["demanded_tonnes"] = demanded_tonnes(o.scenario)
+        row["comparable_with_today"] = bool(
+            row.get("comparable_with_today", True)
+            and math.isclose(row["demanded_tonnes"], today, rel_tol=1e-9, abs_tol=1e-6))
+    for dest in getattr(o, "lead_to", ()):
+        row[f"lead_time_h_{dest}"] = lead_time_h(o.scenario, o.lanes, o.solution, dest)
+        if o.baseline_solution is not None:
+            row[f"baseline_lead_time_h_{dest}"] = lead_time_h(o.scenario, o.lanes,
+                                                              o.baseline_solution, dest)
     return row
 
 
