@@ -17,7 +17,13 @@ from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
 from clusteropt.results import KPI_UNITS, Results, evaluate
-from clusteropt.savings import PER_TONNE_UNITS, Savings, per_tonne, savings_split
+from clusteropt.savings import (
+    PER_TONNE_UNITS,
+    Savings,
+    demanded_tonnes,
+    per_tonne,
+    savings_split,
+)
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 from clusteropt.solve import SolveReport, solve, versions
@@ -67,7 +73,7 @@ class Outcome:
             "best_bound_eur": self.report.best_bound,
             "kpis": self.results.kpis,
             "units": {**KPI_UNITS, **PER_TONNE_UNITS},
-            "per_tonne": per_tonne(self.results.kpis),
+            "per_tonne": per_tonne(self.results.kpis, demanded_tonnes(sc)),
             "check": self.check.to_dict(),
             "baseline": self.savings.steps["B0"] if self.savings else None,
             "savings": self.savings.to_dict() if self.savings else None,

@@ -24,9 +24,11 @@ Invariants (at gap 0; with a time limit up to the reported gaps): bundling ≥ 0
 direct routes are allowed), total ≥ 0 when no activity is ``new`` and today's placement and
 vehicles are admissible in B3. A negative one is a defect, not a finding.
 
-Like for like: when the optimum carries other tonnes than today (``new`` activities, e.g.
-growth), absolute savings compare different volumes; ``comparable`` is then false and the
-per-tonne figures (€/t, truck-km/t, kg CO2 WTW/t) are the ones to read.
+Like for like: when the optimum's demands ask for other tonnes than today's (``new``
+activities, e.g. growth), absolute savings compare different volumes; ``comparable`` is then
+false and the per-tonne figures are the ones to read: €/t, truck-km/t and kg CO2 WTW/t per
+tonne *demanded* (``demanded_tonnes``; a tonne sent to disposal counts as much as one
+carried, so that an option is not cheaper per tonne for carrying less).
 """
 
 from __future__ import annotations
@@ -69,10 +71,11 @@ def demanded_tonnes(sc: Scenario, today: bool = False) -> float:
                      for p, q in d.tonnes.items()))
 
 
-def per_tonne(kpis: dict[str, float]) -> dict[str, float | None]:
-    """€/t, truck-km/t and kg CO2 (WTW)/t of one evaluation (None without tonnes)."""
-    t = kpis.get("tonnes") or 0.0
-    return {name: (kpis[kpi] * f / t if t else None) for name, (kpi, f) in PER_TONNE.items()}
+def per_tonne(kpis: dict[str, float], tonnes: float) -> dict[str, float | None]:
+    """€/t, truck-km/t and kg CO2 (WTW)/t of one evaluation per tonne demanded (None without
+    tonnes)."""
+    return {name: (kpis[kpi] * f / tonnes if tonnes else None)
+            for name, (kpi, f) in PER_TONNE.items()}
 
 
 @dataclass
@@ -84,8 +87,13 @@ class Savings:
     saving: dict[str, dict[str, float]]  # relocation/bundling/hub_modal/total → key → value
     pct_of_b0: dict[str, dict[str, float | None]]
     statuses: dict[str, str]
-    comparable: bool = True  # the optimum carries today's tonnes
+    comparable: bool = True  # the optimum's demands ask for today's tonnes
     saving_per_t: dict[str, float | None] | None = None  # B0 per tonne − B3 per tonne
+    today_tonnes: float = 0.0  # demanded by today's activities (t/yr)
+    option_tonnes: float = 0.0  # demanded in the option (t/yr)
+
+    def step_tonnes(self, step: str) -> float:
+        return self.today_tonnes if step == "B0" else self.option_tonnes
 
     def flat(self) -> dict[str, float | bool | None]:
         """One row of named fields (as compare, sweeps and the workbook show them):
@@ -110,7 +118,9 @@ class Savings:
                 "steps": self.steps, "statuses": self.statuses,
                 "saving": self.saving, "saving_pct_of_baseline": self.pct_of_b0,
                 "comparable_with_today": self.comparable,
-                "per_tonne": {s: per_tonne(k) for s, k in self.steps.items()},
+                "demanded_tonnes": {"today": self.today_tonnes, "option": self.option_tonnes},
+                "per_tonne": {s: per_tonne(k, self.step_tonnes(s))
+                              for s, k in self.steps.items()},
                 "saving_per_tonne_total": self.saving_per_t,
                 "units": {**EFFECT_UNITS, **PER_TONNE_UNITS, "pct": "% of B0"}}
 
@@ -150,9 +160,9 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
         steps[step], statuses[step] = evaluate_fixed(sw)
     steps = {s: steps[s] for s in STEPS}
     saving, pct = split(steps)
-    t0, t3 = steps["B0"].get("tonnes", 0.0), steps["B3"].get("tonnes", 0.0)
+    t0, t3 = demanded_tonnes(sc, today=True), demanded_tonnes(sc)
     comparable = abs(t3 - t0) <= 1e-6 * max(1.0, abs(t0))
-    p0, p3 = per_tonne(steps["B0"]), per_tonne(steps["B3"])
+    p0, p3 = per_tonne(steps["B0"], t0), per_tonne(steps["B3"], t3)
     per_t = {k: (p0[k] - p3[k] if p0[k] is not None and p3[k] is not None else None)
              for k in PER_TONNE}
-    return Savings(rule, steps, saving, pct, statuses, comparable, per_t)
+    return Savings(rule, steps, saving, pct, statuses, comparable, per_t, t0, t3)

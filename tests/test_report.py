@@ -168,7 +168,7 @@ def test_workbook_kpis_equal_summary(outcomes, written):
             assert got[key] == pytest.approx(v, rel=1e-12, abs=1e-12), key
         assert all(kpis.unit.notna())
         legs = _sheet(wb, "legs")
-        assert {"truck_km [km/yr]", "tonnes [t/yr]", "co2_wtw_kg [kg CO2e/yr]",
+        assert {"truck_km [km/yr]", "tonnes [t/yr]", "co2_wtw_kg [kg CO2e/yr (WTW)]",
                 "load_factor [share]", "distance_km [km]"} <= set(legs.columns)
         assert legs["truck_km [km/yr]"].sum() == pytest.approx(summary["truck_km"], rel=1e-9)
         savings = _sheet(wb, "savings").set_index("effect")

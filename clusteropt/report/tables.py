@@ -41,8 +41,9 @@ COLUMN_UNITS: dict[str, str] = {
     "distance_km": "km", "tonnes": "t/yr", "trips": "trips/yr", "empty_trips": "trips/yr",
     "trips_total": "trips/yr", "vehicle_km_loaded": "km/yr", "vehicle_km_empty": "km/yr",
     "vehicle_km": "km/yr", "truck_km": "km/yr", "tonne_km": "tkm/yr",
-    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "co2_wtw_kg": "kg CO2e/yr",
-    "co2_ttw_kg": "kg CO2e/yr", "co2_wtw_t": "t CO2e/yr", "co2_ttw_t": "t CO2e/yr",
+    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "co2_wtw_kg": "kg CO2e/yr (WTW)",
+    "co2_ttw_kg": "kg CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
+    "co2_ttw_t": "t CO2e/yr (TTW)",
     "load_factor": "share", "x": "m", "y": "m", "today_x": "m", "today_y": "m",
     "chosen_x": "m", "chosen_y": "m", "lat": "deg", "lon": "deg", "today_lat": "deg",
     "today_lon": "deg", "throughput_t": "t/yr", "handling_cost_eur": "EUR/yr",
@@ -179,9 +180,9 @@ def savings_table(savings) -> pd.DataFrame:
 
 def per_tonne_table(savings) -> pd.DataFrame:
     """€/t, truck-km/t and kg CO2 (WTW)/t of each step, and B0 − B3 per tonne."""
-    rows = [{"step": STEP_LABELS[s], "tonnes": savings.steps[s].get("tonnes"),
-             **per_tonne(savings.steps[s])} for s in STEPS]
-    rows.append({"step": "saving B0 − B3 per tonne", "tonnes": None,
+    rows = [{"step": STEP_LABELS[s], "demanded_tonnes": savings.step_tonnes(s),
+             **per_tonne(savings.steps[s], savings.step_tonnes(s))} for s in STEPS]
+    rows.append({"step": "saving B0 − B3 per tonne", "demanded_tonnes": None,
                  **(savings.saving_per_t or {})})
     return pd.DataFrame(rows)
 
@@ -407,7 +408,7 @@ def comparison_row(o) -> dict[str, Any]:
     row: dict[str, Any] = {"scenario": o.scenario.name, "variant": o.scenario.variant
                            or "base", "status": o.report.status, "gap": o.report.gap,
                            "check": o.check.passed, **o.results.kpis,
-                           **per_tonne(o.results.kpis)}
+                           **per_tonne(o.results.kpis, demanded_tonnes(o.scenario))}
     if o.savings is not None:
         row.update(o.savings.flat())
     today = getattr(o, "today_demanded_tonnes", None)
