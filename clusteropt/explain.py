@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from clusteropt.lanes import Lanes
 from clusteropt.model import Switches, build
+from clusteropt.model.core import ModelInputError
 from clusteropt.scenario import Scenario
 from clusteropt.solve import solve
 
@@ -19,7 +20,7 @@ def explain_infeasible(sc: Scenario, lanes: Lanes, switches: Switches | None = N
     sw = replace(switches or Switches(), elastic=True)
     try:
         model = build(sc, lanes, sw)
-    except ValueError as err:
+    except ModelInputError as err:
         return [str(err)]
     report = solve(model, time_limit_s=time_limit_s, warm_start=False)
     if not report.has_solution:

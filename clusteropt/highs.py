@@ -29,12 +29,14 @@ class FastHiGHS(pulp.HiGHS):
 
     ``method``: 'direct' runs HiGHS on the model; 'fixing' runs :func:`clusteropt.fixing.solve`
     (exact; for placement models with many ``x ≤ u · open`` links); 'auto' picks 'fixing' from
-    ``AUTO_FIXING_LINKS`` such rows on. After a solve, ``used`` names the method that ran and
-    ``fixing_report`` holds what the fixing steps did."""
+    ``AUTO_FIXING_LINKS`` such rows on (``links``: their number, counted by family in the
+    built model; else recognised in the matrix). After a solve, ``used`` names the method
+    that ran and ``fixing_report`` holds what the fixing steps did."""
 
-    def __init__(self, *args, method: str = "direct", **kwargs):
+    def __init__(self, *args, method: str = "direct", links: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.method = method
+        self.links = links  # the model's x ≤ u · open rows (its families), when known
         self.used = "direct"
         self.fixing_report = None
 
@@ -49,8 +51,8 @@ class FastHiGHS(pulp.HiGHS):
             if hl.sense_ == highspy.ObjSense.kMaximize or not self.mip:
                 method = "direct"
             elif method == "auto":
-                method = "fixing" if len(fixing.link_rows(hl)) >= AUTO_FIXING_LINKS \
-                    else "direct"
+                links = self.links if self.links is not None else len(fixing.link_rows(hl))
+                method = "fixing" if links >= AUTO_FIXING_LINKS else "direct"
         self.used = method
         if method == "direct":
             h.run()

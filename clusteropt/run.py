@@ -16,6 +16,7 @@ from clusteropt.check import CheckResult, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
+from clusteropt.model.core import ModelInputError
 from clusteropt.results import KPI_UNITS, Results, evaluate
 from clusteropt.savings import (
     PER_TONNE_UNITS,
@@ -141,7 +142,7 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
         and sc.options.bundling
     try:
         model = build(sc, lanes, switches)
-    except ValueError as err:  # a scenario the builder cannot turn into a model
+    except ModelInputError as err:  # a scenario the builder cannot turn into a model
         raise ScenarioError([Issue(sc.path.name if sc.path else sc.name, None, None,
                                    str(err))]) from None
     if on_built is not None:

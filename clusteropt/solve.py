@@ -87,9 +87,14 @@ def _match_highs_threads(threads: int | None) -> None:
     _highs_threads[:] = [threads]
 
 
+# the row families of the x ≤ u · open kind, whose number picks the solve method under 'auto'
+LINK_FAMILIES = ("strong_link", "hub_link", "arc_hub_link", "frequency_use")
+
+
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
                 threads: int | None = None, log_file: str | None = None, msg: bool = False,
-                warm_start: bool = False, progress=None, method: str = "direct"):
+                warm_start: bool = False, progress=None, method: str = "direct",
+                links: int | None = None):
     """A PuLP solver by name (``HiGHS`` by default) with the common options; ``progress`` is
     called as ``progress(elapsed_s, incumbent, bound, gap)`` while HiGHS works; ``method``
     (HiGHS only): direct | fixing | auto (see ``FastHiGHS``)."""
@@ -98,9 +103,9 @@ def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel:
         if progress is not None:
             return _HiGHSWithProgress(progress, msg=msg, timeLimit=time_limit_s,
                                       gapRel=gap_rel, threads=threads, logPath=log_file,
-                                      warmStart=warm_start, method=method)
+                                      warmStart=warm_start, method=method, links=links)
         return FastHiGHS(msg=msg, timeLimit=time_limit_s, gapRel=gap_rel, threads=threads,
-                         logPath=log_file, warmStart=warm_start, method=method)
+                         logPath=log_file, warmStart=warm_start, method=method, links=links)
     available = pulp.listSolvers(onlyAvailable=True)
     match = [s for s in available if s.upper() == name.upper()]
     if not match:
@@ -132,7 +137,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         if warm_start:
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
-                             warm_start=bool(warm_start), progress=progress, method=opt.method)
+                             warm_start=bool(warm_start), progress=progress, method=opt.method,
+                             links=model.row_count(*LINK_FAMILIES))
     with quiet_stdout(), interrupt.solving():
         stats = model.prob.solve(solver)
     retry = warm_start and interrupt.requested() is None and (
@@ -146,7 +152,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         # after a MIP start: do not trust either; solve again from scratch.
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
         solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress,
-                             method=opt.method)
+                             method=opt.method, links=model.row_count(*LINK_FAMILIES))
         with quiet_stdout(), interrupt.solving():
             stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0

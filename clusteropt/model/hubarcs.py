@@ -11,6 +11,8 @@ For each origin node ``o``, commodity ``k`` and period ``p`` (tonnes):
 * only through open hubs: ``col ≤ O·open[h]``, ``tr ≤ O·open[h]``, ``tr ≤ O·open[l]``,
   ``dist ≤ W·open[l]``.
 
+Row families: ``arc_origin``, ``arc_conservation``, ``arc_destination``, ``arc_hub_link``.
+
 Variables grow as O(n³) instead of the route form's O(n⁴). It gives the route form's optimum
 when the transfer factor α ≤ min(χ, δ) and distances obey the triangle inequality (then no
 optimal flow passes more than two hubs). After the solve, ``decompose`` splits the arc flows
@@ -40,9 +42,9 @@ class ArcGroup:
 
 
 def build_arcs(groups: dict[tuple, dict[str, dict[str, float]]], hubs: list[str],
-               allow_direct: bool, open_at: dict[str, Any], var, rows) -> list[ArcGroup]:
+               allow_direct: bool, open_at: dict, var, rows) -> list[ArcGroup]:
     """Create the arc variables and rows; ``groups`` maps (origin, k, owner, period) to
-    {destination: {demand: tonnes}}."""
+    {destination: {demand: tonnes}}; ``open_at`` maps a hub to its ``LinearTerm``."""
     out = []
     for (o, k, owner, p), dest in groups.items():
         g = ArcGroup(o, k, owner, p, dest)
@@ -59,32 +61,38 @@ def build_arcs(groups: dict[tuple, dict[str, dict[str, float]]], hubs: list[str]
         if allow_direct:
             dd = var.make("dir", [(o, k, p, t) for t in dest])
             g.direct = {t: dd[o, k, p, t] for t in dest}
-        rows.add([(v, 1.0) for v in g.col.values()] + [(v, 1.0) for v in g.direct.values()],
-                 "==", total)
+        key = (o, k, owner, p)
+        rows.add("arc_origin", key, [(v, 1.0) for v in g.col.values()]
+                 + [(v, 1.0) for v in g.direct.values()], "==", total)
         for h in hubs:
             inflow = [(g.col[h], 1.0)] + [(g.tr[m, h], 1.0) for m in hubs if m != h]
             outflow = [(g.tr[h, m], -1.0) for m in hubs if m != h] + [
                 (g.dist[h, t], -1.0) for t in dest]
-            rows.add(inflow + outflow, "==", 0.0)
+            rows.add("arc_conservation", (*key, h), inflow + outflow, "==", 0.0)
         for t in dest:
-            rows.add([(g.dist[m, t], 1.0) for m in hubs]
+            rows.add("arc_destination", (*key, t), [(g.dist[m, t], 1.0) for m in hubs]
                      + ([(g.direct[t], 1.0)] if t in g.direct else []), "==", w[t])
         for h in hubs:
             o_h = open_at[h]
-            if isinstance(o_h, float):
-                if o_h == 0.0:
+            if o_h.is_constant:  # a hub fixed open needs no link; one fixed closed, none
+                if o_h.const == 0.0:
                     for v in (g.col[h], *[g.tr[h, m] for m in hubs if m != h],
                               *[g.tr[m, h] for m in hubs if m != h],
                               *[g.dist[h, t] for t in dest]):
                         v.upBound = 0.0
                 continue
-            rows.add([(g.col[h], 1.0), (o_h, -total)], "<=", 0.0)
+            (y, _), = o_h.terms
+            rows.add("arc_hub_link", (*key, "col", h), [(g.col[h], 1.0), (y, -total)], "<=",
+                     0.0)
             for m in hubs:
                 if m != h:
-                    rows.add([(g.tr[h, m], 1.0), (o_h, -total)], "<=", 0.0)
-                    rows.add([(g.tr[m, h], 1.0), (o_h, -total)], "<=", 0.0)
+                    rows.add("arc_hub_link", (*key, "out", h, m),
+                             [(g.tr[h, m], 1.0), (y, -total)], "<=", 0.0)
+                    rows.add("arc_hub_link", (*key, "in", m, h),
+                             [(g.tr[m, h], 1.0), (y, -total)], "<=", 0.0)
             for t in dest:
-                rows.add([(g.dist[h, t], 1.0), (o_h, -w[t])], "<=", 0.0)
+                rows.add("arc_hub_link", (*key, "dist", h, t),
+                         [(g.dist[h, t], 1.0), (y, -w[t])], "<=", 0.0)
         out.append(g)
     return out
 

@@ -1,0 +1,960 @@
+r"""The constraint families of ``shared/design/model.md``, one ``define_*`` each, in the order
+``build`` calls them; then the cost terms (``price_*``). Every row is added under its family's
+name (``BuiltModel.rows``); the formulation of each family is in its docstring.
+
+Notation: ``at[f,n]`` is ``place[f,n]`` for an activity with a choice, else the constant 1/0;
+``open[s]`` is a variable or, where a switch or lock fixes it, a constant — both are
+``LinearTerm``\ s, so a fixed decision is a constant in the same row, not another branch.
+Flows are tonnes per period ``p`` (weight ``w_p`` per year).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pulp
+
+from clusteropt import rates
+from clusteropt.lanes import Lanes
+from clusteropt.model.core import (
+    Elastic,
+    LinearTerm,
+    ModelInputError,
+    Rows,
+    Terms,
+    Vars,
+    lin_sum,
+)
+from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
+from clusteropt.scenario import Scenario, VehicleType
+
+COST_TERMS = ("development", "relocation", "facilities", "transport", "internal", "handling",
+              "disposal", "carbon")
+KPI_TERMS = ("co2_ttw_kg", "co2_wtw_kg")
+ONE = LinearTerm.constant(1.0)
+ZERO = LinearTerm.constant(0.0)
+
+
+@dataclass
+class Route:
+    """A route of a demand from node ``s`` to node ``t`` along ``path`` (s, [hub, [hub]], t;
+    ``(s, s)`` is co-location), with its pooled partner (acceptor/supplier) if any, and its
+    share of the demand's tonnes."""
+
+    s: str
+    t: str
+    partner: str | None
+    path: tuple[str, ...]
+    share: LinearTerm
+
+
+@dataclass
+class Parts:
+    """Everything ``build`` makes, family by family (index sets, variables, rows, terms)."""
+
+    sc: Scenario
+    lanes: Lanes
+    sw: Any  # Switches
+    prob: pulp.LpProblem
+    var: Vars
+    rows: Rows
+    terms: dict[str, LinearTerm]
+    elastic: Elastic
+    periods: list[str]
+    weight: dict[str, float]
+    candidates: dict[str, list[str]] = field(default_factory=dict)
+    pruned_sites: int = 0
+    site_ids: list[str] = field(default_factory=list)
+    open_at: dict[str, LinearTerm] = field(default_factory=dict)  # sites and hubs
+    open_var: dict[str, Any] = field(default_factory=dict)
+    hub_ids: list[str] = field(default_factory=list)
+    hub_open: dict[str, Any] = field(default_factory=dict)
+    place: dict[tuple[str, str], Any] = field(default_factory=dict)
+    at_fixed: dict[str, str] = field(default_factory=dict)
+    shared: dict[tuple[str, str], Any] = field(default_factory=dict)
+    connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    vehicles: dict[str, VehicleType] = field(default_factory=dict)
+    shares: dict[str, list[Route]] = field(default_factory=dict)
+    unserved: dict[str, list[tuple[str, str, LinearTerm]]] = field(default_factory=dict)
+    freq: list[tuple[str, str, str, str | None, float, LinearTerm]] = field(
+        default_factory=list)
+    arcs: list[ArcGroup] = field(default_factory=list)
+    pruned_routes: int = 0
+    intake: dict[tuple, LinearTerm] = field(default_factory=dict)
+    loads: dict[tuple, dict[str, LinearTerm]] = field(default_factory=dict)
+    y: dict[tuple, LinearTerm] = field(default_factory=dict)
+    class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = field(
+        default_factory=lambda: defaultdict(list))
+    trips: dict[tuple, Any] = field(default_factory=dict)
+    market: dict[tuple, Any] = field(default_factory=dict)
+    implicit_empty: dict[tuple, float] = field(default_factory=dict)
+    empty: dict[tuple, Any] = field(default_factory=dict)
+    gateway: set[str] = field(default_factory=set)
+    _eligible: dict[tuple, list[VehicleType]] = field(default_factory=dict)
+
+    def at(self, f: str, n: str) -> LinearTerm:
+        """``at[f,n]``: the placement variable, or 1/0 for an activity with one node."""
+        if f in self.at_fixed:
+            return ONE if self.at_fixed[f] == n else ZERO
+        return LinearTerm.of(self.place[f, n])
+
+    def eligible(self, k: str, i: str, j: str, role: str = "direct") -> list[VehicleType]:
+        """Vehicle types that may carry k from i to j in this role (memoised by load class,
+        role and the two nodes' modes)."""
+        sc = self.sc
+        lc = sc.commodities[k].load_class
+        key = (lc, role, tuple(sc.nodes[i].modes), tuple(sc.nodes[j].modes))
+        if key not in self._eligible:
+            self._eligible[key] = [
+                vt for vt in self.vehicles.values() if vt.carries(lc)
+                and (vt.legs == "any" or (vt.legs == "hub" and role != "direct")
+                     or role == "transfer")
+                and vt.mode in sc.nodes[i].modes and vt.mode in sc.nodes[j].modes]
+        return self._eligible[key]
+
+    def open_here(self, n: str) -> LinearTerm:
+        return self.open_at.get(n, ONE)
+
+
+def _open(sc: Scenario, sw, n: str) -> bool:
+    """A site or hub not closed by a switch or a lock."""
+    return sw.open_sites.get(n, True) and sc.fix.sites.get(n, "open") == "open"
+
+
+# ---- 1. placement candidates ---------------------------------------------------------------
+
+
+def placement_candidates(b: Parts) -> None:
+    """``N_f``: the nodes each activity in play may take — its fixed node (switch or lock), or
+    its candidates among the open ones and its stay node; with ``site_rules.k_nearest``, the
+    stay node and the k nearest others (by distance from the stay node)."""
+    sc, sw = b.sc, b.sw
+    for f, a in sc.activities.items():
+        if sw.exclude_new and a.new:
+            continue
+        fixed = sw.placement.get(f) or sc.fix.placement.get(f)
+        cands = [fixed] if fixed else list(a.candidates)
+        stay = a.stay_node()
+        cands = [n for n in cands if _open(sc, sw, n) or n == stay]
+        k_sites = sc.site_rules.k_nearest
+        if k_sites is not None and not fixed and stay is not None:
+            others = sorted((n for n in cands if n != stay),
+                            key=lambda n: b.lanes.distance(stay, n))
+            b.pruned_sites += max(0, len(others) - k_sites)
+            cands = [stay] + others[:k_sites]
+        if not cands:
+            raise ModelInputError(f"activity '{f}' has no admissible node left")
+        b.candidates[f] = cands
+
+
+# ---- 2. sites --------------------------------------------------------------------------------
+
+
+def define_sites(b: Parts) -> None:
+    """``open[s]`` binary for each development site someone may use (a candidate, a pooled
+    partner, or fixed open); fixed ones are constants.
+
+    * ``site_count_max``: Σ_s open[s] ≤ max_open (+ penalised slack when elastic);
+    * ``site_count_exact``: Σ_s open[s] = exact_open;
+    * ``budget``: Σ_s (annuity(dev_s) + opex_s + fixed_s) · open[s] ≤ budget."""
+    sc, sw = b.sc, b.sw
+    pooled = {d.commodity for d in sc.demands.values() if d.kind != "directed"}
+    b.site_ids = [n for n, node in sc.nodes.items() if node.kind == "site"
+                  and (any(n in c for c in b.candidates.values())
+                       or any(k in pooled for k in (*node.accept, *node.supply))
+                       or sw.open_sites.get(n) is True or sc.fix.sites.get(n) == "open")]
+    free = [s for s in b.site_ids if s not in sw.open_sites and s not in sc.fix.sites]
+    b.open_var = b.var.make("open", free, cat="Binary")
+    for s in b.site_ids:
+        if s in b.open_var:
+            b.open_at[s] = LinearTerm.of(b.open_var[s])
+        else:
+            fixed = sw.open_sites[s] if s in sw.open_sites else sc.fix.sites[s] == "open"
+            b.open_at[s] = ONE if fixed else ZERO
+    total = lin_sum(*((b.open_at[s], 1.0) for s in b.site_ids))
+    rules = sc.site_rules
+    if rules.max_open is not None:
+        slack = b.elastic.slack("more development sites must open than site_rules.max_open "
+                                "allows", "sites", 100.0)
+        b.rows.add("site_count_max", (), total.terms + slack, "<=",
+                   rules.max_open - total.const)
+    if rules.exact_open is not None:
+        b.rows.add_lin("site_count_exact", (), total, "==", rules.exact_open)
+    if rules.budget_eur_per_yr is not None:
+        spend = lin_sum(*((b.open_at[s], annual_cost(sc, s)) for s in b.site_ids))
+        b.rows.add_lin("budget", (), spend, "<=", rules.budget_eur_per_yr)
+
+
+def annual_cost(sc: Scenario, n: str) -> float:
+    """Annual cost of an open site or hub: annuity of its development cost + opex + fixed."""
+    node = sc.nodes[n]
+    return sc.annuity(node.dev_cost_eur) + node.opex_eur_per_yr + node.fixed_cost_eur_per_yr
+
+
+# ---- 3. placement ----------------------------------------------------------------------------
+
+
+def define_placement(b: Parts) -> None:
+    """``place[f,n]`` binary for each activity with more than one candidate.
+
+    * ``one_node``: Σ_n place[f,n] = 1;
+    * ``site_link``: place[f,s] ≤ open[s] where open is a variable (kept although the
+      capacity row implies it for sized activities: it tightens the LP bound);
+    * ``site_opened``: open[s] ≥ 1 for an activity fixed at a development site (not its stay);
+    * ``capacity``: Σ_f size[f,d] · at[f,n] ≤ cap[n,d] · open[n] (· 1 for other nodes)."""
+    sc, rows = b.sc, b.rows
+    keys = [(f, n) for f, c in b.candidates.items() if len(c) > 1 for n in c]
+    b.place = b.var.make("place", keys, cat="Binary")
+    b.at_fixed = {f: c[0] for f, c in b.candidates.items() if len(c) == 1}
+    for f, c in b.candidates.items():
+        if len(c) > 1:
+            rows.add("one_node", f, [(b.place[f, n], 1.0) for n in c], "==", 1.0)
+    by_node: dict[str, list[str]] = defaultdict(list)
+    for f, c in b.candidates.items():
+        for n in c:
+            by_node[n].append(f)
+    for n, fs in by_node.items():
+        node = sc.nodes[n]
+        is_site = node.kind == "site"
+        o = b.open_here(n)
+        for f in fs:
+            if is_site and f not in b.at_fixed and not o.is_constant:
+                rows.add_lin("site_link", (f, n), lin_sum((b.at(f, n), 1.0), (o, -1.0)), "<=")
+            elif is_site and b.at_fixed.get(f) == n and n != sc.activities[f].stay_node():
+                rows.add_lin("site_opened", (f, n), o, ">=", 1.0,
+                             infeasible=f"activity '{f}' is fixed at site '{n}', which is "
+                                        f"closed")
+        for d, cap in node.capacity.items():
+            use = lin_sum(*((b.at(f, n), sc.activities[f].size.get(d, 0.0)) for f in fs
+                            if sc.activities[f].size.get(d, 0.0) != 0.0))
+            if use.is_constant and use.const == 0.0:
+                continue
+            room = o.scaled(cap) if is_site else LinearTerm.constant(cap)
+            slack = b.elastic.slack(f"node '{n}' needs more capacity '{d}'", d)
+            lhs = lin_sum((use, 1.0), (room, -1.0))
+            rows.add("capacity", (n, d), lhs.terms + slack, "<=", -lhs.const,
+                     infeasible=f"the activities fixed at node '{n}' need {use.const:g} {d} "
+                                f"but it has {room.const:g} (cap_{d}) in this evaluation")
+
+
+# ---- 4. shared facilities --------------------------------------------------------------------
+
+
+def define_facilities(b: Parts) -> None:
+    """Shared facility u at site s (model.md §5): ``shared[u,s]`` binary (integer modules when
+    modular), ``connect[f,s,u]`` binary.
+
+    * ``facility_connect``: connect[f,s,u] ≤ at[f,s];
+    * ``facility_link``: connect[f,s,u] ≤ shared[u,s] (binary facilities);
+    * ``facility_capacity``: Σ_f use[f,u] · connect[f,s,u] ≤ cap_u · shared[u,s]."""
+    sc, rows = b.sc, b.rows
+    for u, fac in sc.facilities.items():
+        users = [f for f in b.candidates if sc.activities[f].use.get(u, 0.0) > 0]
+        for s in fac.sites:
+            here = [f for f in users if s in b.candidates[f]]
+            if not here:
+                continue
+            cat = "Integer" if fac.modular else "Binary"
+            sv = b.var.make("shared", [(u, s)], cat=cat,
+                            ub=float(fac.max_modules) if fac.modular else 1.0)[u, s]
+            b.shared[u, s] = sv
+            cv = b.var.make("connect", [(f, s, u) for f in here], cat="Binary")
+            b.connect.update(cv)
+            for f in here:
+                c = LinearTerm.of(cv[f, s, u])
+                rows.add_lin("facility_connect", (f, s, u), lin_sum((c, 1.0), (b.at(f, s), -1.0)),
+                             "<=")
+                if not fac.modular:
+                    rows.add("facility_link", (f, s, u), [(cv[f, s, u], 1.0), (sv, -1.0)], "<=",
+                             0.0)
+            rows.add("facility_capacity", (u, s),
+                     [(cv[f, s, u], sc.activities[f].use[u]) for f in here]
+                     + [(sv, -fac.capacity)], "<=", 0.0)
+
+
+# ---- 5. hubs ---------------------------------------------------------------------------------
+
+
+def define_hubs(b: Parts) -> None:
+    """``open[h]`` binary for each hub not closed (none when the switch leaves hubs out).
+
+    * ``hub_count_max`` / ``hub_count_exact``: Σ_h open[h] ≤ / = hubs.max_open / exact_open."""
+    sc, sw = b.sc, b.sw
+    b.hub_ids = [n for n, node in sc.nodes.items() if node.kind == "hub" and sw.hubs
+                 and _open(sc, sw, n)]
+    b.hub_open = b.var.make("hub", [h for h in b.hub_ids if h not in sw.open_sites
+                                    and h not in sc.fix.sites], cat="Binary")
+    for h in b.hub_ids:
+        b.open_at[h] = LinearTerm.of(b.hub_open[h]) if h in b.hub_open else ONE
+    total = lin_sum(*((b.open_at[h], 1.0) for h in b.hub_ids))
+    if sc.hubs.max_open is not None:
+        b.rows.add_lin("hub_count_max", (), total, "<=", sc.hubs.max_open)
+    if sc.hubs.exact_open is not None:
+        b.rows.add_lin("hub_count_exact", (), total, "==", sc.hubs.exact_open)
+
+
+# ---- 6. routes and their linking ---------------------------------------------------------------
+
+
+def define_routes(b: Parts) -> None:
+    """Route shares of every demand (model.md §3), through ``RouteMaker``.
+
+    A directed demand c = f → g gets a share ``z[c,s,t,path]`` ∈ [0,1] per route; where one
+    end has a single node and each pair a single path, the share *is* ``at`` of the other end
+    (no variable, §9). Rows:
+
+    * ``route_link``: Σ_{routes from s} z = at[f,s] and Σ_{routes into t} z = at[g,t] (the
+      transportation linearisation of place[f,s]·place[g,t]);
+    * ``pooled_link``: Σ_{routes from s} z + disposal = at[f,s] (pooled supply; the mirror for
+      pooled demand with shortage);
+    * ``strong_link``: z ≤ at[partner, t] (or ≤ open[t] for a site partner) on every pooled
+      route (the x ≤ y of facility location);
+    * ``hub_link``: Σ_{routes of c through h} z ≤ open[h], one row per (demand, hub) — valid
+      since a demand's shares sum to at most 1, and far tighter than one per route.
+
+    Directed demands with both ends fixed go to the per-origin hub-arc form when the scenario
+    asks for ``hubs.form: arc`` (``hubarcs``; families ``arc_*``)."""
+    sc, sw, rules = b.sc, b.sw, b.sc.hubs
+    routes_of = RouteMaker(sc, b.lanes, b.hub_ids, b.eligible)
+    partner_memo: dict[tuple, list[tuple[str, str]]] = {}
+
+    def partners_of(k: str, side: str, dm) -> list[tuple[str, str]]:
+        key = (k, side, dm.baseline_partner if sw.baseline_partners else None)
+        if key not in partner_memo:
+            partner_memo[key] = _partners(b, k, side, dm)
+        return partner_memo[key]
+
+    arc_groups: dict[tuple, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for c, dm in sc.demands.items():
+        k = dm.commodity
+        if dm.kind == "directed":
+            if dm.origin not in b.candidates or dm.destination not in b.candidates:
+                continue
+            if _arc_form(b, dm):
+                o, t = b.candidates[dm.origin][0], b.candidates[dm.destination][0]
+                for per in b.periods:
+                    if dm.tonnes[per] > 0:
+                        arc_groups[o, k, None if sw.bundling else c, per][t][c] = \
+                            dm.tonnes[per]
+                continue
+            ends = [(s, None, t) for s in b.candidates[dm.origin]
+                    for t in b.candidates[dm.destination]]
+            side_a = {s: b.at(dm.origin, s) for s in b.candidates[dm.origin]}
+            side_b = {t: b.at(dm.destination, t) for t in b.candidates[dm.destination]}
+        elif dm.kind == "pooled_supply":
+            if dm.origin not in b.candidates:
+                continue
+            ends = [(s, p, t) for s in b.candidates[dm.origin]
+                    for p, t in partners_of(k, "accept", dm)]
+            side_a, side_b = {s: b.at(dm.origin, s) for s in b.candidates[dm.origin]}, None
+        else:
+            if dm.destination not in b.candidates:
+                continue
+            ends = [(s, p, t) for p, s in partners_of(k, "supply", dm)
+                    for t in b.candidates[dm.destination]]
+            side_a, side_b = None, {t: b.at(dm.destination, t)
+                                    for t in b.candidates[dm.destination]}
+        paths = {(s, p, t): routes_of(s, t, k) for s, p, t in ends}
+        routes = [(s, p, t, path) for (s, p, t), ps in paths.items() for path in ps]
+        if not routes and dm.kind == "directed" and not sw.elastic:
+            raise ModelInputError(
+                f"demand '{c}' ({k}) has no usable route from {b.candidates[dm.origin]} to "
+                f"{b.candidates[dm.destination]}: check the lane distances, the vehicles that "
+                f"may carry '{k}' and its maximum transit time")
+        substitutable = dm.kind == "directed" and all(len(ps) == 1 for ps in paths.values()) \
+            and (len(side_a) == 1 or len(side_b) == 1)
+        if substitutable:
+            b.shares[c] = [Route(s, t, p, path, side_b[t] if len(side_a) == 1 else side_a[s])
+                           for s, p, t, path in routes]
+        else:
+            z = b.var.make("z", routes, ub=1.0)
+            b.shares[c] = [Route(s, t, p, path, LinearTerm.of(z[r]))
+                           for r, (s, p, t, path) in zip(routes, routes)]
+            _link_shares(b, dm, c, z, side_a, side_b)
+        through: dict[str, LinearTerm] = {}
+        for r in b.shares[c]:
+            for h in r.path[1:-1]:
+                through.setdefault(h, LinearTerm()).add_term(r.share)
+        for h, load in through.items():
+            if not b.open_at[h].is_constant:
+                b.rows.add_lin("hub_link", (c, h), lin_sum((load, 1.0), (b.open_at[h], -1.0)),
+                               "<=")
+        m = dm.shipments_per_period or sc.commodities[k].shipments_per_period
+        if m and dm.kind == "directed":
+            for r in b.shares[c]:
+                if len(r.path) == 2 and r.s != r.t:
+                    b.freq.append((c, r.s, r.t, None if sw.bundling else c, m, r.share))
+    b.arcs = build_arcs(arc_groups, b.hub_ids, rules.direct, b.open_at, b.var, b.rows)
+    b.pruned_routes = routes_of.pruned
+
+
+def _arc_form(b: Parts, dm) -> bool:
+    """The arc form takes directed demands with both ends fixed and no per-route rule (at most
+    one hub per route, a transit-time limit, a shipment frequency stay in the route form)."""
+    sc = b.sc
+    k = dm.commodity
+    return (sc.hubs.form == "arc" and bool(b.hub_ids) and len(b.candidates[dm.origin]) == 1
+            and len(b.candidates[dm.destination]) == 1 and sc.hubs.max_per_route == 2
+            and sc.commodities[k].max_transit_h is None
+            and not (dm.shipments_per_period or sc.commodities[k].shipments_per_period))
+
+
+def _link_shares(b: Parts, dm, c: str, z: dict, side_a, side_b) -> None:
+    """The ``route_link`` / ``pooled_link`` / ``strong_link`` rows of one demand's shares (see
+    ``define_routes``); adds the disposal/shortage shares of pooled flows with such a cost."""
+    sc, rows, elastic = b.sc, b.rows, b.elastic
+    by_s: dict[str, Terms] = defaultdict(list)
+    by_t: dict[str, Terms] = defaultdict(list)
+    by_partner: dict[tuple[str, str], Terms] = defaultdict(list)
+    for key, zv in z.items():
+        s, p, t, _path = key
+        by_s[s].append((zv, 1.0))
+        by_t[t].append((zv, 1.0))
+        if p is not None:
+            by_partner[p, s if dm.kind == "pooled_demand" else t].append((zv, 1.0))
+    com = sc.commodities[dm.commodity]
+    q = max(max(dm.tonnes.values()), 1e-9)
+    if dm.kind == "directed":
+
+        def gap() -> Terms:
+            return [(v, -cf / q) for v, cf in elastic.slack(
+                f"directed demand '{c}' ({dm.commodity}) has no route within the commodity's "
+                f"maximum transit time or vehicle access", "t/period")]
+
+        origin_rows = len(side_a) > 1 or len(side_b) == 1
+        if origin_rows:
+            for s, at in side_a.items():
+                rows.add("route_link", (c, "from", s), by_s[s] + gap()
+                         + [(v, -cf) for v, cf in at.terms], "==", at.const)
+        if len(side_b) > 1:
+            for t, at in side_b.items():
+                rows.add("route_link", (c, "to", t), by_t[t] + ([] if origin_rows else gap())
+                         + [(v, -cf) for v, cf in at.terms], "==", at.const)
+        return
+    side = side_a if dm.kind == "pooled_supply" else side_b
+    by_end = by_s if dm.kind == "pooled_supply" else by_t
+    kind = "disposal" if dm.kind == "pooled_supply" else "shortage"
+    penalty = com.disposal_cost_eur_per_t if kind == "disposal" else com.shortage_cost_eur_per_t
+    rest = []
+    for n, at in side.items():
+        if penalty is not None:
+            d = b.var.make(kind[:4], [(c, n)], ub=1.0)[c, n]
+            extra: Terms = [(d, 1.0)]
+            rest.append((kind, n, LinearTerm.of(d)))
+        else:
+            what = "no acceptor" if kind == "disposal" else "no supplier"
+            extra = [(v, -cf / q) for v, cf in elastic.slack(
+                f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} in reach "
+                f"(within capacity and max transit time)", "t/period")]
+            if not by_end[n] and not extra and (at.terms or at.const):
+                raise ModelInputError(
+                    f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} it can "
+                    f"reach at node '{n}' (open partners with "
+                    f"{'accept' if kind == 'disposal' else 'supply'}_{dm.commodity} capacity, "
+                    f"lanes, vehicles, max transit time) and has no {kind}_cost_eur_per_t to "
+                    f"fall back on")
+        rows.add("pooled_link", (c, n), by_end[n] + extra + [(v, -cf) for v, cf in at.terms],
+                 "==", at.const)
+    for (p, n), zs in by_partner.items():
+        there = _partner_at(b, p, n)
+        if there.terms:
+            for zv, _ in zs:
+                rows.add("strong_link", (c, p, n), [(zv, 1.0)]
+                         + [(v, -cf) for v, cf in there.terms], "<=", 0.0)
+        elif there.const == 0.0:
+            for zv, _ in zs:
+                zv.upBound = 0.0
+    b.unserved[c] = rest
+
+
+def _partners(b: Parts, k: str, side: str, dm) -> list[tuple[str, str]]:
+    """Pooled partners (partner id, node) that accept or supply commodity k: activities with
+    ``accept_k``/``supply_k`` at each of their candidate nodes, and nodes with it themselves
+    (partner id '@node'). In the baseline (``baseline_partners``) only the demand's baseline
+    partner."""
+    sc, sw = b.sc, b.sw
+    out = []
+    for a, cands in b.candidates.items():
+        if getattr(sc.activities[a], side).get(k, 0.0) > 0:
+            out += [(a, n) for n in cands]
+    for n, node in sc.nodes.items():
+        if getattr(node, side).get(k, 0.0) > 0 and _open(sc, sw, n):
+            out.append((f"@{n}", n))
+    if sw.baseline_partners:
+        out = [(p, n) for p, n in out if p == dm.baseline_partner]
+    return out
+
+
+def _partner_at(b: Parts, p: str, n: str) -> LinearTerm:
+    """Presence of pooled partner p at node n: ``at`` of an activity, ``open`` of a site."""
+    return b.open_here(n) if p.startswith("@") else b.at(p, n)
+
+
+class RouteMaker:
+    """Paths from s to t for a commodity: direct (if allowed), via one hub, via two hubs;
+    only through the k nearest hubs to either end when asked; only within the commodity's
+    maximum transit time (legs at the fastest eligible vehicle, plus hub handling)."""
+
+    def __init__(self, sc: Scenario, lanes: Lanes, hubs: list[str], eligible):
+        self.sc, self.lanes, self.hubs, self.eligible = sc, lanes, hubs, eligible
+        self.pruned = 0
+        self._near: dict[str, list[str]] = {}
+
+    def near(self, n: str) -> list[str]:
+        k = self.sc.hubs.k_nearest
+        if k is None or k >= len(self.hubs):
+            return self.hubs
+        if n not in self._near:
+            self._near[n] = sorted(self.hubs, key=lambda h: self.lanes.distance(n, h))[:k]
+        return self._near[n]
+
+    def leg_ok(self, i: str, j: str, k: str, role: str) -> float | None:
+        """Fastest time on the leg (h), or None if no vehicle may carry k there."""
+        if i == j:
+            return 0.0
+        km = self.lanes.distance(i, j)
+        if not math.isfinite(km):
+            return None
+        el = self.eligible(k, i, j, role)
+        if not el:
+            return None
+        return min(self.lanes.time(i, j, v.speed_kmh) for v in el)
+
+    def __call__(self, s: str, t: str, k: str) -> list[tuple[str, ...]]:
+        rules = self.sc.hubs
+        cands: list[tuple[str, ...]] = []
+        if rules.direct or not self.hubs:
+            cands.append((s, t))
+        if self.hubs:
+            near = list(dict.fromkeys(self.near(s) + self.near(t)))
+            cands += [(s, h, t) for h in near]
+            if rules.max_per_route == 2:
+                cands += [(s, h, h2, t) for h in self.near(s) for h2 in self.near(t) if h != h2]
+        limit = self.sc.commodities[k].max_transit_h
+        out = []
+        for path in cands:
+            legs = path_legs(path) if not (len(path) == 2 and s == t) else []
+            times = [self.leg_ok(i, j, k, role) for i, j, role in legs]
+            if any(tm is None for tm in times):
+                continue
+            total = sum(times) + sum(self.sc.nodes[h].handling_h for h in path[1:-1])
+            if limit is not None and total > limit + 1e-9:
+                self.pruned += 1
+                continue
+            out.append(path)
+        return out
+
+
+def path_legs(path: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(i, j, role) of the road/water/rail legs of a path; zero-length legs are skipped."""
+    if len(path) == 2:
+        out = [(path[0], path[1], "direct")]
+    elif len(path) == 3:
+        out = [(path[0], path[1], "collection"), (path[1], path[2], "distribution")]
+    else:
+        out = [(path[0], path[1], "collection"), (path[1], path[2], "transfer"),
+               (path[2], path[3], "distribution")]
+    return [(i, j, role) for i, j, role in out if i != j]
+
+
+# ---- 7. pooled partners' capacity and cover rows -------------------------------------------
+
+
+def define_partner_capacity(b: Parts) -> None:
+    """``partner_capacity``: Σ q_p · z over the pooled routes into (out of) a partner at a node
+    ≤ its accept_k (supply_k) · at[partner, n] (or · open[n]), per period; then the cover
+    rows (``define_cover``)."""
+    sc = b.sc
+    for c, routes in b.shares.items():
+        dm = sc.demands[c]
+        if dm.kind == "directed":
+            continue
+        side = "accept" if dm.kind == "pooled_supply" else "supply"
+        for r in routes:
+            n = r.t if side == "accept" else r.s
+            for per in b.periods:
+                b.intake.setdefault((r.partner, n, dm.commodity, per, side),
+                                    LinearTerm()).add_term(r.share, dm.tonnes[per])
+    for (partner, n, k, per, side), load in b.intake.items():
+        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
+        cap = getattr(owner, side)[k]
+        slack = b.elastic.slack(f"'{partner.lstrip('@')}' at '{n}' needs more {side} capacity "
+                                f"for '{k}' in period '{per}'", "t/period")
+        lhs = lin_sum((load, 1.0), (_partner_at(b, partner, n), -cap))
+        b.rows.add("partner_capacity", (partner, n, k, per), lhs.terms + slack, "<=",
+                   -lhs.const)
+    if not b.elastic.enabled:
+        define_cover(b)
+
+
+def define_cover(b: Parts) -> None:
+    """Valid inequalities implied by pooled demand and capacity (cutting planes added up
+    front). For a commodity k, side and period whose pooled demands have no shortage or
+    disposal outlet, the partners' capacities must cover the total q:
+
+    * ``cover``: Σ_sites cap_n · open[n] ≥ q − F (F: capacity of partners always there);
+    * ``cover_count``: Σ_sites open[n] ≥ k_min (fewest sites whose largest caps cover it).
+
+    The LP relaxation meets the first with fractional sites; the second, its integer rounding,
+    is what closes the bound on capacitated location (OR-Library capa: the LP gap falls from
+    2.1 % to 0.06 %)."""
+    sc = b.sc
+    need: dict[tuple[str, str, str], float] = defaultdict(float)
+    blocked: set[tuple[str, str]] = set()
+    for c in b.shares:
+        dm = sc.demands[c]
+        if dm.kind == "directed":
+            continue
+        side = "accept" if dm.kind == "pooled_supply" else "supply"
+        if b.unserved.get(c):
+            blocked.add((dm.commodity, side))
+        for per in b.periods:
+            need[dm.commodity, side, per] += dm.tonnes[per]
+    caps: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    fixed: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
+    for partner, n, k, per, side in b.intake:
+        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
+        cap = getattr(owner, side)[k]
+        o = b.open_here(n) if partner.startswith("@") else ONE
+        if o.is_constant:  # present whatever the placement (an activity counts once)
+            fixed[k, side, per][partner if not partner.startswith("@") else n] = cap * o.const
+        else:
+            caps[k, side, per][n] = cap
+    for key, q in need.items():
+        if key[:2] in blocked or not caps.get(key):
+            continue
+        rest = q - sum(fixed[key].values())
+        sizes = sorted(caps[key].values(), reverse=True)
+        if rest <= 1e-9 or sum(sizes) < rest:
+            continue
+        k_min = int(np.searchsorted(np.cumsum(sizes), rest * (1 - 1e-9))) + 1
+        opens = [(b.open_var[n], cap) for n, cap in caps[key].items()]
+        b.rows.add("cover", key, opens, ">=", rest)
+        if k_min > 1:
+            b.rows.add("cover_count", key, [(o, 1.0) for o, _ in opens], ">=", float(k_min))
+
+
+# ---- 8. loads on legs and the vehicle choice -------------------------------------------------
+
+
+def define_loads(b: Parts) -> None:
+    """``load[i,j,k,owner,role]`` per period: the tonnes of the routes (and hub arcs) on each
+    leg; ``owner`` is the demand when trips are per demand (unbundled), else None.
+
+    Vehicle choice (§4): ``y[i,j,k,v]`` ≥ 0 for each eligible vehicle type where there is a
+    choice, with ``mode_split``: Σ_v y = load; where one type is eligible, y *is* the load."""
+    sc, sw = b.sc, b.sw
+    for g in b.arcs:
+        for i, j, role, v in arc_loads(g):
+            per_p = b.loads.setdefault((i, j, g.commodity, g.owner, role),
+                                       {per: LinearTerm() for per in b.periods})
+            per_p[g.period].add([(v, 1.0)])
+    for c, routes in b.shares.items():
+        dm = sc.demands[c]
+        owner = None if sw.bundling else c
+        for r in routes:
+            if r.share.is_constant and r.share.const == 0.0:
+                continue
+            if len(r.path) == 2 and r.s == r.t:
+                continue  # co-located: no leg (internal cost, price_flows)
+            for i, j, role in path_legs(r.path):
+                per_p = b.loads.setdefault((i, j, dm.commodity, owner, role),
+                                           {per: LinearTerm() for per in b.periods})
+                for per in b.periods:
+                    per_p[per].add_term(r.share, dm.tonnes[per])
+    choice: dict[tuple, list[VehicleType]] = {}
+    keys = []
+    for i, j, k, owner, role in b.loads:
+        el = b.eligible(k, i, j, role)
+        if not el:
+            raise ModelInputError(f"no vehicle type may carry commodity '{k}' on {i} → {j}")
+        choice[i, j, k, owner, role] = el
+        if len(el) > 1:
+            keys += [(i, j, k, v.id, p, owner, role) for v in el for p in b.periods]
+    yvar = b.var.make("y", keys)
+    for (i, j, k, owner, role), per_p in b.loads.items():
+        el = choice[i, j, k, owner, role]
+        for p in b.periods:
+            if len(el) == 1:
+                b.y[i, j, k, el[0].id, p, owner, role] = per_p[p]
+                continue
+            ks = [(i, j, k, v.id, p, owner, role) for v in el]
+            for key in ks:
+                b.y[key] = LinearTerm.of(yvar[key])
+            b.rows.add("mode_split", (i, j, k, p, owner, role),
+                       [(yvar[key], 1.0) for key in ks]
+                       + [(x, -c) for x, c in per_p[p].terms], "==", per_p[p].const)
+
+
+# ---- 9. trips --------------------------------------------------------------------------------
+
+
+def define_trips(b: Parts) -> None:
+    """Integer ``trips[i,j,v,g,p,owner]`` per leg, trip-priced vehicle type and load class g
+    (owner: the demand when unbundled), and the market closure ``mkt`` (§4):
+
+    * ``trip_mass``: Σ_{k∈g} y / payload_t ≤ trips;
+    * ``trip_volume``: Σ_{k∈g} y / (density_k · volume_m3) ≤ trips (where both are given);
+    * ``trip_pallets``: Σ_{k∈g} y · pallets_per_t / pallets ≤ trips (likewise);
+    * ``market_link``: mkt ≤ trips, on bundled legs between non-gateway nodes. Elsewhere every
+      trip is closed by the market. A trip closed by the market brings ρ empty trips of its
+      own leg (ρ_gate = e/(1−e) at a gateway, else the empty-running rule's ρ: e/(1−e) under
+      ``share``, 1 under ``dedicated``; ``rates.empty_factor``)."""
+    sc, sw = b.sc, b.sw
+    lc_of = {k: c.load_class for k, c in sc.commodities.items()}
+    for (i, j, k, v, p, owner, _role), load in b.y.items():
+        if sc.vehicles[v].pricing == "trip":
+            b.class_load[i, j, v, lc_of[k], p, owner].append((load, sc.vehicles[v], k))
+    keys = list(b.class_load)
+    b.trips = b.var.make("trips", keys, cat="Integer")
+    b.market = b.var.make("mkt", [key for key in keys if sw.bundling
+                                  and key[0] not in b.gateway and key[1] not in b.gateway])
+    rho_gate = rates.empty_factor("share", sc.options.empty_share)
+    rho_rule = rates.empty_factor(sw.empty_rule or sc.options.empty_running,
+                                  sc.options.empty_share)
+    for key, loads_k in b.class_load.items():
+        i, j, v, _g, _p, _o = key
+        vt = sc.vehicles[v]
+        tr = b.trips[key]
+        mass = [(x, c / vt.payload_t) for load, _, _ in loads_k for x, c in load.terms]
+        const = sum(load.const / vt.payload_t for load, _, _ in loads_k)
+        b.rows.add("trip_mass", key, mass + [(tr, -1.0)], "<=", -const)
+        for family, cap_attr in (("trip_volume", "volume_m3"), ("trip_pallets", "pallets")):
+            cap = getattr(vt, cap_attr)
+            if cap is None:
+                continue
+            vol: Terms = []
+            vconst = 0.0
+            for load, _, k in loads_k:
+                com = sc.commodities[k]
+                factor = (1.0 / com.density_t_per_m3 if family == "trip_volume"
+                          and com.density_t_per_m3 else com.pallets_per_t
+                          if family == "trip_pallets" else None)
+                if not factor:
+                    continue
+                vol += [(x, c * factor / cap) for x, c in load.terms]
+                vconst += load.const * factor / cap
+            if vol or vconst:
+                b.rows.add(family, key, vol + [(tr, -1.0)], "<=", -vconst)
+        if key in b.market:
+            b.rows.add("market_link", key, [(b.market[key], 1.0), (tr, -1.0)], "<=", 0.0)
+        b.implicit_empty[key] = rho_gate if (i in b.gateway or j in b.gateway) else rho_rule
+
+
+def define_frequency(b: Parts) -> None:
+    """Shipment frequency (§4): a directed demand shipped m times per period needs, on its
+    used direct leg, ``frequency``: Σ_v trips[s,t,v,g] ≥ m · u with ``frequency_use``:
+    share ≤ u, u binary — only where the route is a choice (u is the share itself when that
+    is a binary placement, or 1 when the route is certain). A leg that a tariff carrier may
+    serve has no such row (a carrier ships as often as asked)."""
+    sc = b.sc
+    lc_of = {k: c.load_class for k, c in sc.commodities.items()}
+    trips_by_leg: dict[tuple, list] = defaultdict(list)
+    for (i, j, _v, g, p, owner), tr in b.trips.items():
+        trips_by_leg[i, j, g, p, owner].append(tr)
+    for c, i, j, owner, m, share in b.freq:
+        k = sc.demands[c].commodity
+        if any(vt.pricing == "tariff" for vt in b.eligible(k, i, j)):
+            continue
+        if share.is_constant and share.const > 0:
+            used, used_const = [], 1.0
+        elif len(share.terms) == 1 and share.const == 0 and share.terms[0][1] == 1.0 \
+                and share.terms[0][0].cat == "Integer":
+            used, used_const = list(share.terms), 0.0
+        else:
+            u = b.var.make("u", [(c, i, j)], cat="Binary")[c, i, j]
+            b.rows.add("frequency_use", (c, i, j), share.terms + [(u, -1.0)], "<=",
+                       -share.const)
+            used, used_const = [(u, 1.0)], 0.0
+        for p in b.periods:
+            trs = trips_by_leg.get((i, j, lc_of[k], p, owner), [])
+            b.rows.add("frequency", (c, i, j, p), [(tr, 1.0) for tr in trs]
+                       + [(x, -m * cf) for x, cf in used], ">=", m * used_const)
+
+
+def define_balance(b: Parts) -> None:
+    """Vehicle balance (§4, bundled evaluations) per non-gateway node, trip-priced vehicle
+    type and period, over the trips not closed by the market:
+
+    * ``balance``: Σ_j (trips − mkt)[i,j] + Σ_j empty[i,j] = Σ_j (trips − mkt)[j,i]
+      + Σ_j empty[j,i].
+
+    Empty legs ``empty[i,j,v,p]`` ≥ 0 (continuous: with integer trips fixed, (mkt, empty) is
+    a min-cost flow with integral vertices) opposite each loaded leg and from each balance
+    node to its ``empty_k_nearest`` nearest balance nodes — or, with ``Switches.empty_legs``,
+    only another model's (B2 takes the optimum's: with B2's loaded legs a subset of B3's, its
+    empty legs are then a subset too, so B2's solution is a point of B3)."""
+    if not (b.sw.bundling and b.trips):
+        return
+    sc, lanes, allowed = b.sc, b.lanes, b.sw.empty_legs
+    loaded: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)  # (v,p) → legs
+    for i, j, v, _g, p, _o in b.trips:
+        if i not in b.gateway and j not in b.gateway:
+            loaded[v, p].add((i, j))
+    keys = []
+    k_near = sc.options.empty_k_nearest
+    for (v, p), legs in loaded.items():
+        nodes = sorted({n for leg in legs for n in leg})
+        if allowed is not None:  # another model's empty legs, where both ends are here
+            here = set(nodes)
+            keys += sorted(k for k in allowed if k[2] == v and k[3] == p
+                           and k[0] in here and k[1] in here)
+            continue
+        cand = {(j, i) for i, j in legs}
+        if k_near > 0 and len(nodes) > 1:
+            idx = [lanes.index[n] for n in nodes]
+            sub = lanes.km[np.ix_(idx, idx)].copy()
+            np.fill_diagonal(sub, np.inf)
+            nearest = np.argsort(sub, axis=1)[:, :k_near]
+            for a, row in enumerate(nearest):
+                for n2 in row:
+                    if np.isfinite(sub[a, n2]):
+                        cand.add((nodes[a], nodes[n2]))
+        keys += [(i, j, v, p) for i, j in sorted(cand)]
+    b.empty = b.var.make("empty", keys)
+    flow: dict[tuple[str, str, str], Terms] = defaultdict(list)  # (node, v, p) → out − in
+    for key, tr in b.trips.items():
+        i, j, v, _g, p, _o = key
+        if i in b.gateway or j in b.gateway:
+            continue
+        flow[i, v, p].append((tr, 1.0))
+        flow[j, v, p].append((tr, -1.0))
+        if key in b.market:
+            flow[i, v, p].append((b.market[key], -1.0))
+            flow[j, v, p].append((b.market[key], 1.0))
+    for (i, j, v, p), e in b.empty.items():
+        flow[i, v, p].append((e, 1.0))
+        flow[j, v, p].append((e, -1.0))
+    for key, fl in flow.items():
+        b.rows.add("balance", key, fl, "==", 0.0)
+
+
+# ---- 10. cost terms (model.md §6) and CO2 (§7) -----------------------------------------------
+
+
+def price_sites(b: Parts) -> None:
+    """development: Σ annual_cost(s) · open[s] over sites and hubs; relocation:
+    Σ annuity(reloc[f,n]) · at[f,n]."""
+    sc, terms = b.sc, b.terms
+    for n in [*b.site_ids, *b.hub_ids]:
+        terms["development"].add_term(b.open_at[n], annual_cost(sc, n))
+    for f, c in b.candidates.items():
+        for n in c:
+            r = sc.annuity(sc.activities[f].reloc_cost_eur.get(n, 0.0))
+            if r:
+                terms["relocation"].add_term(b.at(f, n), r)
+
+
+def price_facilities(b: Parts) -> None:
+    """facilities: Σ (annuity(cost_u) + opex_u) · shared[u,s] + Σ connect_u · connect
+    + own_f,u · (1 − Σ_s connect[f,s,u]) for every user in play."""
+    sc, term = b.sc, b.terms["facilities"]
+    for u in sc.facilities:
+        for f in b.candidates:
+            if sc.activities[f].use.get(u, 0.0) > 0:
+                term.add([], const=sc.activities[f].own_eur_per_yr.get(u, 0.0))
+    for (u, _s), sv in b.shared.items():
+        fac = sc.facilities[u]
+        term.add([(sv, sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)])
+    for (f, _s, u), cv in b.connect.items():
+        fac = sc.facilities[u]
+        term.add([(cv, fac.connect_eur_per_yr - sc.activities[f].own_eur_per_yr.get(u, 0.0))])
+
+
+def price_flows(b: Parts) -> None:
+    """disposal: Σ_p w_p · q · cost · (disposal or shortage share); handling: Σ_p w_p · q ·
+    handling_eur_per_t of every hub a route (or hub arc) passes; internal: Σ_p w_p · q ·
+    internal_cost_eur_per_t of co-located routes."""
+    sc, terms, weight = b.sc, b.terms, b.weight
+    for c, rest in b.unserved.items():
+        dm = sc.demands[c]
+        com = sc.commodities[dm.commodity]
+        for kind, _node, share in rest:
+            cost = (com.disposal_cost_eur_per_t if kind == "disposal"
+                    else com.shortage_cost_eur_per_t) or 0.0
+            for per in b.periods:
+                terms["disposal"].add(share.terms, weight[per] * dm.tonnes[per] * cost)
+    for g in b.arcs:
+        for h, vs in hub_inflow(g).items():
+            hc = sc.nodes[h].handling_eur_per_t
+            if hc:
+                terms["handling"].add([(v, weight[g.period] * hc) for v in vs])
+    for c, routes in b.shares.items():
+        dm = sc.demands[c]
+        for r in routes:
+            if r.share.is_constant and r.share.const == 0.0:
+                continue
+            for h in r.path[1:-1]:
+                hc = sc.nodes[h].handling_eur_per_t
+                if hc:
+                    for per in b.periods:
+                        terms["handling"].add_term(r.share, weight[per] * dm.tonnes[per] * hc)
+            if len(r.path) == 2 and r.s == r.t:
+                ic = sc.commodities[dm.commodity].internal_cost_eur_per_t
+                for per in b.periods:
+                    terms["internal"].add_term(r.share, weight[per] * dm.tonnes[per] * ic)
+
+
+def price_transport(b: Parts) -> None:
+    """transport and CO2 (``rates``), per period weight w_p:
+
+    * tariff loads: w · y · cost per t (× the role's factor χ, α, δ on hub legs); CO2 per t;
+    * trip-priced loads: the load-dependent CO2 (ef_full − ef_empty) · d · y / payload;
+    * trips: w · trip cost · trips, CO2 ef_empty · d per trip;
+    * market closure: w · ρ · empty cost · mkt (or · trips where every trip is closed by the
+      market), CO2 likewise;
+    * empty legs: w · empty cost · empty, CO2 ef_empty · d per empty trip.
+    Carbon: CO2 × the scenario's price on its basis (WTW or TTW)."""
+    sc, lanes, weight = b.sc, b.lanes, b.weight
+    hub_rules = sc.hubs
+    factor = {"direct": 1.0, "collection": hub_rules.collection_factor,
+              "transfer": hub_rules.transfer_factor,
+              "distribution": hub_rules.distribution_factor}
+    co2 = _Co2(b.terms, sc.options.co2_basis, sc.options.co2_price_eur_per_t / 1000.0)
+    for (i, j, _k, v, p, _owner, role), load in b.y.items():
+        vt = sc.vehicles[v]
+        km = lanes.distance(i, j)
+        w = weight[p]
+        if vt.pricing == "tariff":
+            cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
+            b.terms["transport"].add(load.terms, w * cost_t, load.const)
+            co2.add(load, w * rates.tariff_co2_per_t(vt, km), vt)
+        else:
+            co2.add(load, w * rates.load_co2_per_t(vt, km), vt)
+    for key, tr in b.trips.items():
+        i, j, v, _g, p, _o = key
+        vt = sc.vehicles[v]
+        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
+        co2.add(LinearTerm.of(tr), w * rates.trip_co2(vt, km), vt)
+        rho = b.implicit_empty[key]
+        if rho:
+            by_market = LinearTerm.of(b.market.get(key, tr))
+            b.terms["transport"].add(by_market.terms, w * rho * rates.empty_cost(vt, km, h))
+            co2.add(by_market, w * rho * rates.trip_co2(vt, km), vt)
+    for (i, j, v, p), e in b.empty.items():
+        vt = sc.vehicles[v]
+        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        b.terms["transport"].add([(e, w * rates.empty_cost(vt, km, h))])
+        co2.add(LinearTerm.of(e), w * rates.trip_co2(vt, km), vt)
+
+
+class _Co2:
+    """Adds kg CO2 (TTW) × an amount to the TTW and WTW terms and its price to carbon."""
+
+    def __init__(self, terms: dict[str, LinearTerm], basis: str, price_kg: float):
+        self.terms, self.basis, self.price_kg = terms, basis, price_kg
+
+    def add(self, amount: LinearTerm, kg_ttw: float, vt: VehicleType) -> None:
+        if kg_ttw == 0.0:
+            return
+        self.terms["co2_ttw_kg"].add(amount.terms, kg_ttw, amount.const)
+        self.terms["co2_wtw_kg"].add(amount.terms, kg_ttw * vt.wtw_ttw_ratio, amount.const)
+        if self.price_kg:
+            self.terms["carbon"].add(amount.terms,
+                                     kg_ttw * rates.co2_weight(vt, self.basis) * self.price_kg,
+                                     amount.const)
