@@ -409,13 +409,13 @@ def _link_shares(b: Parts, dm, c: str, z: dict, side_a, side_b) -> None:
     sc, rows, elastic = b.sc, b.rows, b.elastic
     by_s: dict[str, Terms] = defaultdict(list)
     by_t: dict[str, Terms] = defaultdict(list)
-    by_partner: dict[tuple[str, str], Terms] = defaultdict(list)
+    by_partner: dict[tuple[str, str], list[tuple[tuple, Any]]] = defaultdict(list)
     for key, zv in z.items():
         s, p, t, _path = key
         by_s[s].append((zv, 1.0))
         by_t[t].append((zv, 1.0))
         if p is not None:
-            by_partner[p, s if dm.kind == "pooled_demand" else t].append((zv, 1.0))
+            by_partner[p, s if dm.kind == "pooled_demand" else t].append((key, zv))
     com = sc.commodities[dm.commodity]
     q = max(max(dm.tonnes.values()), 1e-9)
     if dm.kind == "directed":
@@ -462,11 +462,11 @@ def _link_shares(b: Parts, dm, c: str, z: dict, side_a, side_b) -> None:
     for (p, n), zs in by_partner.items():
         there = _partner_at(b, p, n)
         if there.terms:
-            for zv, _ in zs:
-                rows.add("strong_link", (c, p, n), [(zv, 1.0)]
+            for key, zv in zs:
+                rows.add("strong_link", (c, *key), [(zv, 1.0)]
                          + [(v, -cf) for v, cf in there.terms], "<=", 0.0)
         elif there.const == 0.0:
-            for zv, _ in zs:
+            for _key, zv in zs:
                 zv.upBound = 0.0
     b.unserved[c] = rest
 
