@@ -72,6 +72,33 @@ class _Group(click.Group):
             err_console.print(f"[bold red]interrupted[/] ({stop}): {escape(kept)}",
                               highlight=False)
             sys.exit(stop.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Abort,
+                click.exceptions.Exit):
+            raise
+        except Exception as err:  # noqa: BLE001 - a fault of ours, never "bad input"
+            log = _internal_error_log(err)
+            err_console.print(f"[bold red]internal error[/] (a fault in clusteropt, not in "
+                              f"your input): {escape(type(err).__name__)}: {escape(str(err))}"
+                              f"\n  the traceback is in {escape(str(log))}; please report it "
+                              f"with the scenario", highlight=False)
+            sys.exit(1)
+
+
+def _internal_error_log(err: BaseException) -> Path:
+    """Write the traceback, the command line and the versions to a log file in the system's
+    temporary folder; returns its path."""
+    import datetime
+    import os
+    import tempfile
+    import traceback
+
+    from clusteropt.solve import versions
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"clusteropt-error-{stamp}-{os.getpid()}.log"
+    path.write_text(f"command: {' '.join(sys.argv)}\nversions: {versions()}\n\n"
+                    + "".join(traceback.format_exception(err)), encoding="utf-8")
+    return path
 
 
 @click.group(cls=_Group)
@@ -491,7 +518,8 @@ def _print_outcome(o, quiet: bool) -> None:
     k = o.results.kpis
     r = o.report
     title = o.scenario.name + (f" / {o.scenario.variant}" if o.scenario.variant else "")
-    status = r.status if r.status != "feasible" else "feasible — NOT proven optimal"
+    status = (f"{r.status} ({r.reason.value})" if r.status != "feasible"
+              else f"feasible — NOT proven optimal ({r.reason.value})")
     gap = f"{r.gap:.3%}" if r.gap is not None else "n/a"
     console.print(f"[bold]{title}[/]: {status}, gap {gap}, solved in {r.solve_s:.1f} s",
                   highlight=False)

@@ -5,7 +5,11 @@ builds the column-index arrays; on the OR-Library ``capa`` model (100k columns, 
 that takes about 1 s, five times what reading the rows straight from PuLP's Rust core takes.
 This interface reads the Rust handles directly and hands HiGHS one ``addCols`` and one
 ``addRows`` call; values, reduced costs, duals and slacks go back through the core's bulk
-setters. Everything else (options, status, best bound) is PuLP's."""
+setters. Everything else (options, status, best bound) is PuLP's.
+
+This is the one module that reads PuLP's internals (``pulp._rustcore``, ``LpProblem._model``
+and the core's bulk methods); ``check_pulp_internals`` says so loudly — naming what is missing
+— on a PuLP release that does not have them (supported: ``SUPPORTED_PULP``)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,39 @@ from pulp import _rustcore
 from clusteropt import interrupt
 
 _LE, _GE = _rustcore.Sense.LessEqual, _rustcore.Sense.GreaterEqual
+SUPPORTED_PULP = ((4, 2), (5, 0))  # from 4.2 up to, not including, 5.0
+CORE_METHODS = ("used_variable_ids", "list_variables_by_ids", "get_objective",
+                "list_constraints", "set_variable_values", "set_variable_djs",
+                "set_constraint_slacks", "set_constraint_pis")
+
+
+class UnsupportedPulp(RuntimeError):
+    """The installed PuLP lacks an internal the HiGHS hand-over reads."""
+
+
+def check_pulp_internals(module=pulp) -> None:
+    """Raise UnsupportedPulp unless ``module`` (PuLP) is a supported release whose core has
+    every method this hand-over uses."""
+    try:
+        ver = tuple(int(x) for x in module.__version__.split(".")[:2])
+    except (AttributeError, ValueError):
+        ver = (0, 0)
+    lo, hi = SUPPORTED_PULP
+    missing = [m for m in CORE_METHODS
+               if not hasattr(getattr(module.LpProblem("check"), "_model", None), m)]
+    rust = getattr(module, "_rustcore", None)
+    if rust is None or not hasattr(getattr(rust, "Sense", None), "LessEqual"):
+        missing.append("_rustcore.Sense")
+    if not (lo <= ver < hi) or missing:
+        raise UnsupportedPulp(
+            f"clusteropt's HiGHS hand-over (clusteropt/highs.py) supports PuLP "
+            f"{lo[0]}.{lo[1]} up to {hi[0]}.{hi[1]} (not included); the installed PuLP "
+            f"{getattr(module, '__version__', '?')} "
+            + (f"lacks {', '.join(missing)}" if missing else "is outside that range")
+            + "; install a supported PuLP (pip install 'pulp>=4.2,<5')")
+
+
+check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on

@@ -68,6 +68,7 @@ class Outcome:
             "scenario": sc.name,
             "variant": sc.variant,
             "status": self.report.status,
+            "stop_reason": self.report.reason.value,
             "interrupted": self.interrupted,
             "gap": self.report.gap,
             "objective_eur": self.report.objective,

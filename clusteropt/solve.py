@@ -11,6 +11,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from importlib.metadata import version
 
 import pulp
@@ -20,10 +21,24 @@ from clusteropt.highs import FastHiGHS
 from clusteropt.model import BuiltModel
 
 
+class StopReason(StrEnum):
+    """Why the solver stopped."""
+
+    OPTIMAL = "optimal"  # proven optimal (gap 0 within tolerance)
+    GAP_REACHED = "gap reached"  # within the relative gap asked for
+    TIME_LIMIT = "time limit"
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    OTHER_LIMIT = "other limit"  # iteration, node, solution or memory limit
+    ERROR = "error"  # the solver failed or gave no status
+
+
 @dataclass
 class SolveReport:
-    """What one solve did. ``status``: optimal | feasible (stopped with a solution, not proven
-    optimal) | infeasible | unbounded | error."""
+    """What one solve did. ``status``: optimal (within the gap asked for) | feasible (stopped
+    with a solution, not proven optimal) | infeasible | unbounded | error; ``reason``: why it
+    stopped (``StopReason``)."""
 
     status: str
     solver_status: str
@@ -41,6 +56,7 @@ class SolveReport:
     time_limit_s: float | None = None  # the limit this solve was given
     gap_rel: float | None = None  # the relative gap it was asked to stop at
     interrupted: bool = False  # stopped by Ctrl-C or SIGTERM (clusteropt.interrupt)
+    reason: StopReason = StopReason.ERROR
 
     @property
     def has_solution(self) -> bool:
@@ -175,12 +191,27 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     gap = None
     if objective is not None and bound is not None:
         gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    reason = stop_reason(stats.status, stopped, gap)
     return SolveReport(status=status, solver_status=stats.status_str, objective=objective,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
                        method=getattr(solver, "used", "direct"),
                        fixing=_fixing_dict(getattr(solver, "fixing_report", None)),
                        time_limit_s=limit, gap_rel=asked_gap, interrupted=stopped,
-                       **model.size)
+                       reason=reason, **model.size)
+
+
+def stop_reason(status, interrupted: bool, gap: float | None) -> StopReason:
+    """The StopReason of a PuLP ``LpSolveStatus`` (and our interrupt flag)."""
+    S = pulp.LpSolveStatus
+    if interrupted or status == S.Interrupted:
+        return StopReason.INTERRUPTED
+    if status == S.Optimal:
+        return StopReason.OPTIMAL if gap is None or gap <= 1e-9 else StopReason.GAP_REACHED
+    return {S.GapLimit: StopReason.GAP_REACHED, S.TimeLimit: StopReason.TIME_LIMIT,
+            S.Infeasible: StopReason.INFEASIBLE, S.Unbounded: StopReason.UNBOUNDED,
+            S.IterationLimit: StopReason.OTHER_LIMIT, S.NodeLimit: StopReason.OTHER_LIMIT,
+            S.SolutionLimit: StopReason.OTHER_LIMIT,
+            S.MemoryLimit: StopReason.OTHER_LIMIT}.get(status, StopReason.ERROR)
 
 
 def _fixing_dict(report) -> dict | None:

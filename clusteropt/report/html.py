@@ -90,9 +90,10 @@ def assumptions_html(out) -> str:
     periods = ", ".join(f"{html.escape(p.id)} × {p.weight:g}/yr" for p in sc.periods)
     r = out.report
     gap = f"{r.gap:.4%}" if r.gap is not None else "n/a"
-    status = html.escape(r.status)
+    status = html.escape(f"{r.status} ({r.reason.value})")
     if r.status == "feasible":
-        status = "<span class='warn'>feasible — NOT proven optimal</span>"
+        status = (f"<span class='warn'>feasible — NOT proven optimal "
+                  f"({html.escape(r.reason.value)})</span>")
     check = ("passed" if out.check.passed else
              f"<span class='warn'>FAILED</span> ({len(out.check.violations)} violations)")
     items = [
