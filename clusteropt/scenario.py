@@ -24,9 +24,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from clusteropt import defaults
+from clusteropt import defaults, schema
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.io import Table, TableError, read_table
 
@@ -44,80 +44,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Period(Strict):
-    """A representative period; ``weight`` = how many times it occurs per year."""
-
-    id: str
-    weight: float = 52.0
-
-    @field_validator("weight")
-    @classmethod
-    def _positive(cls, v: float) -> float:
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError("weight must be a positive number (periods per year)")
-        return v
-
-
-class Distance(Strict):
-    """How leg distances are computed: ``straight_line`` × circuity, shortest path over a
-    ``network`` line file, or an explicit ``matrix`` table (from, to, distance_km[, time_h]
-    [, cost_eur_per_t])."""
-
-    method: Literal["straight_line", "network", "matrix"] = "straight_line"
-    circuity: float | None = None
-    file: str | None = None
-    layer: str | None = None
-
-
-class SiteRules(Strict):
-    """Rules on development sites: how many may open, annual budget (annualised development
-    cost plus opex, euro/yr), and pruning: each movable activity keeps only its ``k_nearest``
-    candidate sites (by distance from its stay node; the stay node always stays)."""
-
-    max_open: int | None = None
-    exact_open: int | None = None
-    budget_eur_per_yr: float | None = None
-    k_nearest: int | None = None
-
-
-class HubRules(Strict):
-    """Consolidation hubs (nodes of kind ``hub``): how many open, leg cost factors on tariff
-    vehicles (collection χ, transfer α, distribution δ), whether direct routes are allowed,
-    at most ``max_per_route`` hubs on a route (1 or 2), only the ``k_nearest`` hubs to each
-    end, and the formulation (``route``: one variable per route; ``arc``: per-origin hub arcs,
-    Ernst & Krishnamoorthy 1998, for many hubs and fixed ends)."""
-
-    max_open: int | None = None
-    exact_open: int | None = None
-    collection_factor: float = 1.0
-    transfer_factor: float = 1.0
-    distribution_factor: float = 1.0
-    direct: bool = True
-    max_per_route: Literal[1, 2] = 2
-    k_nearest: int | None = None
-    form: Literal["route", "arc"] = "route"
-
-
-class Options(Strict):
-    """Solver and model options."""
-
-    solver: str = "HiGHS"
-    time_limit_s: float | None = 60.0
-    gap_rel: float = 1e-4
-    threads: int | None = None
-    co2_price_eur_per_t: float = 0.0
-    co2_basis: Literal["wtw", "ttw"] = "wtw"
-    bundling: bool = True
-    empty_k_nearest: int = 3
-    # one empty-running rule for today and every option (model.md §4, market closure): a
-    # loaded trip closed by the market brings e/(1−e) empty trips ('share', the CBS average)
-    # or one ('dedicated'); the bundled models may balance trucks instead where that is cheaper
-    empty_running: Literal["share", "dedicated"] = "share"
-    empty_share: float | None = None
-    check_tolerance: float = 1e-5
-    # 'fixing': LP by row generation, incumbent, reduced-cost and Lagrangian fixing, then the
-    # MILP (clusteropt/fixing.py); 'auto' uses it on placement models with many site links
-    method: Literal["auto", "direct", "fixing"] = "auto"
+# The YAML sections and the table records: pydantic models made from the schema
+# (clusteropt/schema.csv: types, defaults, ranges, units, descriptions in one place).
+Period = schema.model("periods")
+Distance = schema.model("distance")  # straight_line × circuity | network | matrix
+SiteRules = schema.model("site_rules")  # counts, budget, k nearest candidates
+HubRules = schema.model("hubs")  # hub counts, leg factors, route rules, form
+Options = schema.model("options")  # solver and model options
 
 
 class Fix(Strict):
@@ -133,153 +66,17 @@ class Fix(Strict):
 # --------------------------------------------------------------------------------------------
 
 
-class NodeRow(BaseModel):
-    """A node: a ``location`` (fixed activities, stay nodes), a development ``site`` (opened by
-    the model), a ``gateway`` (port, border: outside the vehicle balance) or a ``hub``."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str | None = None
-    kind: Literal["location", "site", "gateway", "hub"] = "location"
-    place: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    x: float | None = None
-    y: float | None = None
-    modes: str = "road"
-    dev_cost_eur: float = 0.0
-    opex_eur_per_yr: float = 0.0
-    fixed_cost_eur_per_yr: float = 0.0
-    handling_eur_per_t: float = 0.0
-    handling_h: float = 0.0
-
-
-class ActivityRow(BaseModel):
-    """An activity (a firm, farm, plant). Fixed: it stays at ``node``. Movable: it goes to one
-    of ``candidates`` (';'-separated node ids) or stays at ``node``. ``new``: does not exist
-    today (no stay node, left out of the baseline)."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str | None = None
-    node: str | None = None
-    movable: bool = False
-    candidates: str | None = None
-    new: bool = False
-    reloc_cost_eur: float = 0.0
-
-
-class CommodityRow(BaseModel):
-    """A commodity: its load class (one class per trip), density, pallets per tonne, maximum
-    transit time (h), shipments per period, internal cost per tonne when co-located."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str | None = None
-    load_class: str
-    density_t_per_m3: float | None = None
-    pallets_per_t: float | None = None
-    max_transit_h: float | None = None
-    shipments_per_period: float | None = None
-    internal_cost_eur_per_t: float = 0.0
-    disposal_cost_eur_per_t: float | None = None
-    shortage_cost_eur_per_t: float | None = None
-
-
-class DemandRow(BaseModel):
-    """A flow demand. ``directed``: origin → destination. ``pooled_supply``: origin offers its
-    tonnes to any acceptor; ``pooled_demand``: destination draws from any supplier."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    kind: Literal["directed", "pooled_supply", "pooled_demand"] = "directed"
-    origin: str | None = None
-    destination: str | None = None
-    commodity: str
-    tonnes_per_period: float | None = None
-    shipments_per_period: float | None = None
-    baseline_partner: str | None = None
-
-
-class VehicleRow(BaseModel):
-    """A vehicle type: trip-priced (integer trips, cost per km and hour) or tariff-priced
-    (linear €/tkm and €/t). CO2 factors are TTW kg per vehicle-km empty and full."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str | None = None
-    mode: Literal["road", "barge", "rail", "internal"] = "road"
-    pricing: Literal["trip", "tariff"] = "trip"
-    payload_t: float | None = None
-    volume_m3: float | None = None
-    pallets: float | None = None
-    cost_eur_per_km: float = 0.0
-    cost_eur_per_h: float = 0.0
-    toll_eur_per_km: float = 0.0
-    speed_kmh: float | None = None  # default: data/factors.csv speed_default_kmh
-    handling_h_per_trip: float = 0.0
-    co2_empty_kg_per_km: float = 0.0
-    co2_full_kg_per_km: float = 0.0
-    wtw_ttw_ratio: float = 1.0
-    tariff_eur_per_tkm: float = 0.0
-    tariff_eur_per_t: float = 0.0
-    co2_ttw_kg_per_tkm: float = 0.0
-    load_t_per_vkm: float | None = None  # tariff: mean load per vehicle-km, empties included
-    empty_share: float = 0.0  # tariff: share of its vehicle-km that run empty
-    transit_h: float = 0.0  # consolidation or schedule time per leg (lead time only)
-    load_classes: str = LOAD_CLASSES_ANY
-    baseline: bool = True
-    legs: Literal["any", "hub", "transfer"] = "any"  # hub: legs of hub routes; transfer: h→h
-
-
-class FacilityRow(BaseModel):
-    """A shared facility (water treatment, digester, cold store) that may be built at
-    ``sites`` (';'-separated nodes) and shared by the activities placed there. ``capacity``
-    per facility (or per module when ``modular``), in the unit of the activities' ``use_<id>``
-    columns; one-off ``cost_eur`` and ``opex_eur_per_yr`` per facility or module;
-    ``connect_eur_per_yr`` per connected activity. An activity that needs it (``use_<id>`` > 0)
-    and is not connected runs its own at ``own_<id>_eur_per_yr``."""
-
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    name: str | None = None
-    sites: str
-    capacity: float
-    modular: bool = False
-    max_modules: int = 10
-    cost_eur: float = 0.0
-    opex_eur_per_yr: float = 0.0
-    connect_eur_per_yr: float = 0.0
-
-
-ROW_MODELS: dict[str, type[BaseModel]] = {
-    "facilities": FacilityRow,
-    "nodes": NodeRow,
-    "activities": ActivityRow,
-    "commodities": CommodityRow,
-    "demands": DemandRow,
-    "vehicles": VehicleRow,
-}
-# Wide columns: ``cap_<dim>`` on nodes, ``size_<dim>`` on activities, ``tonnes_<period>`` on
-# demands, ``reloc_cost_eur_<node>`` on activities (per-candidate relocation cost).
-# ``accept_<commodity>`` / ``supply_<commodity>`` (t/period) on nodes and activities: what a pooled
-# acceptor may take in or a pooled supplier may deliver.
-WIDE_PREFIXES = {"nodes": ("cap_", "accept_", "supply_"),
-                 "activities": ("size_", "reloc_cost_eur_", "accept_", "supply_", "use_",
-                                "own_"),
-                 "demands": ("tonnes_",)}
-NON_NEGATIVE = {
-    "dev_cost_eur", "opex_eur_per_yr", "fixed_cost_eur_per_yr", "reloc_cost_eur",
-    "density_t_per_m3", "pallets_per_t", "max_transit_h", "shipments_per_period",
-    "internal_cost_eur_per_t", "tonnes_per_period", "disposal_cost_eur_per_t",
-    "handling_eur_per_t", "handling_h", "capacity", "cost_eur", "connect_eur_per_yr",
-    "shortage_cost_eur_per_t", "payload_t", "volume_m3", "pallets",
-    "cost_eur_per_km", "cost_eur_per_h", "toll_eur_per_km", "speed_kmh", "handling_h_per_trip",
-    "co2_empty_kg_per_km", "co2_full_kg_per_km", "wtw_ttw_ratio", "tariff_eur_per_tkm",
-    "tariff_eur_per_t", "co2_ttw_kg_per_tkm", "empty_share", "transit_h",
-}
-POSITIVE = {"density_t_per_m3", "payload_t", "volume_m3", "pallets", "speed_kmh",
-            "wtw_ttw_ratio", "shipments_per_period", "load_t_per_vkm"}
+NodeRow = schema.model("nodes")
+ActivityRow = schema.model("activities")
+CommodityRow = schema.model("commodities")
+DemandRow = schema.model("demands")
+VehicleRow = schema.model("vehicles")
+FacilityRow = schema.model("facilities")
+ROW_MODELS: dict[str, type[BaseModel]] = {name: schema.model(name) for name in TABLES}
+# Wide columns (``cap_<dim>`` on nodes, ``size_<dim>`` on activities, ``tonnes_<period>`` on
+# demands …), one per dimension or id: their prefixes, from the schema.
+WIDE_PREFIXES = {name: schema.wide_prefixes(name) for name in TABLES}
+INFO_COLUMNS = ("_row", "source", "notes", "comment")  # read as information, never used
 
 
 # --------------------------------------------------------------------------------------------
@@ -732,7 +529,7 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
                 clean[k] = v
             elif any(k.startswith(p) for p in prefixes):
                 wide[k] = v
-            elif k not in unknown_cols and k not in ("_row", "source", "notes", "comment"):
+            elif k not in unknown_cols and k not in INFO_COLUMNS:
                 unknown_cols.add(k)
         try:
             rec = model.model_validate(clean)
@@ -745,31 +542,20 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
                 failed.add(str(clean["id"]))
             continue
         bad = False
-        for col in rec.model_fields_set | set(fields):
-            v = getattr(rec, col, None)
-            if isinstance(v, float):
-                if not math.isfinite(v):
-                    errs.add(file, row, col, f"expected a finite number, got {v}")
-                    bad = True
-                elif col in POSITIVE and v <= 0:
-                    errs.add(file, row, col, f"expected a number > 0, got {v:g}")
-                    bad = True
-                elif col in NON_NEGATIVE and v < 0:
-                    errs.add(file, row, col, f"expected a number ≥ 0, got {v:g}")
-                    bad = True
+        for col in fields:  # finite and in range (schema.csv)
+            why = schema.field(name, col).check(getattr(rec, col, None))
+            if why and getattr(rec, col, None) is not None:
+                errs.add(file, row, col, why)
+                bad = True
         for k, v in wide.items():
             if v is None:
                 continue
-            try:
-                fv = float(v)
-            except (TypeError, ValueError):
-                errs.add(file, row, k, f"expected a number, got '{v}'")
+            why = schema.field(name, k).check(v)
+            if why:
+                errs.add(file, row, k, why)
                 bad = True
                 continue
-            if not math.isfinite(fv) or fv < 0:
-                errs.add(file, row, k, f"expected a finite number ≥ 0, got {v}")
-                bad = True
-            wide[k] = fv
+            wide[k] = float(v)
         rid = rec.id  # type: ignore[attr-defined]
         if not ID_PATTERN.match(rid):
             errs.add(file, row, "id", f"ids use letters, digits and - _ . : only, got '{rid}'")
@@ -858,23 +644,37 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                 errs.add(label, None, loc, _explain(e, _dig(value, e["loc"])))
             return default
 
+    def settle(section: str, obj, where: str):
+        """Defaults from data/factors.csv where the schema names one, then the schema's
+        checks (finite, in range) of every field of a YAML section."""
+        for f in schema.plain(section):
+            v = getattr(obj, f.column, None)
+            if v is None and f.factor:
+                v = float(defaults.factor(f.factor))
+                setattr(obj, f.column, v)
+            why = f.check(v)
+            if why:
+                errs.add(label, None, f"{where}{f.column}", why)
+        return obj
+
     periods_raw = scalars.get("periods")
     periods: list[Period] = []
     if periods_raw is None:
-        periods = [Period(id="week", weight=float(defaults.factor("period_weight_default")))]
+        periods = [settle("periods", Period(id="week"), "periods[1].")]
     elif not isinstance(periods_raw, list) or not periods_raw:
         errs.add(label, None, "periods", "expected a list of {id, weight}")
     else:
         for i, p in enumerate(periods_raw):
             try:
-                periods.append(Period.model_validate(p))
+                periods.append(settle("periods", Period.model_validate(p), f"periods[{i + 1}]."))
             except ValidationError as err:
                 for e in err.errors():
                     errs.add(label, None, f"periods[{i + 1}].{'.'.join(map(str, e['loc']))}",
                              _explain(e, _dig(p, e["loc"])))
-    distance = model_of(Distance, "distance", Distance())
-    site_rules = model_of(SiteRules, "site_rules", SiteRules())
-    hubs = model_of(HubRules, "hubs", HubRules())
+    distance = settle("distance", model_of(Distance, "distance", Distance()), "distance.")
+    site_rules = settle("site_rules", model_of(SiteRules, "site_rules", SiteRules()),
+                        "site_rules.")
+    hubs = settle("hubs", model_of(HubRules, "hubs", HubRules()), "hubs.")
     early_warnings: list[str] = []
     raw_options = scalars.get("options")
     if isinstance(raw_options, dict) and "baseline_empty_running" in raw_options:
@@ -889,36 +689,23 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                                   f"options.empty_running (it applies to today and every "
                                   f"option alike)")
         scalars = {**scalars, "options": raw_options}
-    options = model_of(Options, "options", Options())
+    options = settle("options", model_of(Options, "options", Options()), "options.")
     fix = model_of(Fix, "fix", Fix())
 
-    def number(key, default, lo, hi):
-        v = scalars.get(key, default)
-        try:
-            fv = float(v)
-        except (TypeError, ValueError):
-            errs.add(label, None, key, f"expected a number between {lo} and {hi}, got '{v}'")
-            return default
-        if not (lo <= fv <= hi):
-            errs.add(label, None, key, f"expected a number between {lo} and {hi}, got {fv:g}")
-        return fv
+    def number(key: str) -> float:
+        f = schema.field("scenario", key)
+        v = scalars.get(key)
+        if v is None:
+            return float(defaults.factor(f.factor))
+        why = f.check(v)
+        if why:
+            errs.add(label, None, key, why)
+            return float(defaults.factor(f.factor))
+        return float(v)
 
-    interest = number("interest_rate", defaults.factor("interest_rate_default"), 0.0, 1.0)
-    lifetime = number("lifetime_years", defaults.factor("lifetime_years_default"), 1.0, 200.0)
-    crs = str(scalars.get("crs") or "EPSG:28992")
-    if distance.circuity is None:
-        distance.circuity = float(defaults.factor("circuity_default"))
-    elif not (1.0 <= distance.circuity <= 3.0):
-        errs.add(label, None, "distance.circuity",
-                 f"expected a factor between 1 and 3, got {distance.circuity:g}")
-    if options.empty_share is None:
-        options.empty_share = float(defaults.factor("empty_share_domestic"))
-    elif not 0 <= options.empty_share < 1:
-        errs.add(label, None, "options.empty_share", "expected a share between 0 and 1 (excl.)")
-    if options.gap_rel < 0:
-        errs.add(label, None, "options.gap_rel", "expected a relative gap ≥ 0, e.g. 0.001")
-    if options.time_limit_s is not None and options.time_limit_s <= 0:
-        errs.add(label, None, "options.time_limit_s", "expected seconds > 0 (or null)")
+    interest = number("interest_rate")
+    lifetime = number("lifetime_years")
+    crs = str(scalars.get("crs") or schema.field("scenario", "crs").default)
     pids = [p.id for p in periods]
     if len(set(pids)) != len(pids):
         errs.add(label, None, "periods", "period ids must be unique")
@@ -978,14 +765,11 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     vehicles: dict[str, VehicleType] = {}
     for rec, _, file, row in recs["vehicles"]:
         if rec.speed_kmh is None:
-            rec.speed_kmh = float(defaults.factor("speed_default_kmh"))
+            rec.speed_kmh = float(defaults.factor(schema.field("vehicles", "speed_kmh").factor))
         classes = _split_list(rec.load_classes)
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
                                              "tonnes, e.g. 26")
-        if not 0.0 <= rec.empty_share < 1.0:
-            errs.add(file, row, "empty_share", f"expected a share of vehicle-km between 0 and "
-                                               f"1 (excl.), got {rec.empty_share:g}")
         vehicles[rec.id] = VehicleType(
             **{k: getattr(rec, k) for k in VehicleRow.model_fields
                if k not in ("load_classes", "name", "fuel")},
@@ -1097,8 +881,6 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     for sid in fix.sites:
         if sid not in nodes or nodes[sid].kind not in ("site", "hub"):
             errs.add(label, None, f"fix.sites.{sid}", "not a site or hub in the nodes table")
-    if site_rules.max_open is not None and site_rules.max_open < 0:
-        errs.add(label, None, "site_rules.max_open", "expected a count ≥ 0")
     if distance.method in ("network", "matrix") and not distance.file:
         errs.add(label, None, "distance.file", f"distance method '{distance.method}' needs a file")
     errs.raise_if_any()

@@ -66,10 +66,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusteropt import schema
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.scenario import (
-    NON_NEGATIVE,
-    POSITIVE,
     Node,
     Scenario,
     VehicleType,
@@ -77,17 +76,28 @@ from clusteropt.scenario import (
     read_yaml,
 )
 
-GLOBAL_PARAMS = {
-    "circuity": "distance.circuity: straight-line km × this factor (1–3)",
-    "co2_price_eur_per_t": "options.co2_price_eur_per_t: EUR per t CO2e (≥ 0)",
-    "empty_share": "options.empty_share: empty share of gateway trips (0 ≤ e < 1)",
-    "interest_rate": "interest_rate: annualises one-off costs (0–1)",
-    "volume_scale": "multiplies every demand's tonnes (≥ 0, base 1)",
-}
-_NUMERIC = ("float", "float | None")
-VEHICLE_FIELDS = tuple(f.name for f in dataclasses.fields(VehicleType) if str(f.type) in _NUMERIC)
-SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Node)
-                    if str(f.type) in _NUMERIC and f.name not in ("lat", "lon", "x", "y"))
+# the global parameters: name → the schema field it sets (volume_scale is a sweep's own)
+_GLOBAL_FIELDS = {"circuity": ("distance", "circuity"),
+                  "co2_price_eur_per_t": ("options", "co2_price_eur_per_t"),
+                  "empty_share": ("options", "empty_share"),
+                  "interest_rate": ("scenario", "interest_rate")}
+
+
+def _describe(table: str, column: str) -> str:
+    f = schema.field(table, column)
+    where = column if table == "scenario" else f"{table}.{column}"
+    return f"{where}: {f.description} ({f.range_text(docs=True)})"
+
+
+GLOBAL_PARAMS = {**{name: _describe(*tc) for name, tc in _GLOBAL_FIELDS.items()},
+                 "volume_scale": "multiplies every demand's tonnes (≥ 0, base 1)"}
+# the numeric fields of vehicle types and sites (the schema's, as the records carry them)
+_CARRIED_V = {f.name for f in dataclasses.fields(VehicleType)}
+_CARRIED_N = {f.name for f in dataclasses.fields(Node)}
+VEHICLE_FIELDS = tuple(f.column for f in schema.plain("vehicles")
+                       if f.numeric and f.column in _CARRIED_V)
+SITE_FIELDS = tuple(f.column for f in schema.plain("nodes") if f.numeric
+                    and f.column in _CARRIED_N and f.column not in ("lat", "lon", "x", "y"))
 SITE_KINDS = ("site", "hub")
 DISTRIBUTIONS = {"normal": ("mean", "sd"), "triangular": ("low", "mode", "high"),
                  "uniform": ("low", "high")}
@@ -164,24 +174,20 @@ class Param:
         return None
 
     def check(self, value: float) -> str | None:
-        """Why ``value`` is not allowed for this parameter (None when it is)."""
+        """Why ``value`` is not allowed for this parameter (None when it is): the schema's
+        range of the field it sets (volume_scale: ≥ 0)."""
         if not math.isfinite(value):
             return f"{self.name} = {value}: expected a finite number"
-        lo_hi = {"circuity": (1.0, 3.0), "interest_rate": (0.0, 1.0)}
-        if self.kind in lo_hi:
-            lo, hi = lo_hi[self.kind]
-            if not lo <= value <= hi:
-                return f"{self.name} = {value:g}: expected a number between {lo:g} and {hi:g}"
-        elif self.kind == "empty_share":
-            if not 0 <= value < 1:
-                return f"{self.name} = {value:g}: expected a share 0 ≤ e < 1"
-        elif self.kind == "vehicle" and self.field in POSITIVE:
-            if value <= 0:
-                return f"{self.name} = {value:g}: expected a number > 0"
-        elif self.kind != "vehicle" or self.field in NON_NEGATIVE:
-            if value < 0:
-                return f"{self.name} = {value:g}: expected a number ≥ 0"
-        return None
+        f = self.schema_field()
+        why = f.check(value) if f is not None else (
+            None if value >= 0 else "expected a number ≥ 0")
+        return f"{self.name} = {value:g}: {why}" if why else None
+
+    def schema_field(self) -> schema.Field | None:
+        """The schema field this parameter sets (None for volume_scale)."""
+        table, column = _GLOBAL_FIELDS.get(
+            self.kind, ("vehicles" if self.kind == "vehicle" else "nodes", self.field))
+        return schema.field(table, column) if column else None
 
     def get(self, sc: Scenario) -> float | None:
         """The scenario's own value (volume_scale: 1)."""

@@ -9,12 +9,13 @@ Coordinates come from ``place`` ids in ``data/places.csv``. The format is docume
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from clusteropt import defaults
+from clusteropt import defaults, schema
 from clusteropt.io import write_atomic
 
 __all__ = ["FILES", "write_template"]
@@ -70,44 +71,14 @@ hubs:
   # k_nearest: 3               # only the 3 hubs nearest to each end
   # transfer_factor: 0.75      # tariff cost factor on hub-to-hub legs
 
-# Solver and model options (the values shown are the defaults).
-options:
-  time_limit_s: 60             # solver time limit per run (null: no limit)
-  gap_rel: 0.0001              # stop at this relative MIP gap
-  co2_price_eur_per_t: 0       # carbon price, EUR per tonne CO2e (0: not priced)
-  co2_basis: wtw               # wtw (well-to-wheel) or ttw (tank-to-wheel)
-  # solver: HiGHS
-  # threads: 4                 # default: the solver's choice
-  # empty_share: 0.309         # empty share of vehicle-km of market trucks (CBS 2021)
-  # empty_k_nearest: 3         # empty trips may also run to the 3 nearest nodes
-  # empty_running: share       # share or dedicated: how a trip closed by the market returns,
-  #                            # today and in every option alike
-
+{OPTIONS}
 # Locked decisions. placement: activity -> node (one of its candidates or its stay node);
 # sites: site -> open or closed.
 fix:
   placement: {}                # e.g. {grower-tomato: area-zuidplas}
   sites: {}                    # e.g. {area-tinte: closed}
 
-# The tables: CSV, Excel (file.xlsx#sheet), GeoJSON, GeoPackage (file.gpkg#layer) or rows
-# written here. Columns of each table:
-#   nodes        id, name, kind (location | site | gateway | hub), place (an id in clusteropt's
-#                data/places.csv) or lat + lon (WGS84) or x + y (in crs), modes (road; barge;
-#                rail), dev_cost_eur, opex_eur_per_yr, cap_<dimension> (e.g. cap_ha);
-#                hubs also handling_eur_per_t and handling_h
-#   activities   id, name, node (today), movable (true/false), candidates (node ids separated
-#                by ;), new (true/false), reloc_cost_eur, size_<dimension> (e.g. size_ha)
-#   commodities  id, name, load_class, density_t_per_m3, pallets_per_t,
-#                internal_cost_eur_per_t (per tonne when origin and destination share a node)
-#   demands      id, kind (directed; pooled_supply and pooled_demand are described in the
-#                docs), origin, destination (activity ids), commodity, tonnes_per_period
-#                (or tonnes_<period id> per period)
-#   vehicles     the shipped vehicle types (optional: without this table the shipped
-#                defaults are used). A vehicle type carries only the load classes in its
-#                load_classes column.
-#   facilities   optional shared facilities (water treatment, digester): id, name, sites,
-#                capacity, cost_eur, opex_eur_per_yr, connect_eur_per_yr; activities then
-#                get use_<facility> and own_<facility>_eur_per_yr columns
+{COLUMNS}
 tables:
   nodes: nodes.csv
   activities: activities.csv
@@ -134,6 +105,47 @@ variants:
         - {id: tomato-trader, tonnes_per_period: 140}
         - {id: tomato-export, tonnes_per_period: 80}
 """
+
+ACTIVE_OPTIONS = {"time_limit_s": 60, "gap_rel": 0.0001, "co2_price_eur_per_t": 0,
+                  "co2_basis": "wtw", "empty_running": "share"}  # written uncommented
+
+
+def options_block() -> str:
+    """The options section with every key of the schema: a few set, the rest commented out
+    at their defaults, each with its description's first clause."""
+    lines = ["# Solver and model options (the values shown are the defaults; docs/scenarios.md "
+             "§11).", "options:"]
+    for f in schema.plain("options"):
+        value = ACTIVE_OPTIONS.get(f.column, f.default)
+        if f.factor and value is None:
+            value = defaults.factor(f.factor)
+        shown = "null" if value is None else str(value).lower() if f.kind == "bool" else value
+        head = f"  {'' if f.column in ACTIVE_OPTIONS else '# '}{f.column}: {shown}"
+        note = re.split(r"; |: | — | \(§", f.description.replace("`", ""))[0].strip()
+        room = 97 - max(len(head), 31)
+        if len(note) > room:
+            note = note[:note.rfind(" ", 0, room - 1)] + " …"
+        lines.append(f"{head:<31}# {note}")
+    return "\n".join(lines)
+
+
+def columns_block() -> str:
+    """A comment listing every column of each table (* = required), from the schema."""
+    lines = ["# The tables: CSV, Excel (file.xlsx#sheet), GeoJSON, GeoPackage (file.gpkg#layer) "
+             "or rows", "# written here. Columns of each table (* required; "
+             "docs/scenarios.md §5):"]
+    for table in schema.TABLES:
+        cols = [f.column + ("*" if f.required else "") for f in schema.fields(table)]
+        text = ", ".join(cols)
+        first = f"#   {table:<12} "
+        while text:
+            cut = text if len(first) + len(text) <= 98 else text[:text.rfind(", ", 0,
+                                                                     98 - len(first)) + 1]
+            lines.append((first + cut).rstrip())
+            text = text[len(cut):].lstrip()
+            first = "#" + " " * 16
+    return "\n".join(lines)
+
 
 NODES_CSV = """\
 id,name,kind,place,lat,lon,modes,cap_ha,dev_cost_eur,opex_eur_per_yr
@@ -174,22 +186,13 @@ substrate-flowers,directed,supplier,grower-flowers,substrate,4
 """
 
 VEHICLES_SHEET = "vehicles"
-NOTES = [  # (column, meaning): the second sheet of vehicles.xlsx
-    ("vehicles",
+NOTES = [  # (column, unit, meaning): the second sheet of vehicles.xlsx, from the schema
+    ("vehicles", "",
      ("The shipped vehicle types (data/vehicle_types.csv, sources in data/README.md). This "
       "table replaces the shipped list: edit, add or delete rows.")),
-    ("pricing",
-     ("trip: whole trips, cost_eur_per_km and cost_eur_per_h; tariff: tariff_eur_per_tkm and "
-      "tariff_eur_per_t per tonne, no trips")),
-    ("payload_t", "t per trip; required for trip-priced types"),
-    ("load_classes",
-     "* = any, or load classes separated by ; (as in the commodities' load_class)"),
-    ("mode",
-     ("road, barge, rail or internal; a type runs a leg only if both nodes list its mode in "
-      "their modes column (road is always there)")),
-    ("co2_*_kg_per_km", "kg CO2e TTW per vehicle-km, empty and fully laden"),
-    ("baseline", "true: one of today's vehicle types (baseline comparison)"),
-    ("fuel, source", "for information; not read by clusteropt"),
+    *((f.column, f.unit, f.description.replace("`", "").replace("**", ""))
+      for f in schema.fields("vehicles")),
+    ("source", "", "for information; not read by clusteropt"),
 ]
 
 FILES = ("nodes.csv", "activities.csv", "commodities.csv", "demands.csv", "vehicles.xlsx",
@@ -212,7 +215,7 @@ def _vehicles_writer() -> Callable[[Path], None]:
             frame[col] = numbers
         else:
             frame[col] = cells.where(cells != "", None)
-    notes = pd.DataFrame(NOTES, columns=["column", "meaning"])
+    notes = pd.DataFrame(NOTES, columns=["column", "unit", "meaning"])
 
     def write(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as book:
@@ -225,7 +228,8 @@ def _vehicles_writer() -> Callable[[Path], None]:
                 sheet.column_dimensions[cells[0].column_letter].width = min(
                     max(len(head) + 2, 10), 40)
             book.sheets["notes"].column_dimensions["A"].width = 20
-            book.sheets["notes"].column_dimensions["B"].width = 100
+            book.sheets["notes"].column_dimensions["B"].width = 18
+            book.sheets["notes"].column_dimensions["C"].width = 100
     return write
 
 
@@ -250,7 +254,8 @@ def write_template(folder: Path, force: bool = False) -> None:
         "commodities.csv": _text_writer(COMMODITIES_CSV),
         "demands.csv": _text_writer(DEMANDS_CSV),
         "vehicles.xlsx": _vehicles_writer(),
-        "scenario.yaml": _text_writer(SCENARIO_YAML),
+        "scenario.yaml": _text_writer(SCENARIO_YAML.replace("{OPTIONS}", options_block())
+                                      .replace("{COLUMNS}", columns_block())),
     }
     folder.mkdir(parents=True, exist_ok=True)
     for name in FILES:
