@@ -114,15 +114,22 @@ def main() -> None:
     lanes = build_lanes(sc)
     t_lanes = time.perf_counter() - t0
     model = build(sc, lanes)
-    print(f"load {t_load:.1f} s, lanes {t_lanes:.1f} s, build {model.build_s:.1f} s; size "
-          f"{model.size}", flush=True)
+    build_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"load {t_load:.1f} s, lanes {t_lanes:.1f} s, build {model.build_s:.1f} s, peak "
+          f"memory after the build {build_mb:,.0f} MB; size {model.size}", flush=True)
     report = solve(model, time_limit_s=a.time_limit, gap_rel=1e-4, threads=a.threads)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not report.has_solution:
+        print(f"status {report.status} ({report.reason.value}) after {report.solve_s:.1f} s, "
+              f"no solution; peak memory {peak_mb:,.0f} MB")
+        return
     t0 = time.perf_counter()
     res = evaluate(sc, lanes, extract(model))
     t_eval = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"status {report.status}, objective {report.objective:,.0f}, bound "
-          f"{report.best_bound:,.0f}, gap {report.gap:.3%}")
+    gap = f"{report.gap:.3%}" if report.gap is not None else "n/a"
+    bound = f"{report.best_bound:,.0f}" if report.best_bound is not None else "n/a"
+    print(f"status {report.status} ({report.reason.value}), objective {report.objective:,.0f}, "
+          f"bound {bound}, gap {gap}")
     print(f"solve {report.solve_s:.1f} s, evaluate {t_eval:.1f} s, peak memory {peak_mb:,.0f} MB")
     print(f"truck-km {res.kpis['truck_km']:,.0f}, moved "
           f"{int(res.activities.moved.sum())} growers")

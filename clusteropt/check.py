@@ -119,6 +119,31 @@ POOLED = {"pooled_supply": ("accept", "disposal", "disposal_cost_eur_per_t"),
           "pooled_demand": ("supply", "shortage", "shortage_cost_eur_per_t")}
 
 
+class Violation(str):
+    """A broken rule, typed: ``rule`` (the constraint family or check, e.g. ``balance``),
+    ``message``, the ``index`` it was found at and, for a broken row, its two sides
+    ``lhs`` and ``rhs``. It is also the text ``"rule: message"`` (printed as is)."""
+
+    rule: str
+    message: str
+    index: tuple
+    lhs: float | None
+    rhs: float | None
+
+    def __new__(cls, rule: str, message: str, index: tuple = (), lhs: float | None = None,
+                rhs: float | None = None) -> Violation:
+        obj = super().__new__(cls, f"{rule}: {message}")
+        obj.rule, obj.message, obj.index, obj.lhs, obj.rhs = rule, message, index, lhs, rhs
+        return obj
+
+    def __reduce__(self):
+        return (Violation, (self.rule, self.message, self.index, self.lhs, self.rhs))
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "message": self.message, "index": list(self.index),
+                "lhs": self.lhs, "rhs": self.rhs}
+
+
 @dataclass
 class CheckResult:
     """Outcome of a check: ``passed`` when there is no violation. ``notes`` lists what the
@@ -126,14 +151,17 @@ class CheckResult:
     never makes ``passed`` false)."""
 
     passed: bool
-    violations: list[str]
+    violations: list[Violation]
     kpis: dict[str, float]
     objective_recomputed: float
     objective_reported: float
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["violations"] = [v.to_dict() if isinstance(v, Violation) else str(v)
+                           for v in self.violations]
+        return d
 
 
 def check_solution(sc: Scenario, lanes: Lanes, sol: Solution,
@@ -190,7 +218,7 @@ class _Used:
 class _Checker:
     def __init__(self, sc: Scenario, lanes: Lanes, sol: Solution, tol: float) -> None:
         self.sc, self.lanes, self.sol, self.tol = sc, lanes, sol, tol
-        self.v: list[str] = []
+        self.v: list[Violation] = []
         self.notes: list[str] = []
         self.w = {p.id: p.weight for p in sc.periods}
         sw = sol.switches or {}
@@ -207,7 +235,7 @@ class _Checker:
         elif self.empty_rule == "share":
             self.rho_rule = self.rho_gateway
         else:
-            self.v.append(f"switches: unknown empty_rule '{self.empty_rule}' "
+            self.bad("switches", f"unknown empty_rule '{self.empty_rule}' "
                           f"(expected 'share' or 'dedicated')")
             self.rho_rule = self.rho_gateway
         self.fixed_place: dict[str, str] = dict(sc.fix.placement)
@@ -239,8 +267,9 @@ class _Checker:
 
     # ---- helpers -------------------------------------------------------------------------
 
-    def bad(self, msg: str) -> None:
-        self.v.append(msg)
+    def bad(self, rule: str, message: str, index: tuple = (), lhs: float | None = None,
+            rhs: float | None = None) -> None:
+        self.v.append(Violation(rule, message, index, lhs, rhs))
 
     def slack(self, rhs: float) -> float:
         return self.tol * max(1.0, abs(rhs))
@@ -251,7 +280,7 @@ class _Checker:
             df = pd.DataFrame(columns=TABLE_COLS[name])
         missing = [c for c in TABLE_COLS[name] if c not in df.columns]
         if missing:
-            self.bad(f"table: {name} lacks columns {missing}")
+            self.bad("table", f"{name} lacks columns {missing}")
             return []
         return df.to_dict("records")
 
@@ -259,21 +288,21 @@ class _Checker:
         """Period, nodes and lane of a leg row are known, and the leg is a real leg."""
         ok = True
         if str(r["period"]) not in self.w:
-            self.bad(f"table: {what} row {i} has unknown period '{r['period']}'")
+            self.bad("table", f"{what} row {i} has unknown period '{r['period']}'")
             ok = False
         for col in ("from", "to"):
             if str(r[col]) not in self.sc.nodes:
-                self.bad(f"table: {what} row {i} has unknown node '{r[col]}' in '{col}'")
+                self.bad("table", f"{what} row {i} has unknown node '{r[col]}' in '{col}'")
                 ok = False
         if not ok:
             return False
         a, b = str(r["from"]), str(r["to"])
         if a == b:
-            self.bad(f"{what}: row {i} on leg '{a}'→'{b}' has the same node at both ends "
+            self.bad(f"{what}", f"row {i} on leg '{a}'→'{b}' has the same node at both ends "
                      f"(co-location has no leg)")
             return False
         if not math.isfinite(self.lanes.distance(a, b)):
-            self.bad(f"lane: {what} row {i} uses '{a}'→'{b}', which has no lane")
+            self.bad("lane", f"{what} row {i} uses '{a}'→'{b}', which has no lane")
             return False
         return True
 
@@ -281,21 +310,21 @@ class _Checker:
                    load_class: str | None, trip_priced: bool | None) -> VehicleType | None:
         vt = self.sc.vehicles.get(vid)
         if vt is None:
-            self.bad(f"table: {what} row {i} has unknown vehicle '{vid}'")
+            self.bad("table", f"{what} row {i} has unknown vehicle '{vid}'")
             return None
         if trip_priced is True and vt.pricing != "trip":
-            self.bad(f"{what}: row {i} vehicle '{vid}' is tariff-priced and has no trips")
+            self.bad(f"{what}", f"row {i} vehicle '{vid}' is tariff-priced and has no trips")
         if vt.mode == "internal":
-            self.bad(f"vehicle: {what} row {i} vehicle '{vid}' is internal (no road leg)")
+            self.bad("vehicle", f"{what} row {i} vehicle '{vid}' is internal (no road leg)")
         if self.allowed is not None and vid not in self.allowed:
-            self.bad(f"vehicle: {what} row {i} vehicle '{vid}' is not among the allowed "
+            self.bad("vehicle", f"{what} row {i} vehicle '{vid}' is not among the allowed "
                      f"vehicles {sorted(self.allowed)}")
         for n in (a, b):
             if vt.mode not in self.sc.nodes[n].modes:
-                self.bad(f"vehicle: {what} row {i} vehicle '{vid}' (mode {vt.mode}) cannot "
+                self.bad("vehicle", f"{what} row {i} vehicle '{vid}' (mode {vt.mode}) cannot "
                          f"use node '{n}' (modes {self.sc.nodes[n].modes})")
         if load_class is not None and not vt.carries(load_class):
-            self.bad(f"vehicle: {what} row {i} vehicle '{vid}' may not carry load class "
+            self.bad("vehicle", f"{what} row {i} vehicle '{vid}' may not carry load class "
                      f"'{load_class}'")
         return vt
 
@@ -310,30 +339,40 @@ class _Checker:
 
     def owner_ok(self, what: str, i: int, owner: str) -> bool:
         if self.bundling and owner != "":
-            self.bad(f"owner: {what} row {i} has owner '{owner}' but trips are shared "
+            self.bad("owner", f"{what} row {i} has owner '{owner}' but trips are shared "
                      f"(bundling on: owner must be empty)")
             return False
         if not self.bundling and owner not in self.sc.demands:
-            self.bad(f"owner: {what} row {i} has owner '{owner}' but trips are per demand "
+            self.bad("owner", f"{what} row {i} has owner '{owner}' but trips are per demand "
                      f"(bundling off: owner must be a demand id)")
             return False
         return True
 
     # ---- the checks ----------------------------------------------------------------------
 
+    # the checks in the order they run: (rule group, method, facts it reads, facts it makes).
+    # A pass reads only the solution, the scenario and the facts of earlier passes.
+    PASSES = (("sites", "check_sites", (), ()),
+              ("placement", "check_placement", (), ("place",)),
+              ("capacity", "check_capacity", ("place",), ()),
+              ("facility", "check_facilities", ("place",), ()),
+              ("flows, routes, partners, demand", "check_flows", ("place",), ("legflow",)),
+              ("loads", "check_loads", ("legflow",), ("class_load",)),
+              ("trips, market, trip capacity", "check_trips", ("class_load",), ("bal",)),
+              ("frequency", "check_frequency", ("used",), ()),
+              ("transit", "check_transit", ("used",), ()),
+              ("empties", "check_empties", ("bal",), ()),
+              ("balance", "check_balance", ("bal",), ()))
+
     def run(self) -> CheckResult:
-        self.check_sites()
-        self.check_placement()
-        self.check_capacity()
-        self.check_facilities()
-        legflow = self.check_flows()
-        class_load = self.check_loads(legflow)
-        bal = self.check_trips(class_load)
-        self.check_frequency()
-        self.check_transit()
-        self.check_empties(bal)
-        if self.bundling:
-            self.check_balance(bal)
+        facts: dict[str, Any] = {}
+        for _group, method, reads, makes in self.PASSES:
+            if method == "check_balance" and not self.bundling:
+                continue
+            out = getattr(self, method)(*(facts[r] for r in reads if r in facts
+                                          and r not in ("place", "used")))
+            if makes and makes[0] not in ("place",):
+                facts[makes[0]] = out
         return self.finish()
 
     def is_open(self, s: str) -> int:
@@ -346,16 +385,16 @@ class _Checker:
         sc = self.sc
         for s, o in self.sol.open_sites.items():
             if s not in sc.nodes:
-                self.bad(f"open_sites: unknown node '{s}'")
+                self.bad("open_sites", f"unknown node '{s}'")
                 continue
             if sc.nodes[s].kind not in ("site", "hub"):
-                self.bad(f"open_sites: '{s}' is a {sc.nodes[s].kind}, not a site or hub")
+                self.bad("open_sites", f"'{s}' is a {sc.nodes[s].kind}, not a site or hub")
             x = _num(o)
             if not (abs(x) <= INT_TOL or abs(x - 1) <= INT_TOL):
-                self.bad(f"open_sites: '{s}' has value {o}, expected 0 or 1")
+                self.bad("open_sites", f"'{s}' has value {o}, expected 0 or 1")
         for s, want in self.fixed_open.items():
             if s in sc.nodes and self.is_open(s) != want:
-                self.bad(f"fix.sites: {sc.nodes[s].kind} '{s}' must be "
+                self.bad("fix.sites", f"{sc.nodes[s].kind} '{s}' must be "
                          f"{'open' if want else 'closed'} but is "
                          f"{'open' if self.is_open(s) else 'closed'}")
         sites = [s for s, n in sc.nodes.items() if n.kind == "site"]
@@ -363,15 +402,15 @@ class _Checker:
                                   ("hub", self.hubs, sc.hubs)):
             n_open = sum(self.is_open(s) for s in kind)
             if rules.max_open is not None and n_open > rules.max_open:
-                self.bad(f"{what} count: {n_open} {what}s open > max_open {rules.max_open}")
+                self.bad(f"{what} count", f"{n_open} {what}s open > max_open {rules.max_open}")
             if rules.exact_open is not None and n_open != rules.exact_open:
-                self.bad(f"{what} count: {n_open} {what}s open ≠ exact_open "
+                self.bad(f"{what} count", f"{n_open} {what}s open ≠ exact_open "
                          f"{rules.exact_open}")
         rules = sc.site_rules
         if rules.budget_eur_per_yr is not None:
             spend = sum(self._site_cost(s) for s in sites if self.is_open(s))
             if spend > rules.budget_eur_per_yr + self.slack(rules.budget_eur_per_yr):
-                self.bad(f"budget: open sites cost {_fmt(spend)} €/yr > budget "
+                self.bad("budget", f"open sites cost {_fmt(spend)} €/yr > budget "
                          f"{_fmt(rules.budget_eur_per_yr)}")
 
     def _site_cost(self, s: str) -> float:
@@ -385,26 +424,26 @@ class _Checker:
         self.place: dict[str, str] = {}
         for a, n in self.sol.placement.items():
             if a not in sc.activities:
-                self.bad(f"placement: unknown activity '{a}'")
+                self.bad("placement", f"unknown activity '{a}'")
             elif a not in self.in_play:
-                self.bad(f"placement: activity '{a}' is new and left out (exclude_new) but "
+                self.bad("placement", f"activity '{a}' is new and left out (exclude_new) but "
                          f"is placed at '{n}'")
         for a in sorted(self.in_play):
             act = sc.activities[a]
             n = self.sol.placement.get(a)
             if n is None:
-                self.bad(f"placement: activity '{a}' is not placed")
+                self.bad("placement", f"activity '{a}' is not placed")
                 continue
             n = str(n)
             if n not in act.candidates:
-                self.bad(f"placement: activity '{a}' at '{n}', not among its candidates "
+                self.bad("placement", f"activity '{a}' at '{n}', not among its candidates "
                          f"{act.candidates}")
                 continue
             if a in self.fixed_place and self.fixed_place[a] != n:
-                self.bad(f"placement: activity '{a}' at '{n}' but fixed at "
+                self.bad("placement", f"activity '{a}' at '{n}' but fixed at "
                          f"'{self.fixed_place[a]}'")
             if sc.nodes[n].kind == "site" and not self.is_open(n):
-                self.bad(f"placement: activity '{a}' at site '{n}', which is closed")
+                self.bad("placement", f"activity '{a}' at site '{n}', which is closed")
             self.place[a] = n
             self.k["relocation_cost_eur"] += sc.annuity(act.reloc_cost_eur.get(n, 0.0))
 
@@ -419,7 +458,8 @@ class _Checker:
                 continue
             cap = node.capacity[d] * (self.is_open(n) if node.kind == "site" else 1)
             if u > cap + self.slack(cap):
-                self.bad(f"capacity: {node.kind} '{n}' dim '{d}' uses {_fmt(u)} > {_fmt(cap)}")
+                self.bad("capacity", f"{node.kind} '{n}' dim '{d}' uses {_fmt(u)} > {_fmt(cap)}",
+                         (n, d), u, cap)
 
     def check_facilities(self) -> None:
         """Shared facilities (model.md §5): modules integer (0/1 unless modular, ≤ max_modules),
@@ -434,13 +474,13 @@ class _Checker:
             u, s, n = str(r["facility"]), str(r["site"]), _num(r["modules"])
             fac = sc.facilities.get(u)
             if fac is None:
-                self.bad(f"table: facilities row {i} has unknown facility '{u}'")
+                self.bad("table", f"facilities row {i} has unknown facility '{u}'")
                 continue
             if s not in fac.sites:
-                self.bad(f"facility: '{u}' built at '{s}', not among its sites {fac.sites}")
+                self.bad("facility", f"'{u}' built at '{s}', not among its sites {fac.sites}")
                 continue
             if not math.isfinite(n) or n < -INT_TOL or abs(n - round(n)) > INT_TOL:
-                self.bad(f"facility: '{u}' at '{s}' has {r['modules']} modules, expected a "
+                self.bad("facility", f"'{u}' at '{s}' has {r['modules']} modules, expected a "
                          f"whole number ≥ 0")
                 continue
             mods[u, s] += n
@@ -450,29 +490,29 @@ class _Checker:
             fac = sc.facilities[u]
             top = fac.max_modules if fac.modular else 1
             if n > top + INT_TOL:
-                self.bad(f"facility: '{u}' at '{s}' has {_fmt(n)} modules > {top}"
+                self.bad("facility", f"'{u}' at '{s}' has {_fmt(n)} modules > {top}"
                          f"{'' if fac.modular else ' (not modular)'}")
             self.k["facilities_cost_eur"] += n * (sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)
             use = 0.0
             for f in users_at.get((u, s), []):
                 act = sc.activities.get(f)
                 if act is None or f not in self.place:
-                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which is not a placed "
+                    self.bad("facility", f"'{u}' at '{s}' connects '{f}', which is not a placed "
                              f"activity")
                     continue
                 if act.use.get(u, 0.0) <= 0:
-                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which does not use it")
+                    self.bad("facility", f"'{u}' at '{s}' connects '{f}', which does not use it")
                 if self.place[f] != s:
-                    self.bad(f"facility: '{u}' at '{s}' connects '{f}', which is at "
+                    self.bad("facility", f"'{u}' at '{s}' connects '{f}', which is at "
                              f"'{self.place[f]}'")
                 if (f, u) in connected:
-                    self.bad(f"facility: '{f}' is connected to '{u}' more than once")
+                    self.bad("facility", f"'{f}' is connected to '{u}' more than once")
                 connected[f, u] = s
                 use += act.use.get(u, 0.0)
                 self.k["facilities_cost_eur"] += fac.connect_eur_per_yr
             cap = fac.capacity * n
             if use > cap + self.slack(cap):
-                self.bad(f"facility: '{u}' at '{s}' serves use {_fmt(use)} > capacity "
+                self.bad("facility", f"'{u}' at '{s}' serves use {_fmt(use)} > capacity "
                          f"{_fmt(cap)} ({_fmt(n)} modules × {_fmt(fac.capacity)})")
         for f in sorted(self.place):
             act = sc.activities[f]
@@ -494,35 +534,35 @@ class _Checker:
             t = _num(r["tonnes"])
             dem = sc.demands.get(c)
             if dem is None:
-                self.bad(f"table: flows row {i} has unknown demand '{c}'")
+                self.bad("table", f"flows row {i} has unknown demand '{c}'")
                 continue
             if c not in in_play:
                 if abs(t) > INT_TOL:
-                    self.bad(f"flow: demand '{c}' is out of play (new activity left out) but "
+                    self.bad("flow", f"demand '{c}' is out of play (new activity left out) but "
                              f"carries {_fmt(t)} t")
                 continue
             if p not in self.w:
-                self.bad(f"table: flows row {i} has unknown period '{p}'")
+                self.bad("table", f"flows row {i} has unknown period '{p}'")
                 continue
             o, d = str(r["origin_node"]), str(r["dest_node"])
             if o not in sc.nodes or d not in sc.nodes:
-                self.bad(f"table: flows row {i} ({c}) has unknown node '{o}' or '{d}'")
+                self.bad("table", f"flows row {i} ({c}) has unknown node '{o}' or '{d}'")
                 continue
             if not math.isfinite(t) or t < -self.slack(0):
-                self.bad(f"flow: demand '{c}' period '{p}' {o}→{d} has tonnes {t}")
+                self.bad("flow", f"demand '{c}' period '{p}' {o}→{d} has tonnes {t}")
                 continue
             k = dem.commodity
             if str(r["commodity"]) != k:
-                self.bad(f"flow: demand '{c}' row {i} carries '{r['commodity']}', expected "
+                self.bad("flow", f"demand '{c}' row {i} carries '{r['commodity']}', expected "
                          f"'{k}'")
             noise = t <= self.slack(dem.tonnes[p])  # solver round-off, not a real flow
             if dem.origin is not None and dem.origin in self.place and not noise and \
                     o != self.place[dem.origin]:
-                self.bad(f"flow: demand '{c}' period '{p}' leaves '{o}' but its origin "
+                self.bad("flow", f"demand '{c}' period '{p}' leaves '{o}' but its origin "
                          f"'{dem.origin}' is at '{self.place[dem.origin]}'")
             if dem.destination is not None and dem.destination in self.place and not noise \
                     and d != self.place[dem.destination]:
-                self.bad(f"flow: demand '{c}' period '{p}' arrives at '{d}' but its "
+                self.bad("flow", f"demand '{c}' period '{p}' arrives at '{d}' but its "
                          f"destination '{dem.destination}' is at "
                          f"'{self.place[dem.destination]}'")
             used = t > self.slack(dem.tonnes[p])
@@ -530,7 +570,7 @@ class _Checker:
             partner = _owner(r["partner"])
             if dem.kind == "directed":
                 if partner:
-                    self.bad(f"partner: directed demand '{c}' row {i} names partner "
+                    self.bad("partner", f"directed demand '{c}' row {i} names partner "
                              f"'{partner}' (directed flows have none)")
             elif self.check_partner(i, c, p, dem, partner, o, d, used):
                 end = d if dem.kind == "pooled_supply" else o
@@ -560,12 +600,12 @@ class _Checker:
                 q, got = dem.tonnes[p], total.get((c, p), 0.0)
                 if abs(got - q) > self.slack(q):
                     if dem.kind == "directed":
-                        self.bad(f"demand: '{c}' period '{p}' flows sum to {_fmt(got)} t, "
-                                 f"expected {_fmt(q)}")
+                        self.bad("demand", f"'{c}' period '{p}' flows sum to {_fmt(got)} t, "
+                                 f"expected {_fmt(q)}", (c, p), got, q)
                     else:
-                        self.bad(f"demand: pooled '{c}' period '{p}' flows + "
+                        self.bad("demand", f"pooled '{c}' period '{p}' flows + "
                                  f"{POOLED[dem.kind][1]} sum to {_fmt(got)} t, "
-                                 f"expected {_fmt(q)}")
+                                 f"expected {_fmt(q)}", (c, p), got, q)
         return legflow
 
     def check_path(self, i: int, c: str, p: str, o: str, d: str, k: str, text: str,
@@ -575,28 +615,28 @@ class _Checker:
         path = [x.strip() for x in text.split(";")] if text else []
         where = f"demand '{c}' period '{p}' path '{text}'"
         if not 2 <= len(path) <= 4:
-            self.bad(f"route: {where} must list 2–4 nodes (origin, 0–2 hubs, destination)")
+            self.bad("route", f"{where} must list 2–4 nodes (origin, 0–2 hubs, destination)")
             return None
         unknown = [n for n in path if n not in sc.nodes]
         if unknown:
-            self.bad(f"table: flows row {i} ({c}) path has unknown nodes {unknown}")
+            self.bad("table", f"flows row {i} ({c}) path has unknown nodes {unknown}")
             return None
         if path[0] != o or path[-1] != d:
-            self.bad(f"route: {where} does not run from '{o}' to '{d}'")
+            self.bad("route", f"{where} does not run from '{o}' to '{d}'")
         hubs = path[1:-1]
         if len(hubs) > self.sc.hubs.max_per_route:
-            self.bad(f"route: {where} passes {len(hubs)} hubs > max_per_route "
+            self.bad("route", f"{where} passes {len(hubs)} hubs > max_per_route "
                      f"{sc.hubs.max_per_route}")
         if len(hubs) == 2 and hubs[0] == hubs[1]:
-            self.bad(f"route: {where} passes hub '{hubs[0]}' twice")
+            self.bad("route", f"{where} passes hub '{hubs[0]}' twice")
         for h in hubs:
             if sc.nodes[h].kind != "hub":
-                self.bad(f"route: {where} passes '{h}', a {sc.nodes[h].kind}, not a hub")
+                self.bad("route", f"{where} passes '{h}', a {sc.nodes[h].kind}, not a hub")
             elif used and not self.is_open(h):
-                self.bad(f"route: {where} passes hub '{h}', which is closed")
+                self.bad("route", f"{where} passes hub '{h}', which is closed")
         if len(path) == 2 and path[0] != path[1] and not sc.hubs.direct \
                 and self.hubs_available and used:
-            self.bad(f"route: {where} is direct but hubs.direct is false")
+            self.bad("route", f"{where} is direct but hubs.direct is false")
         kn = sc.hubs.k_nearest
         if kn is not None and hubs and used:
             near_o, near_d = self.nearest(path[0], kn), self.nearest(path[-1], kn)
@@ -608,7 +648,7 @@ class _Checker:
                                   f"constraint)")
         for a, b, _ in path_legs(path):
             if not math.isfinite(self.lanes.distance(a, b)):
-                self.bad(f"lane: {where} uses '{a}'→'{b}', which has no lane")
+                self.bad("lane", f"{where} uses '{a}'→'{b}', which has no lane")
         return path
 
     def nearest(self, n: str, kn: int) -> set[str]:
@@ -631,38 +671,38 @@ class _Checker:
         verb = "accept" if side == "accept" else "supply"
         where = f"pooled demand '{c}' period '{p}' row {i}"
         if not partner:
-            self.bad(f"partner: {where} names no partner")
+            self.bad("partner", f"{where} names no partner")
             return False
         if self.baseline_partners and partner != dem.baseline_partner:
-            self.bad(f"partner: {where} uses '{partner}' but the baseline_partners switch "
+            self.bad("partner", f"{where} uses '{partner}' but the baseline_partners switch "
                      f"allows only its baseline partner '{dem.baseline_partner}'")
         if partner.startswith("@"):
             n = partner[1:]
             node = sc.nodes.get(n)
             if node is None:
-                self.bad(f"partner: {where} names unknown node '{n}'")
+                self.bad("partner", f"{where} names unknown node '{n}'")
                 return False
             if getattr(node, side).get(k, 0.0) <= 0:
-                self.bad(f"partner: {where}: node '{n}' does not {verb} '{k}'")
+                self.bad("partner", f"{where}: node '{n}' does not {verb} '{k}'")
                 return False
             if end != n:
-                self.bad(f"partner: {where}: partner node '{n}' is not the flow's "
+                self.bad("partner", f"{where}: partner node '{n}' is not the flow's "
                          f"{end_what} '{end}'")
             if node.kind in ("site", "hub") and used and not self.is_open(n):
-                self.bad(f"partner: {where}: partner {node.kind} '{n}' is closed")
+                self.bad("partner", f"{where}: partner {node.kind} '{n}' is closed")
             return True
         act = sc.activities.get(partner)
         if act is None:
-            self.bad(f"partner: {where} names unknown activity '{partner}'")
+            self.bad("partner", f"{where} names unknown activity '{partner}'")
             return False
         if getattr(act, side).get(k, 0.0) <= 0:
-            self.bad(f"partner: {where}: activity '{partner}' does not {verb} '{k}'")
+            self.bad("partner", f"{where}: activity '{partner}' does not {verb} '{k}'")
             return False
         if partner not in self.place:
-            self.bad(f"partner: {where}: activity '{partner}' is not placed (out of play)")
+            self.bad("partner", f"{where}: activity '{partner}' is not placed (out of play)")
             return False
         if self.place[partner] != end:
-            self.bad(f"partner: {where}: partner '{partner}' is at '{self.place[partner]}', "
+            self.bad("partner", f"{where}: partner '{partner}' is at '{self.place[partner]}', "
                      f"not at the flow's {end_what} '{end}'")
         return True
 
@@ -673,7 +713,7 @@ class _Checker:
             rec = sc.nodes[partner[1:]] if partner.startswith("@") else sc.activities[partner]
             cap = getattr(rec, side).get(k, 0.0)
             if t > cap + self.slack(cap):
-                self.bad(f"partner capacity: '{partner}' at '{n}' period '{p}' "
+                self.bad("partner capacity", f"'{partner}' at '{n}' period '{p}' "
                          f"{'takes in' if side == 'accept' else 'delivers'} {_fmt(t)} t of "
                          f"'{k}' > {side}_{k} {_fmt(cap)}")
 
@@ -684,35 +724,35 @@ class _Checker:
             t = _num(r["tonnes"])
             dem = sc.demands.get(c)
             if dem is None:
-                self.bad(f"table: unserved row {i} has unknown demand '{c}'")
+                self.bad("table", f"unserved row {i} has unknown demand '{c}'")
                 continue
             if c not in in_play:
                 if abs(t) > INT_TOL:
-                    self.bad(f"unserved: demand '{c}' is out of play but has {_fmt(t)} t "
+                    self.bad("unserved", f"demand '{c}' is out of play but has {_fmt(t)} t "
                              f"{kind}")
                 continue
             if p not in self.w:
-                self.bad(f"table: unserved row {i} has unknown period '{p}'")
+                self.bad("table", f"unserved row {i} has unknown period '{p}'")
                 continue
             if not math.isfinite(t) or t < -self.slack(0):
-                self.bad(f"unserved: demand '{c}' period '{p}' has tonnes {t}")
+                self.bad("unserved", f"demand '{c}' period '{p}' has tonnes {t}")
                 continue
             if dem.kind == "directed":
-                self.bad(f"unserved: directed demand '{c}' period '{p}' has {_fmt(t)} t "
+                self.bad("unserved", f"directed demand '{c}' period '{p}' has {_fmt(t)} t "
                          f"{kind} (only pooled demands may)")
                 continue
             _, want_kind, penalty_attr = POOLED[dem.kind]
             if kind != want_kind:
-                self.bad(f"unserved: {dem.kind} '{c}' period '{p}' has kind '{kind}', "
+                self.bad("unserved", f"{dem.kind} '{c}' period '{p}' has kind '{kind}', "
                          f"expected '{want_kind}'")
                 continue
             penalty = getattr(sc.commodities[dem.commodity], penalty_attr)
             if penalty is None and t > self.slack(0):
-                self.bad(f"unserved: '{c}' period '{p}' sends {_fmt(t)} t to {kind} but "
+                self.bad("unserved", f"'{c}' period '{p}' sends {_fmt(t)} t to {kind} but "
                          f"commodity '{dem.commodity}' has no {penalty_attr}")
             end = dem.origin if dem.kind == "pooled_supply" else dem.destination
             if end in self.place and n != self.place[end]:
-                self.bad(f"unserved: '{c}' period '{p}' {kind} at '{n}' but '{end}' is at "
+                self.bad("unserved", f"'{c}' period '{p}' {kind} at '{n}' but '{end}' is at "
                          f"'{self.place[end]}'")
             total[c, p] += t
             w = self.w[p]
@@ -734,13 +774,13 @@ class _Checker:
             t = _num(r["tonnes"])
             com = sc.commodities.get(k)
             if com is None:
-                self.bad(f"table: loads row {i} has unknown commodity '{k}'")
+                self.bad("table", f"loads row {i} has unknown commodity '{k}'")
                 continue
             if role not in ROLES:
-                self.bad(f"table: loads row {i} has role '{role}', expected one of {ROLES}")
+                self.bad("table", f"loads row {i} has role '{role}', expected one of {ROLES}")
                 continue
             if not math.isfinite(t) or t < -self.slack(0):
-                self.bad(f"load: period '{p}' {a}→{b} '{k}' by '{vid}' has tonnes {t}")
+                self.bad("load", f"period '{p}' {a}→{b} '{k}' by '{vid}' has tonnes {t}")
                 continue
             self.owner_ok("loads", i, owner)
             vt = self.vehicle_ok("loads", i, vid, a, b, com.load_class, None)
@@ -748,7 +788,7 @@ class _Checker:
             if vt is None:
                 continue
             if not _leg_allowed(vt.legs, role):
-                self.bad(f"vehicle: loads row {i} vehicle '{vid}' runs only on {vt.legs} legs "
+                self.bad("vehicle", f"loads row {i} vehicle '{vid}' runs only on {vt.legs} legs "
                          f"but carries on a {role} leg '{a}'→'{b}'")
             if t > self.slack(0):
                 self.leg_vehicles[p, a, b, k, owner, role].add(vid)
@@ -779,8 +819,9 @@ class _Checker:
             if abs(got - want) > self.slack(want):
                 p, a, b, k, owner, role = key
                 who = f" owner '{owner}'" if owner else ""
-                self.bad(f"load: period '{p}' {role} leg '{a}'→'{b}' commodity '{k}'{who}: "
-                         f"vehicle loads sum to {_fmt(got)} t, flows to {_fmt(want)}")
+                self.bad("load", f"period '{p}' {role} leg '{a}'→'{b}' commodity '{k}'{who}: "
+                         f"vehicle loads sum to {_fmt(got)} t, flows to {_fmt(want)}", key, got,
+                         want)
         return class_load
 
     def co2_add(self, vt: VehicleType, kg_ttw: float) -> None:
@@ -809,24 +850,24 @@ class _Checker:
             self.owner_ok("trips", i, owner)
             vt = self.vehicle_ok("trips", i, vid, a, b, g, True)
             if not math.isfinite(n) or n < -INT_TOL:
-                self.bad(f"trips: period '{p}' {a}→{b} '{vid}' class '{g}' has trips {n}")
+                self.bad("trips", f"period '{p}' {a}→{b} '{vid}' class '{g}' has trips {n}")
                 continue
             if abs(n - round(n)) > INT_TOL:
-                self.bad(f"integrality: trips period '{p}' {a}→{b} '{vid}' class '{g}' = "
+                self.bad("integrality", f"trips period '{p}' {a}→{b} '{vid}' class '{g}' = "
                          f"{n!r} is not an integer")
             if vt is None or vt.pricing != "trip":
                 continue
             touches_gw = a in self.gateways or b in self.gateways
             want_rho = self.rho_gateway if touches_gw else self.rho_rule
             if not (abs(rho - want_rho) <= INT_TOL * max(1.0, want_rho)):
-                self.bad(f"implicit_empty: trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
+                self.bad("implicit_empty", f"trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
                          f"ρ = {rho}, expected {_fmt(want_rho)}")
             all_market = touches_gw or not self.bundling
             if not math.isfinite(mkt) or mkt < -self.slack(0) or mkt > n + self.slack(n) or (
                     all_market and abs(mkt - n) > self.slack(n)):
                 why = ("all of them (trips per demand)" if not self.bundling else
                        "all of them (a gateway leg)" if touches_gw else "between 0 and trips")
-                self.bad(f"market: trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
+                self.bad("market", f"trips period '{p}' {a}→{b} '{vid}' class '{g}' has "
                          f"{r['market_trips']} of {_fmt(n)} trips closed by the market, "
                          f"expected {why}")
                 mkt = n if all_market else min(max(mkt, 0.0), n) if math.isfinite(mkt) else 0.0
@@ -855,8 +896,9 @@ class _Checker:
             for kind, q in need.items():
                 if have < q - self.slack(q):
                     who = f" owner '{owner}'" if owner else ""
-                    self.bad(f"trip capacity ({kind}): period '{p}' leg '{a}'→'{b}' vehicle "
-                             f"'{vid}' class '{g}'{who}: {_fmt(have)} trips < {_fmt(q)} needed")
+                    self.bad(f"trip capacity ({kind})", f"period '{p}' leg '{a}'→'{b}' vehicle "
+                             f"'{vid}' class '{g}'{who}: {_fmt(have)} trips < {_fmt(q)} needed",
+                             key, have, q)
         self.tripsum = dict(tripsum)
         return bal
 
@@ -887,7 +929,7 @@ class _Checker:
             have = by_leg.get((u.period, a, b, g, u.owner), 0.0)
             if have < m - self.slack(m):
                 who = f" owner '{u.owner}'" if u.owner else ""
-                self.bad(f"frequency: demand '{u.demand}' period '{u.period}' leg '{a}'→'{b}' "
+                self.bad("frequency", f"demand '{u.demand}' period '{u.period}' leg '{a}'→'{b}' "
                          f"class '{g}'{who}: {_fmt(have)} trips < {_fmt(m)} shipments per "
                          f"period")
 
@@ -908,7 +950,7 @@ class _Checker:
             for a, b, role in path_legs(u.path):
                 el = self.eligible(u.commodity, a, b, role)
                 if not el:
-                    self.bad(f"route: demand '{u.demand}' path '{';'.join(u.path)}': no "
+                    self.bad("route", f"demand '{u.demand}' path '{';'.join(u.path)}': no "
                              f"vehicle type may carry '{u.commodity}' on {role} leg "
                              f"'{a}'→'{b}'")
                     hours = math.nan
@@ -921,7 +963,7 @@ class _Checker:
                 continue
             route = f"demand '{u.demand}' period '{u.period}' path '{';'.join(u.path)}'"
             if hours > limit + self.slack(limit):
-                self.bad(f"transit: {route} takes {_fmt(hours)} h at the fastest eligible "
+                self.bad("transit", f"{route} takes {_fmt(hours)} h at the fastest eligible "
                          f"vehicles > max_transit_h {_fmt(limit)} of '{u.commodity}'")
             elif actual > limit + self.slack(limit) and key[:1] + key[2:] not in slow_noted:
                 slow_noted.add(key[:1] + key[2:])
@@ -934,7 +976,7 @@ class _Checker:
             n = _num(r["trips"])
             if not self.bundling:
                 if not (abs(n) <= INT_TOL):
-                    self.bad(f"empties: row {i} has {n} empty trips but bundling is off "
+                    self.bad("empties", f"row {i} has {n} empty trips but bundling is off "
                              f"(empty running follows the '{self.empty_rule}' rule)")
                 continue
             if not self.known_leg("empties", r, i):
@@ -942,7 +984,7 @@ class _Checker:
             p, a, b, vid = str(r["period"]), str(r["from"]), str(r["to"]), str(r["vehicle"])
             vt = self.vehicle_ok("empties", i, vid, a, b, None, True)
             if not math.isfinite(n) or n < -self.slack(0):
-                self.bad(f"empties: period '{p}' {a}→{b} '{vid}' has trips {n}")
+                self.bad("empties", f"period '{p}' {a}→{b} '{vid}' has trips {n}")
                 continue
             if vt is None or vt.pricing != "trip":
                 continue
@@ -959,8 +1001,9 @@ class _Checker:
     def check_balance(self, bal: dict[tuple, list[float]]) -> None:
         for (vid, p, node), (out, into) in sorted(bal.items()):
             if abs(out - into) > self.slack(into):
-                self.bad(f"balance: vehicle '{vid}' period '{p}' node '{node}': "
-                         f"{_fmt(out)} trips out (loaded + empty) ≠ {_fmt(into)} in")
+                self.bad("balance", f"vehicle '{vid}' period '{p}' node '{node}': "
+                         f"{_fmt(out)} trips out (loaded + empty) ≠ {_fmt(into)} in",
+                         (vid, p, node), out, into)
 
     def finish(self) -> CheckResult:
         sc, k = self.sc, self.k
@@ -974,15 +1017,15 @@ class _Checker:
         k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
         obj, rep = k["total_cost_eur"], _num(self.sol.objective_eur)
         if not (abs(obj - rep) <= self.tol * max(1.0, abs(rep))):
-            self.bad(f"objective: reported {_fmt(rep)} €/yr, recomputed {_fmt(obj)} "
-                     f"(difference {_fmt(rep - obj)})")
+            self.bad("objective", f"reported {_fmt(rep)} €/yr, recomputed {_fmt(obj)} "
+                     f"(difference {_fmt(rep - obj)})", (), rep, obj)
         for term, (key, factor) in TERM_KEYS.items():
             val = (self.sol.terms or {}).get(term)
             if val is None:
                 continue
             mine = k[key] * factor
             if not (abs(_num(val) - mine) <= self.tol * max(1.0, abs(mine))):
-                self.bad(f"term: '{term}' reported {_fmt(_num(val))}, recomputed {_fmt(mine)}")
+                self.bad("term", f"'{term}' reported {_fmt(_num(val))}, recomputed {_fmt(mine)}")
         return CheckResult(passed=not self.v, violations=list(self.v),
                            kpis={key: float(k[key]) for key in KPI_KEYS},
                            objective_recomputed=float(obj), objective_reported=float(rep),

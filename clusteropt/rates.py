@@ -9,14 +9,38 @@ TTW) on a leg of ``km`` kilometres and ``h`` hours driving, for a vehicle type.
                   tariff modes: ef_tkm · d per tonne
     CO2 (WTW)     TTW · wtw_ttw_ratio
 
-Implicit empty running (gateways, and the baseline rules): each loaded trip brings ``ρ``
-empty trips on the same leg: ρ = e / (1 − e) with e the empty share of km (rule ``share``),
-ρ = 1 (rule ``dedicated``), ρ = 0 where the vehicle balance decides the empties.
+Market closure (model.md §4): a loaded trip closed by the market brings ``ρ`` empty trips on
+its own leg: ρ = e / (1 − e) with e the empty share of km (rule ``share``, and at gateways
+always), ρ = 1 (rule ``dedicated``).
+
+Annual costs of what opens (euro/yr): a site or hub annuity(dev) + opex + fixed; a shared
+facility module annuity(cost) + opex. Hub legs: tariff costs × the role's factor (collection
+χ, transfer α, distribution δ; direct 1).
+
+The builder and the KPIs use these; the independent checker (``clusteropt.check``) has its
+own copy by design.
 """
 
 from __future__ import annotations
 
-from clusteropt.scenario import VehicleType
+from clusteropt.scenario import Facility, HubRules, Scenario, VehicleType
+
+
+def annual_site_cost(sc: Scenario, n: str) -> float:
+    """Euro per year of an open site or hub: annuity(dev_cost_eur) + opex + fixed cost."""
+    node = sc.nodes[n]
+    return sc.annuity(node.dev_cost_eur) + node.opex_eur_per_yr + node.fixed_cost_eur_per_yr
+
+
+def annual_facility_cost(sc: Scenario, fac: Facility) -> float:
+    """Euro per year of one shared facility (or module): annuity(cost_eur) + opex."""
+    return sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr
+
+
+def role_factors(hubs: HubRules) -> dict[str, float]:
+    """Tariff cost factor per leg role on hub routes."""
+    return {"direct": 1.0, "collection": hubs.collection_factor,
+            "transfer": hubs.transfer_factor, "distribution": hubs.distribution_factor}
 
 
 def trip_cost(v: VehicleType, km: float, h: float) -> float:

@@ -25,27 +25,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from clusteropt import rates
+from clusteropt.kpis import INVESTMENT, KPI_UNITS, LOGISTICS
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 
-KPI_UNITS = {
-    "total_cost_eur": "EUR/yr", "development_cost_eur": "EUR/yr",
-    "relocation_cost_eur": "EUR/yr", "transport_cost_eur": "EUR/yr",
-    "internal_cost_eur": "EUR/yr", "handling_cost_eur": "EUR/yr",
-    "facilities_cost_eur": "EUR/yr",
-    "disposal_cost_eur": "EUR/yr", "carbon_cost_eur": "EUR/yr",
-    "disposal_t": "t/yr", "shortage_t": "t/yr", "hub_throughput_t": "t/yr", "truck_km": "km/yr",
-    "truck_km_loaded": "km/yr", "truck_km_empty": "km/yr", "vehicle_km_barge": "km/yr",
-    "vehicle_km_rail": "km/yr", "vehicle_trips": "trips/yr", "tonnes": "t/yr",
-    "tonne_km": "tkm/yr", "load_factor": "share", "empty_share": "share",
-    "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
-    "logistics_cost_eur": "EUR/yr", "investment_cost_eur": "EUR/yr",
-    "mean_lead_time_h": "h (door to door, tonne-weighted)",
-}
-LOGISTICS = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
-             "carbon_cost_eur")
-INVESTMENT = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur")
+__all__ = ["KPI_UNITS", "Results", "evaluate", "flow_lead_times", "lead_time_h"]
 
 
 @dataclass
@@ -94,9 +79,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
     # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
-    role_factor = {"direct": 1.0, "collection": sc.hubs.collection_factor,
-                   "transfer": sc.hubs.transfer_factor,
-                   "distribution": sc.hubs.distribution_factor}
+    role_factor = rates.role_factors(sc.hubs)
     per_com = []
     for r in sol.loads.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
@@ -201,8 +184,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
 
 
 def _site_costs(sc: Scenario, sol: Solution) -> tuple[float, float]:
-    dev = sum(sc.annuity(sc.nodes[s].dev_cost_eur) + sc.nodes[s].opex_eur_per_yr
-              + sc.nodes[s].fixed_cost_eur_per_yr for s, o in sol.open_sites.items() if o)
+    dev = sum(rates.annual_site_cost(sc, s) for s, o in sol.open_sites.items() if o)
     reloc = sum(sc.annuity(sc.activities[f].reloc_cost_eur.get(n, 0.0))
                 for f, n in sol.placement.items())
     return dev, reloc
@@ -224,7 +206,7 @@ def _facility_cost(sc: Scenario, sol: Solution) -> float:
     connected: set[tuple[str, str]] = set()
     for r in sol.facilities.itertuples(index=False):
         fac = sc.facilities[r.facility]
-        cost += r.modules * (sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)
+        cost += r.modules * rates.annual_facility_cost(sc, fac)
         users = [f for f in str(r.connected).split(";") if f]
         cost += len(users) * fac.connect_eur_per_yr
         connected |= {(f, r.facility) for f in users}

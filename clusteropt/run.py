@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clusteropt import interrupt, rates
-from clusteropt.check import CheckResult, check_solution
+from clusteropt.check import CheckResult, Violation, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
 from clusteropt.model import BuiltModel, Switches, build, extract
@@ -204,8 +204,9 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                 out.baseline_solution, out.baseline_results = fixed.solution, fixed.results
             if not fixed.check.passed:
                 out.check.passed = False
-                out.check.violations += [f"baseline evaluation: {v}"
-                                         for v in fixed.check.violations]
+                out.check.violations += [
+                    Violation(v.rule, f"(in the baseline evaluation {step}) {v.message}",
+                              v.index, v.lhs, v.rhs) for v in fixed.check.violations]
             return fixed.results.kpis, fixed.report.status
 
         try:

@@ -131,7 +131,7 @@ def recheck(sc, lanes, sol) -> CheckResult:
 
 
 def kinds(res: CheckResult) -> set[str]:
-    return {v.split(":")[0] for v in res.violations}
+    return {v.rule for v in res.violations}
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,6 +282,19 @@ def test_market_closure_of_bundled_trips(tmp_path):
     assert kinds(recheck(sc, lanes, ded)) == {"implicit_empty"}
     ded.trips.loc[0, "implicit_empty_per_trip"] = 1.0
     assert recheck(sc, lanes, ded).passed
+
+
+def test_violations_are_typed(tmp_path):
+    """A broken row names its rule, index and both sides (not only a text to split)."""
+    sc, lanes = make(tmp_path)
+    sol = stay_bundled()
+    sol.empties.loc[0, "trips"] = 1.0  # one truck short on the way back
+    (v,) = [v for v in recheck(sc, lanes, sol).violations if v.rule == "balance"][:1]
+    assert v.index == ("truck", "week", "aalsmeer") or v.index[0] == "truck"
+    assert {v.lhs, v.rhs} == {1.0, 2.0}
+    assert str(v).startswith("balance: vehicle 'truck'")
+    d = v.to_dict()
+    assert d["rule"] == "balance" and d["lhs"] in (1.0, 2.0)
 
 
 def test_tariff_vehicle_and_modes(tmp_path):

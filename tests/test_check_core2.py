@@ -62,7 +62,7 @@ def recheck(sc, lanes, sol) -> CheckResult:
 
 
 def kinds(res: CheckResult) -> set[str]:
-    return {v.split(":")[0] for v in res.violations}
+    return {v.rule for v in res.violations}
 
 
 # --------------------------------------------------------------------------------------------

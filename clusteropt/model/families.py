@@ -185,14 +185,8 @@ def define_sites(b: Parts) -> None:
     if rules.exact_open is not None:
         b.rows.add_lin("site_count_exact", (), total, "==", rules.exact_open)
     if rules.budget_eur_per_yr is not None:
-        spend = lin_sum(*((b.open_at[s], annual_cost(sc, s)) for s in b.site_ids))
+        spend = lin_sum(*((b.open_at[s], rates.annual_site_cost(sc, s)) for s in b.site_ids))
         b.rows.add_lin("budget", (), spend, "<=", rules.budget_eur_per_yr)
-
-
-def annual_cost(sc: Scenario, n: str) -> float:
-    """Annual cost of an open site or hub: annuity of its development cost + opex + fixed."""
-    node = sc.nodes[n]
-    return sc.annuity(node.dev_cost_eur) + node.opex_eur_per_yr + node.fixed_cost_eur_per_yr
 
 
 # ---- 3. placement ----------------------------------------------------------------------------
@@ -841,7 +835,7 @@ def price_sites(b: Parts) -> None:
     Σ annuity(reloc[f,n]) · at[f,n]."""
     sc, terms = b.sc, b.terms
     for n in [*b.site_ids, *b.hub_ids]:
-        terms["development"].add_term(b.open_at[n], annual_cost(sc, n))
+        terms["development"].add_term(b.open_at[n], rates.annual_site_cost(sc, n))
     for f, c in b.candidates.items():
         for n in c:
             r = sc.annuity(sc.activities[f].reloc_cost_eur.get(n, 0.0))
@@ -859,7 +853,7 @@ def price_facilities(b: Parts) -> None:
                 term.add([], const=sc.activities[f].own_eur_per_yr.get(u, 0.0))
     for (u, _s), sv in b.shared.items():
         fac = sc.facilities[u]
-        term.add([(sv, sc.annuity(fac.cost_eur) + fac.opex_eur_per_yr)])
+        term.add([(sv, rates.annual_facility_cost(sc, fac))])
     for (f, _s, u), cv in b.connect.items():
         fac = sc.facilities[u]
         term.add([(cv, fac.connect_eur_per_yr - sc.activities[f].own_eur_per_yr.get(u, 0.0))])
@@ -910,10 +904,7 @@ def price_transport(b: Parts) -> None:
     * empty legs: w · empty cost · empty, CO2 ef_empty · d per empty trip.
     Carbon: CO2 × the scenario's price on its basis (WTW or TTW)."""
     sc, lanes, weight = b.sc, b.lanes, b.weight
-    hub_rules = sc.hubs
-    factor = {"direct": 1.0, "collection": hub_rules.collection_factor,
-              "transfer": hub_rules.transfer_factor,
-              "distribution": hub_rules.distribution_factor}
+    factor = rates.role_factors(sc.hubs)
     co2 = _Co2(b.terms, sc.options.co2_basis, sc.options.co2_price_eur_per_t / 1000.0)
     for (i, j, _k, v, p, _owner, role), load in b.y.items():
         vt = sc.vehicles[v]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusteropt import rates
 from clusteropt.results import KPI_UNITS, Results, lead_time_h
 from clusteropt.savings import (
     EFFECT_KPIS,
@@ -286,8 +287,7 @@ def site_table(out) -> pd.DataFrame:
         node = sc.nodes[s]
         names.append(node.name)
         caps.append(node.capacity)
-        annual.append((sc.annuity(node.dev_cost_eur) + node.opex_eur_per_yr
-                       + node.fixed_cost_eur_per_yr) if node.kind in ("site", "hub")
+        annual.append(rates.annual_site_cost(sc, s) if node.kind in ("site", "hub")
                       and int(is_open) else 0.0)
         here = fac[fac.site == s] if len(fac) else fac
         facs.append(";".join(f"{r.facility}×{int(r.modules)}"
@@ -324,8 +324,7 @@ def hub_table(out) -> pd.DataFrame:
         is_open = bool(sol.open_sites.get(n, 0))
         rows.append({"hub": n, "name": node.name, "open": is_open,
                      "modes": ";".join(node.modes),
-                     "annual_cost_eur": (sc.annuity(node.dev_cost_eur) + node.opex_eur_per_yr
-                                         + node.fixed_cost_eur_per_yr) if is_open else 0.0,
+                     "annual_cost_eur": rates.annual_site_cost(sc, n) if is_open else 0.0,
                      "throughput_t": through.get(n, 0.0),
                      "handling_eur_per_t": node.handling_eur_per_t,
                      "handling_cost_eur": through.get(n, 0.0) * node.handling_eur_per_t})
