@@ -527,12 +527,9 @@ def _print_outcome(o, quiet: bool) -> None:
     t.add_column("KPI")
     t.add_column("value", justify="right")
     t.add_column("unit")
-    from clusteropt.results import KPI_UNITS
+    from clusteropt.kpis import KPI_UNITS, SUMMARY
 
-    for key in ("total_cost_eur", "development_cost_eur", "relocation_cost_eur",
-                "transport_cost_eur", "internal_cost_eur", "carbon_cost_eur", "truck_km",
-                "truck_km_loaded", "truck_km_empty", "vehicle_trips", "tonne_km",
-                "load_factor", "empty_share", "co2_ttw_t", "co2_wtw_t", "mean_lead_time_h"):
+    for key in SUMMARY:
         v = k[key]
         t.add_row(key, f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", KPI_UNITS[key])
     console.print(t)
