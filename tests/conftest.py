@@ -1,13 +1,20 @@
-"""Shared fixtures: a small valid scenario (inline tables) and a writer that puts it on disk."""
+"""Shared fixtures: a small valid scenario (inline tables) and a writer that puts it on disk.
+
+The tests are grouped by feature (model/, check/, scenario/, report/, cases/, run/); the shared
+factories (``factories.py``, ``tiny.py``) live here in tests/, which is put on the import
+path for every group."""
 
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Two growers' sites, two development sites (60 and 40 ha), a market; one movable grower.
 MINI = {

@@ -17,7 +17,7 @@ import pytest
 from clusteropt.run import run_scenario
 from clusteropt.scenario import load_scenario, read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 A1 = ROOT / "scenarios" / "a1-eiwitcorridor.yaml"
 KIP = ROOT / "scenarios" / "kuijpers-kip.yaml"
 LIVE = {"live_animals", "live_chicks"}  # live-animal load classes (Kuijpers: chicks apart)

@@ -35,7 +35,7 @@ import pytest
 from clusteropt.run import run_scenario
 from clusteropt.scenario import load_scenario, read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "scenarios" / "verkassen.yaml"
 A7 = ROOT / "scenarios" / "verkassen-agriport-a7.yaml"
 EMPTY_SHARE = (0.15, 0.32)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cli import main
 
 CLI = Path(sys.executable).parent / "clusteropt"
-EXAMPLE = Path(__file__).resolve().parent.parent / "scenarios" / "westland-mini.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "westland-mini.yaml"
 
 
 def run(*args, cwd=None) -> subprocess.CompletedProcess:

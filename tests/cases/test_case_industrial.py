@@ -20,7 +20,7 @@ import pytest
 from clusteropt.run import run_scenario
 from clusteropt.scenario import load_scenario, read_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ZG = ROOT / "scenarios" / "zuid-groningen.yaml"
 EP = ROOT / "scenarios" / "europark-coevorden.yaml"
 CLI = Path(sys.executable).parent / "clusteropt"

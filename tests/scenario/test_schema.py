@@ -15,7 +15,7 @@ from clusteropt.scenario import scenario_from_dict
 from clusteropt.sweep import Param
 from clusteropt.template import columns_block, options_block
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "scenarios.md"
 
 

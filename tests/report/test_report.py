@@ -24,7 +24,7 @@ from clusteropt.report import outcome_folder_name, write_reports
 from clusteropt.report.tables import leg_table
 from clusteropt.scenario import load_scenario, scenario_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WESTLAND = ROOT / "scenarios" / "westland-mini.yaml"
 CBS = ROOT.parent / "shared" / "data-sources" / "cbs-gemeenten-2025-generalised" / \
     "gemeente_2025.geojson"

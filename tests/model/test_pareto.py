@@ -20,7 +20,7 @@ from clusteropt.pareto import pareto, write_pareto
 from clusteropt.scenario import load_scenario
 from clusteropt.solve import solve
 
-WESTLAND = Path(__file__).resolve().parents[1] / "scenarios" / "westland-mini.yaml"
+WESTLAND = Path(__file__).resolve().parents[2] / "scenarios" / "westland-mini.yaml"
 POINTS = 3
 
 

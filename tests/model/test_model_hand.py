@@ -9,51 +9,15 @@ from __future__ import annotations
 import math
 
 import pytest
+from factories import growers_case, hand_scenario, optimise
 
-from clusteropt.lanes import build_lanes
-from clusteropt.model import Switches, build, extract
-from clusteropt.results import evaluate
-from clusteropt.scenario import scenario_from_dict
+from clusteropt.model import Switches, build
 from clusteropt.solve import solve
-
-TRUCK = {"id": "truck", "mode": "road", "pricing": "trip", "payload_t": 10,
-         "cost_eur_per_km": 1.0, "cost_eur_per_h": 0.0, "speed_kmh": 50,
-         "co2_empty_kg_per_km": 0.5, "co2_full_kg_per_km": 1.0, "wtw_ttw_ratio": 1.2,
-         "load_classes": "*"}
-
-
-def make(tmp_path, points, nodes, activities, commodities, demands, options=None, **extra):
-    """A matrix-distance scenario: ``points`` {node: (x_km, y_km)} → Euclidean km;
-    ``options`` are added to the scenario's options (e = 0.2: ρ = 0.25 under ``share``)."""
-    lines = ["from,to,distance_km"]
-    for a, (xa, ya) in points.items():
-        for b, (xb, yb) in points.items():
-            if a != b:
-                lines.append(f"{a},{b},{math.hypot(xa - xb, ya - yb)!r}")
-    (tmp_path / "lanes.csv").write_text("\n".join(lines) + "\n")
-    doc = {"name": "hand", "interest_rate": 0.0, "lifetime_years": 10,
-           "distance": {"method": "matrix", "file": "lanes.csv"},
-           "options": {"gap_rel": 0.0, "time_limit_s": None, "empty_share": 0.2,
-                       **(options or {})},
-           "tables": {"nodes": nodes, "activities": activities, "commodities": commodities,
-                      "demands": demands, "vehicles": extra.pop("vehicles", [TRUCK]),
-                      **extra.pop("tables", {})}}
-    doc.update(extra)
-    sc = scenario_from_dict(doc, base_dir=tmp_path)
-    return sc, build_lanes(sc)
-
-
-def optimise(sc, lanes, switches=None):
-    model = build(sc, lanes, switches)
-    report = solve(model, gap_rel=0.0, time_limit_s=None)
-    assert report.status == "optimal"
-    sol = extract(model)
-    return report, sol, evaluate(sc, lanes, sol)
 
 
 def test_gateway_trips_bring_share_empties(tmp_path):
     # 25 t/week to a port 100 km away: ceil(25/10) = 3 trips; e = 0.2 → ρ = 0.25 empty per trip.
-    sc, lanes = make(
+    sc, lanes = hand_scenario(
         tmp_path, {"farm": (0, 0), "port": (100, 0)},
         nodes=[{"id": "farm"}, {"id": "port", "kind": "gateway"}],
         activities=[{"id": "grower", "node": "farm"}, {"id": "export", "node": "port"}],
@@ -80,7 +44,7 @@ def test_feed_out_manure_back_share_trucks(tmp_path, manure_t, week_cost, emptie
     # 30 t manure: 3 trips out, 2 back loaded; the third is closed by the market for
     # ρ = 0.25 empty trips (12.5 km), cheaper than its own empty return (50 km):
     # 5 × 50 + 12.5 = 262.5 €/week.
-    sc, lanes = make(
+    sc, lanes = hand_scenario(
         tmp_path, {"farm": (0, 0), "mill": (50, 0)},
         nodes=[{"id": "farm"}, {"id": "mill"}],
         activities=[{"id": "pigs", "node": "farm"}, {"id": "feedmill", "node": "mill"}],
@@ -104,7 +68,7 @@ def test_feed_out_manure_back_share_trucks(tmp_path, manure_t, week_cost, emptie
 
 def test_colocated_exchange_has_no_road_km(tmp_path):
     # Two firms on one park exchange 40 t/week of pulp; internal cost 2 €/t → 80 €/week.
-    sc, lanes = make(
+    sc, lanes = hand_scenario(
         tmp_path, {"park": (0, 0), "elsewhere": (30, 0)},
         nodes=[{"id": "park"}, {"id": "elsewhere"}],
         activities=[{"id": "starch", "node": "park"}, {"id": "feedco", "node": "park"}],
@@ -118,28 +82,6 @@ def test_colocated_exchange_has_no_road_km(tmp_path):
     assert res.kpis["co2_wtw_t"] == 0
 
 
-def _growers_case(tmp_path, cap_s2: float, **extra):
-    # Auction X at (0,0); stay nodes 100 km away; site S1 10 km (cap 20 ha, opex 5,000/yr),
-    # site S2 20 km (cap_s2 ha, opex 2,000/yr). Three growers of 10 ha each send 10 t/week
-    # (one trip) to X; the empty truck returns (rule 'dedicated': a market-closed trip brings
-    # one empty return, as the balance's own empty leg does). Relocation 10,000 € one-off
-    # over 10 years at 0 % = 1,000 €/yr.
-    # Per grower per year: stay 2 × 100 × 52 = 10,400; at S1 2 × 10 × 52 = 1,040 + 1,000;
-    # at S2 2 × 20 × 52 = 2,080 + 1,000.
-    pts = {"x": (0, 0), "s1": (10, 0), "s2": (0, 20), "h1": (100, 0), "h2": (0, 100),
-           "h3": (-100, 0)}
-    nodes = [{"id": "x"}, {"id": "h1"}, {"id": "h2"}, {"id": "h3"},
-             {"id": "s1", "kind": "site", "cap_ha": 20, "opex_eur_per_yr": 5000},
-             {"id": "s2", "kind": "site", "cap_ha": cap_s2, "opex_eur_per_yr": 2000}]
-    acts = [{"id": "auction", "node": "x"}] + [
-        {"id": f"g{i}", "node": f"h{i}", "movable": True, "candidates": "s1;s2", "size_ha": 10,
-         "reloc_cost_eur": 10000} for i in (1, 2, 3)]
-    dem = [{"id": f"d{i}", "origin": f"g{i}", "destination": "auction", "commodity": "veg",
-            "tonnes_per_period": 10} for i in (1, 2, 3)]
-    return make(tmp_path, pts, nodes, acts, [{"id": "veg", "load_class": "food"}], dem,
-                options={"empty_running": "dedicated"}, **extra)
-
-
 @pytest.mark.parametrize("cap_s2, expected, at_s1, at_s2", [
     # all three at S2: 3 × (2,080 + 1,000) + 2,000 = 11,240
     (30, 11_240, 0, 3),
@@ -147,7 +89,7 @@ def _growers_case(tmp_path, cap_s2: float, **extra):
     (20, 14_160, 2, 1),
 ])
 def test_two_sites_three_growers(tmp_path, cap_s2, expected, at_s1, at_s2):
-    sc, lanes = _growers_case(tmp_path, cap_s2)
+    sc, lanes = growers_case(tmp_path, cap_s2)
     report, sol, res = optimise(sc, lanes)
     assert report.objective == pytest.approx(expected)
     placed = list(sol.placement.values())
@@ -159,12 +101,12 @@ def test_site_count_limit(tmp_path):
     # With at most one site and S2 capped at 20 ha: S2 with two growers saves
     # 2 × 7,320 − 2,000 = 12,640 and beats S1 with two (2 × 8,360 − 5,000 = 11,720):
     # total = 31,200 − 12,640 = 18,560.
-    sc, lanes = _growers_case(tmp_path, 20, site_rules={"max_open": 1})
+    sc, lanes = growers_case(tmp_path, 20, site_rules={"max_open": 1})
     report, sol, _ = optimise(sc, lanes)
     assert report.objective == pytest.approx(18_560)
     assert sum(sol.open_sites.values()) == 1
     # no site at all: everyone stays, 3 × 10,400
-    sc, lanes = _growers_case(tmp_path, 20, site_rules={"max_open": 0})
+    sc, lanes = growers_case(tmp_path, 20, site_rules={"max_open": 0})
     report, sol, _ = optimise(sc, lanes)
     assert report.objective == pytest.approx(31_200)
     assert sorted(sol.placement[g] for g in ("g1", "g2", "g3")) == ["h1", "h2", "h3"]
@@ -173,7 +115,7 @@ def test_site_count_limit(tmp_path):
 def test_thread_count_may_change_between_solves(tmp_path):
     # HiGHS keeps one thread scheduler per process; a later solve with another thread count
     # used to stop with no status. The same model solves under 2, 1 and default threads.
-    sc, lanes = _growers_case(tmp_path, 30)
+    sc, lanes = growers_case(tmp_path, 30)
     for threads in (2, 1, None):
         model = build(sc, lanes)
         report = solve(model, gap_rel=0.0, time_limit_s=None, threads=threads)

@@ -1,5 +1,5 @@
 """Invariants of the model, each under its stated conditions, on a handful of tiny random
-instances (``tests/_tiny.py``) and on the hand case ``hand_tiny()``; every solve at gap 0.
+instances (``tests/tiny.py``) and on the hand case ``hand_tiny()``; every solve at gap 0.
 
 Common conditions: integer Manhattan distances (triangle inequality), one period, every empty
 leg between balance nodes allowed (``empty_k_nearest`` = 20 ≥ number of nodes, i.e. no
@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from _tiny import (
+from tiny import (
     Tiny,
     brute_force,
     close,

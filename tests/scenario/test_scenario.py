@@ -22,7 +22,7 @@ from clusteropt.lanes import build_lanes
 from clusteropt.scenario import annuity, load_scenario, scenario_from_dict
 
 INLINE = "scenario.yaml:tables.{}"
-EXAMPLE = Path(__file__).resolve().parent.parent / "scenarios" / "westland-mini.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "westland-mini.yaml"
 
 
 # --------------------------------------------------------------------------------------------

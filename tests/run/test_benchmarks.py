@@ -24,7 +24,7 @@ from clusteropt.benchmarks.command import benchmark, run_benchmark
 from clusteropt.benchmarks.hub import hub_scenario, read_ap, read_cab
 from clusteropt.benchmarks.orlib import cap_scenario, read_cap
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
 REL = 1e-6
 
 pytestmark = pytest.mark.skipif(not DATA.is_dir(),

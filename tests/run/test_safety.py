@@ -25,7 +25,7 @@ import pytest
 from clusteropt import interrupt
 from clusteropt.outputs import MANIFEST, OutputError, check_out, write_folder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "clusteropt"
 MINI = ROOT / "scenarios" / "westland-mini.yaml"
 VERKASSEN = ROOT / "scenarios" / "verkassen.yaml"

@@ -9,7 +9,7 @@ Grower G today at h, 100 km from the auction X; site S 10 km from X. G sends 10 
 from __future__ import annotations
 
 import pytest
-from test_model_hand import TRUCK, make
+from factories import TRUCK, hand_scenario
 
 from clusteropt.run import run_scenario
 
@@ -28,7 +28,7 @@ def _case(tmp_path, rule: str, inputs: bool = True):
         dem.append({"id": "in", "origin": "supplier", "destination": "g",
                     "commodity": "substrate", "tonnes_per_period": 10})
     coms = [{"id": "veg", "load_class": "food"}, {"id": "substrate", "load_class": "bulk"}]
-    sc, lanes = make(tmp_path, pts, nodes, acts, coms, dem, vehicles=[TRUCK, LZV])
+    sc, lanes = hand_scenario(tmp_path, pts, nodes, acts, coms, dem, vehicles=[TRUCK, LZV])
     sc.options.empty_running = rule
     return sc, lanes
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench_core import synthetic  # noqa: E402
 
 CLI = str(Path(sys.executable).parent / "clusteropt")

@@ -30,7 +30,7 @@ from clusteropt.sweep import (
 )
 from clusteropt.sweep_cli import sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WESTLAND = ROOT / "scenarios" / "westland-mini.yaml"
 DASK = Path(sys.executable).parent / "dask"
 SOLVED = ("optimal", "feasible")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import matrix_scenario
 
 from clusteropt.check import KPI_KEYS, CheckResult, check_solution
 from clusteropt.lanes import build_lanes
@@ -77,13 +78,8 @@ def base_doc() -> dict:
 
 
 def make(tmp_path: Path, doc: dict | None = None):
-    doc = doc if doc is not None else base_doc()
-    rows = ["from,to,distance_km"]
-    for (a, b), km in MATRIX.items():
-        rows += [f"{a},{b},{km}", f"{b},{a},{km}"]
-    (tmp_path / "matrix.csv").write_text("\n".join(rows) + "\n")
-    sc = scenario_from_dict(doc, base_dir=tmp_path, path=tmp_path / "scenario.yaml")
-    return sc, build_lanes(sc)
+    return matrix_scenario(tmp_path, doc if doc is not None else base_doc(), km=MATRIX,
+                           file="matrix.csv")
 
 
 def fl(dem: str, o: str, d: str, t: float, path: str | None = None, partner: str = "",

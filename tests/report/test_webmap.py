@@ -29,7 +29,7 @@ from clusteropt.report.webmap import webmap_data, write_webmap
 from clusteropt.run import run_scenario
 from clusteropt.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WESTLAND = ROOT / "scenarios" / "westland-mini.yaml"
 CHROMIUM = os.environ.get("CLUSTEROPT_CHROMIUM", "/usr/bin/chromium")
 BROWSER_TIMEOUT_S = 45

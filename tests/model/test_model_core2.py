@@ -5,7 +5,7 @@ passes the independent checker. Distances: explicit matrix from planar points (k
 from __future__ import annotations
 
 import pytest
-from test_model_hand import make
+from factories import growers_case, hand_scenario
 
 from clusteropt.run import run_scenario
 
@@ -31,7 +31,7 @@ def _manure(tmp_path, **extra):
     dem = [{"id": f"m-{n}", "kind": "pooled_supply", "origin": f"farm-{n}",
             "commodity": "manure", "tonnes_per_period": 10} for n in "abc"]
     com = [{"id": "manure", "load_class": "manure", "disposal_cost_eur_per_t": 50}]
-    return make(tmp_path, pts, nodes, acts, com, dem, vehicles=[TARIFF], **extra)
+    return hand_scenario(tmp_path, pts, nodes, acts, com, dem, vehicles=[TARIFF], **extra)
 
 
 def test_manure_to_two_candidate_processors(tmp_path):
@@ -65,7 +65,7 @@ def _hub(tmp_path, tonnes):
             "tonnes_per_period": tonnes}]
     # a route through one hub is collection + distribution; the factor goes on the hub → D
     # leg, so the discount is given as the distribution factor
-    return make(tmp_path, pts, nodes, acts, [{"id": "goods", "load_class": "bulk"}], dem,
+    return hand_scenario(tmp_path, pts, nodes, acts, [{"id": "goods", "load_class": "bulk"}], dem,
                 vehicles=[TARIFF], hubs={"distribution_factor": 0.5})
 
 
@@ -85,7 +85,7 @@ def test_daily_shipments_need_more_trips_than_tonnage(tmp_path):
     # market with ρ = 0.25 empty trips (e = 0.2; cheaper than an own empty return):
     # 5 × 1.25 × 50 km × 1 €/km = 312.5 €/week → 16,250 €/yr.
     pts = {"farm": (0, 0), "dairy": (50, 0)}
-    sc, lanes = make(
+    sc, lanes = hand_scenario(
         tmp_path, pts, [{"id": "farm"}, {"id": "dairy"}],
         [{"id": "f", "node": "farm"}, {"id": "g", "node": "dairy"}],
         [{"id": "milk", "load_class": "food", "shipments_per_period": 5}],
@@ -101,7 +101,7 @@ def test_daily_shipments_need_more_trips_than_tonnage(tmp_path):
     (50_000, 100_000, False),  # each its own: 2 × 50,000 < 120,000
 ])
 def test_two_firms_share_a_water_treatment_plant(tmp_path, own, expected, shared):
-    sc, lanes = make(
+    sc, lanes = hand_scenario(
         tmp_path, {"park": (0, 0), "x": (5, 0)}, [{"id": "park"}, {"id": "x"}],
         [{"id": f"firm{i}", "node": "park", "use_wtp": 40, "own_wtp_eur_per_yr": own}
          for i in (1, 2)],
@@ -120,11 +120,9 @@ def test_two_firms_share_a_water_treatment_plant(tmp_path, own, expected, shared
 def test_infeasible_site_too_small_is_explained(tmp_path):
     # Three growers of 10 ha must leave (new activities with no stay node) but S2 holds only
     # 20 ha and S1 is closed by max_open = 1 ... S1 20 ha, S2 20 ha, max one site: 10 ha short.
-    from test_model_hand import _growers_case
-
     from clusteropt.run import InfeasibleError
 
-    sc, lanes = _growers_case(tmp_path, 20, site_rules={"max_open": 1})
+    sc, lanes = growers_case(tmp_path, 20, site_rules={"max_open": 1})
     for g in ("g1", "g2", "g3"):
         a = sc.activities[g]
         a.new = True
@@ -154,11 +152,9 @@ def test_no_processor_in_reach_is_explained(tmp_path):
 def test_k_nearest_sites_prunes_and_reports(tmp_path):
     # Three growers, two candidate sites each; keeping only the nearest site per grower
     # (S1 at 10 km from X is nearer to h1, S2 to h2/h3 … by distance from the stay node).
-    from test_model_hand import _growers_case
-
     from clusteropt.model import build
 
-    sc, lanes = _growers_case(tmp_path, 30, site_rules={"k_nearest": 1})
+    sc, lanes = growers_case(tmp_path, 30, site_rules={"k_nearest": 1})
     model = build(sc, lanes)
     assert model.pruned_sites == 3
     for g, stay in (("g1", "h1"), ("g2", "h2"), ("g3", "h3")):

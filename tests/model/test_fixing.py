@@ -31,7 +31,7 @@ from clusteropt.model import build
 from clusteropt.model.extract import extract
 from clusteropt.solve import solve
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib-cap"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "orlib-cap"
 
 
 def _instance(seed: int, m: int = 5, n: int = 8) -> CapInstance:
@@ -169,7 +169,7 @@ def test_link_rows_are_the_facility_links(tmp_path):
 def test_fixing_on_a_case_scenario_agrees_with_direct():
     from clusteropt.scenario import load_scenario
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     sc = load_scenario(root / "scenarios" / "westland-mini.yaml")
     lanes = build_lanes(sc)
     out = {}

@@ -13,25 +13,18 @@ import copy
 
 import pandas as pd
 import pytest
+from factories import matrix_scenario
 
 from clusteropt.check import CheckResult, check_solution
-from clusteropt.lanes import build_lanes
-from clusteropt.scenario import scenario_from_dict
 from clusteropt.solution import EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS, Solution
 
 W = 52
 
 
 def make(tmp_path, km: dict[tuple[str, str], float], doc: dict):
-    rows = ["from,to,distance_km"]
-    for (a, b), d in km.items():
-        rows += [f"{a},{b},{d}", f"{b},{a},{d}"]
-    (tmp_path / "matrix.csv").write_text("\n".join(rows) + "\n")
     doc = {"name": "core2", "interest_rate": 0.04, "lifetime_years": 20,
-           "distance": {"method": "matrix", "file": "matrix.csv"},
            "options": {"empty_share": 0.3, "gap_rel": 0.0}, **doc}
-    sc = scenario_from_dict(doc, base_dir=tmp_path, path=tmp_path / "scenario.yaml")
-    return sc, build_lanes(sc)
+    return matrix_scenario(tmp_path, doc, km=km, file="matrix.csv")
 
 
 def sol_of(placement, flows=(), loads=(), trips=(), empties=(), unserved=(), open_sites=None,

@@ -17,7 +17,7 @@ from clusteropt.model import build
 from clusteropt.scenario import load_scenario
 from clusteropt.solve import StopReason, solve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "scenarios" / "westland-mini.yaml"
 
 

@@ -6,7 +6,7 @@
 * door-to-door lead time: driving + loading/unloading + hub handling + a carrier's transit;
 * one sign: the saving printed, in summary.json and in compare.csv is the same number.
 
-Distances from explicit matrices (tests/test_model_hand.py ``make``: Euclidean km of made-up
+Distances from explicit matrices (tests/factories.py ``hand_scenario``: Euclidean km of made-up
 points); a 10 t truck at 1 €/km, 50 km/h, no hourly cost; e = 0.2 so ρ = e/(1−e) = 0.25.
 """
 
@@ -18,13 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_model_hand import TRUCK, make, optimise
+from factories import ROOT, TRUCK, hand_scenario, optimise
 
 from clusteropt.check import check_solution
 from clusteropt.results import flow_lead_times, lead_time_h
 from clusteropt.run import run_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
 CLI = Path(sys.executable).parent / "clusteropt"
 
 
@@ -37,7 +36,7 @@ def test_an_empty_repositioning_leg_beats_the_market(tmp_path):
     # Market closure of both trips: 0.25 × (100 + 100.125) = 50.03 €/wk. The truck that
     # arrives at B instead drives 5 km empty to C and takes C's load home: 5 €/wk. Loaded km
     # 100 + 100.125 either way: (200.125 + 5) × 52 = 10,666.5 €/yr.
-    sc, lanes = make(tmp_path, {"a": (0, 0), "b": (100, 0), "c": (100, 5)},
+    sc, lanes = hand_scenario(tmp_path, {"a": (0, 0), "b": (100, 0), "c": (100, 5)},
                      _nodes("a", "b", "c"),
                      [{"id": "mill", "node": "a"}, {"id": "fb", "node": "b"},
                       {"id": "fc", "node": "c"}],
@@ -62,7 +61,7 @@ def test_the_market_beats_an_empty_return(tmp_path):
     for rule, week in (("share", 125.0), ("dedicated", 200.0)):
         sub = tmp_path / rule
         sub.mkdir()
-        sc, lanes = make(sub, {"a": (0, 0), "b": (100, 0)}, _nodes("a", "b"),
+        sc, lanes = hand_scenario(sub, {"a": (0, 0), "b": (100, 0)}, _nodes("a", "b"),
                          [{"id": "mill", "node": "a"}, {"id": "farm", "node": "b"}],
                          [{"id": "feed", "load_class": "feed"}],
                          [{"id": "ab", "origin": "mill", "destination": "farm",
@@ -85,7 +84,7 @@ def test_groupage_reports_the_trucks_behind_its_tariff(tmp_path):
     # 24 t/wk of pot plants by groupage over 100 km: 2,400 tkm/wk. At 12 t per vehicle-km
     # (empties included) that is 200 truck-km/wk, 27.3 % of them empty (54.6 km) and
     # 145.4 loaded km = 1.454 loaded trips of 100 km. Cost 24 × (0.25 × 100 + 15) = 960 €/wk.
-    sc, lanes = make(tmp_path, {"a": (0, 0), "b": (100, 0)}, _nodes("a", "b"),
+    sc, lanes = hand_scenario(tmp_path, {"a": (0, 0), "b": (100, 0)}, _nodes("a", "b"),
                      [{"id": "grower", "node": "a"}, {"id": "shop", "node": "b"}],
                      [{"id": "pots", "load_class": "plants"}],
                      [{"id": "d", "origin": "grower", "destination": "shop", "commodity": "pots",
@@ -112,7 +111,8 @@ def test_lead_time_through_a_hub_and_by_a_carrier(tmp_path):
     # through the hub: C → H √(100² + 150²) = 180.28 km at 50 km/h + 1 h handling + 12 h
     # overnight cross-dock, 2 h in the hub, H → B 100 km: 2 h + 1 h + 12 h = 33.61 h.
     truck = {**TRUCK, "handling_h_per_trip": 1.0, "load_classes": "food"}
-    sc, lanes = make(tmp_path, {"a": (0, 0), "h": (30, 40), "b": (130, 40), "c": (130, 190)},
+    pts = {"a": (0, 0), "h": (30, 40), "b": (130, 40), "c": (130, 190)}
+    sc, lanes = hand_scenario(tmp_path, pts,
                      [{"id": "a"}, {"id": "b"}, {"id": "c"},
                       {"id": "h", "kind": "hub", "handling_h": 2.0}],
                      [{"id": "grower", "node": "a"}, {"id": "buyer", "node": "b"},

@@ -1,5 +1,5 @@
 """Brute force: on tiny random instances the MILP optimum (gap 0) equals the minimum over every
-feasible placement of a cost computed independently of the builder (``tests/_tiny.py``).
+feasible placement of a cost computed independently of the builder (``tests/tiny.py``).
 
 Per placement the reference adds development (annuity + opex of every site in use), relocation
 annuities and internal cost of co-located flows, and the optimal transport + carbon cost:
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from _tiny import (
+from tiny import (
     Tiny,
     brute_force,
     close,
