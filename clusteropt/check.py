@@ -156,11 +156,13 @@ class CheckResult:
     objective_recomputed: float
     objective_reported: float
     notes: list[str] = field(default_factory=list)
+    by_check: dict[str, list[Violation]] = field(default_factory=dict)  # pass → violations
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["violations"] = [v.to_dict() if isinstance(v, Violation) else str(v)
                            for v in self.violations]
+        d["by_check"] = {k: len(v) for k, v in self.by_check.items()}
         return d
 
 
@@ -366,14 +368,21 @@ class _Checker:
 
     def run(self) -> CheckResult:
         facts: dict[str, Any] = {}
-        for _group, method, reads, makes in self.PASSES:
+        by_check: dict[str, list[Violation]] = {}
+        for group, method, reads, makes in self.PASSES:
             if method == "check_balance" and not self.bundling:
                 continue
+            before = len(self.v)
             out = getattr(self, method)(*(facts[r] for r in reads if r in facts
                                           and r not in ("place", "used")))
             if makes and makes[0] not in ("place",):
                 facts[makes[0]] = out
-        return self.finish()
+            by_check[group] = self.v[before:]
+        before = len(self.v)
+        result = self.finish()
+        by_check["objective and terms"] = self.v[before:]
+        result.by_check = by_check
+        return result
 
     def is_open(self, s: str) -> int:
         """1 if site/hub s is open: its value in ``open_sites``, else whether it is fixed open."""

@@ -1,6 +1,7 @@
 """Infeasibility explained: re-solve an elastic copy of the model — penalised slack on
 capacities, site counts, pooled outlets and route availability — and say what must give and by
-how much ("node 'site-a' needs more capacity 'ha': by 12 ha")."""
+how much ("node 'site-a' needs more capacity 'ha': by 12 ha (rule capacity)"), the rule
+named by its constraint family."""
 
 from __future__ import annotations
 
@@ -29,5 +30,7 @@ def explain_infeasible(sc: Scenario, lanes: Lanes, switches: Switches | None = N
     for v, (what, unit) in model.slacks.items():
         amount = v.varValue or 0.0
         if amount > 1e-6:
-            found.append((amount, f"{what}: by {amount:,.4g} {unit}"))
+            family = model.slack_family.get(v, "")
+            found.append((amount, f"{what}: by {amount:,.4g} {unit}"
+                          + (f" (rule {family})" if family else "")))
     return [msg for _, msg in sorted(found, reverse=True)]

@@ -122,6 +122,7 @@ class BuiltModel:
     pruned_sites: int = 0  # candidate sites left out by site_rules.k_nearest
     arcs: list[ArcGroup] = field(default_factory=list)  # hub-arc form groups
     slacks: dict[Any, tuple[str, str]] = field(default_factory=dict)  # elastic: var → meaning
+    slack_family: dict[Any, str] = field(default_factory=dict)  # elastic: var → row family
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
     connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)
     rows: dict[str, list[int]] = field(default_factory=dict)  # family → row numbers
@@ -180,5 +181,6 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
                       b.y, b.trips, b.empty, b.implicit_empty, b.market, terms, size,
                       build_s=time.perf_counter() - t0, pruned=b.pruned_routes,
                       pruned_sites=b.pruned_sites, arcs=b.arcs, slacks=b.elastic.slacks,
+                      slack_family=b.elastic.family,
                       shared=b.shared, connect=b.connect, rows=dict(b.rows.family),
                       row_keys=dict(b.rows.keys))

@@ -141,13 +141,15 @@ class Elastic:
     def __init__(self, var: Vars, penalty: LinearTerm, enabled: bool):
         self.var, self.penalty, self.enabled = var, penalty, enabled
         self.slacks: dict[Any, tuple[str, str]] = {}
+        self.family: dict[Any, str] = {}  # slack var → the constraint family it relaxes
 
-    def slack(self, what: str, unit: str, weight: float = 1.0) -> Terms:
+    def slack(self, what: str, unit: str, weight: float = 1.0, family: str = "") -> Terms:
         """``weight`` ranks what gives first: structural rules (site counts) weigh more than
         capacities and outlets, so the explanation names the capacity that is short."""
         if not self.enabled:
             return []
         v = self.var.make("slack", [len(self.slacks)])[len(self.slacks)]
         self.slacks[v] = (what, unit)
+        self.family[v] = family
         self.penalty.add([(v, self.PENALTY * weight)])
         return [(v, -1.0)]

@@ -179,7 +179,7 @@ def define_sites(b: Parts) -> None:
     rules = sc.site_rules
     if rules.max_open is not None:
         slack = b.elastic.slack("more development sites must open than site_rules.max_open "
-                                "allows", "sites", 100.0)
+                                "allows", "sites", 100.0, family="site_count_max")
         b.rows.add("site_count_max", (), total.terms + slack, "<=",
                    rules.max_open - total.const)
     if rules.exact_open is not None:
@@ -228,7 +228,8 @@ def define_placement(b: Parts) -> None:
             if use.is_constant and use.const == 0.0:
                 continue
             room = o.scaled(cap) if is_site else LinearTerm.constant(cap)
-            slack = b.elastic.slack(f"node '{n}' needs more capacity '{d}'", d)
+            slack = b.elastic.slack(f"node '{n}' needs more capacity '{d}'", d,
+                                    family="capacity")
             lhs = lin_sum((use, 1.0), (room, -1.0))
             rows.add("capacity", (n, d), lhs.terms + slack, "<=", -lhs.const,
                      infeasible=f"the activities fixed at node '{n}' need {use.const:g} {d} "
@@ -417,7 +418,7 @@ def _link_shares(b: Parts, dm, c: str, z: dict, side_a, side_b) -> None:
         def gap() -> Terms:
             return [(v, -cf / q) for v, cf in elastic.slack(
                 f"directed demand '{c}' ({dm.commodity}) has no route within the commodity's "
-                f"maximum transit time or vehicle access", "t/period")]
+                f"maximum transit time or vehicle access", "t/period", family="route_link")]
 
         origin_rows = len(side_a) > 1 or len(side_b) == 1
         if origin_rows:
@@ -443,7 +444,7 @@ def _link_shares(b: Parts, dm, c: str, z: dict, side_a, side_b) -> None:
             what = "no acceptor" if kind == "disposal" else "no supplier"
             extra = [(v, -cf / q) for v, cf in elastic.slack(
                 f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} in reach "
-                f"(within capacity and max transit time)", "t/period")]
+                f"(within capacity and max transit time)", "t/period", family="pooled_link")]
             if not by_end[n] and not extra and (at.terms or at.const):
                 raise ModelInputError(
                     f"{dm.kind.replace('_', ' ')} '{c}' ({dm.commodity}) finds {what} it can "
@@ -577,7 +578,8 @@ def define_partner_capacity(b: Parts) -> None:
         owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
         cap = getattr(owner, side)[k]
         slack = b.elastic.slack(f"'{partner.lstrip('@')}' at '{n}' needs more {side} capacity "
-                                f"for '{k}' in period '{per}'", "t/period")
+                                f"for '{k}' in period '{per}'", "t/period",
+                                family="partner_capacity")
         lhs = lin_sum((load, 1.0), (_partner_at(b, partner, n), -cap))
         b.rows.add("partner_capacity", (partner, n, k, per), lhs.terms + slack, "<=",
                    -lhs.const)

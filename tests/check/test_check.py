@@ -291,6 +291,10 @@ def test_violations_are_typed(tmp_path):
     assert str(v).startswith("balance: vehicle 'truck'")
     d = v.to_dict()
     assert d["rule"] == "balance" and d["lhs"] in (1.0, 2.0)
+    # each pass of the checker reports its own violations
+    res = recheck(sc, lanes, sol)
+    assert [x.rule for x in res.by_check["balance"]] == ["balance", "balance"]
+    assert res.by_check["capacity"] == [] and "sites" in res.by_check
 
 
 def test_tariff_vehicle_and_modes(tmp_path):

@@ -132,6 +132,7 @@ def test_infeasible_site_too_small_is_explained(tmp_path):
     reasons = exc.value.reasons
     assert len(reasons) == 1
     assert "needs more capacity 'ha': by 10 ha" in reasons[0]
+    assert reasons[0].endswith("(rule capacity)")  # named by its constraint family
 
 
 def test_no_processor_in_reach_is_explained(tmp_path):
