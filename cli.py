@@ -32,7 +32,8 @@ class _LiveProgress:
 
     def __enter__(self):
         if self.enabled and self.tty:
-            self.status = err_console.status(f"{self.step}{self.label}: building the model …")
+            self.status = err_console.status(
+                f"{self.step}{escape(self.label)}: building the model …")
             self.status.__enter__()
         return self
 
@@ -49,10 +50,27 @@ class _LiveProgress:
         text = (f"{self.step}{self.label}: solving {elapsed:6.1f} s, incumbent {inc}, "
                 f"bound {bnd}, gap {gp}")
         if self.status is not None:
-            self.status.update(text)
+            self.status.update(escape(text))
         elif elapsed - self.last_print >= 5.0:
             self.last_print = elapsed
-            err_console.print(f"[dim]{text}[/]", highlight=False)
+            err_console.print(f"[dim]{escape(text)}[/]", highlight=False)
+
+
+def _checked(table: str, column: str):
+    """A click callback that checks a number against the schema's range of
+    ``table.column`` (finite, in range), as the scenario file's value would be."""
+
+    def check(ctx, param, value):
+        if value is None:
+            return None
+        from clusteropt import schema
+
+        why = schema.field(table, column).check(value)
+        if why:
+            raise click.BadParameter(why)
+        return value
+
+    return check
 
 
 class _Group(click.Group):
@@ -137,19 +155,19 @@ def _print_summary(path: Path, sc) -> None:
         kinds[n.kind] = kinds.get(n.kind, 0) + 1
     movable = sum(a.movable for a in sc.activities.values())
     tonnes = sum(d.tonnes[p.id] * p.weight for d in sc.demands.values() for p in sc.periods)
-    t = RichTable(title=f"{path}: {sc.name}", show_header=False, title_justify="left")
+    t = RichTable(title=escape(f"{path}: {sc.name}"), show_header=False, title_justify="left")
     t.add_row("nodes", ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
     t.add_row("activities", f"{len(sc.activities)} ({movable} movable)")
     t.add_row("commodities", str(len(sc.commodities)))
     t.add_row("demands", f"{len(sc.demands)}; {tonnes:,.0f} t/yr")
-    t.add_row("periods", ", ".join(f"{p.id} × {p.weight:g}" for p in sc.periods))
-    t.add_row("vehicle types", ", ".join(sc.vehicles))
+    t.add_row("periods", escape(", ".join(f"{p.id} × {p.weight:g}" for p in sc.periods)))
+    t.add_row("vehicle types", escape(", ".join(sc.vehicles)))
     method = sc.distance.method
     if method == "straight_line":
         method += f" × circuity {sc.distance.circuity:g}"
     t.add_row("distances", method)
-    t.add_row("variants", ", ".join(sc.variants) or "none")
-    t.add_row("warnings", "; ".join(sc.warnings) or "none")
+    t.add_row("variants", escape(", ".join(sc.variants) or "none"))
+    t.add_row("warnings", escape("; ".join(sc.warnings) or "none"))
     console.print(t)
     console.print("[green]valid[/]")
 
@@ -174,7 +192,7 @@ def lanes(scenario: Path, output: Path, force: bool) -> None:
             table[f"time_h_{v.id}"] = table.distance_km / v.speed_kmh
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(output, lambda p: table.to_csv(p, index=False), force=force)
-    console.print(f"wrote {len(table)} lanes to {output}")
+    console.print(f"wrote {len(table)} lanes to {escape(str(output))}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,9 +213,12 @@ def init(folder: Path, force: bool) -> None:
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--variant", "variants", multiple=True, help="Run this variant (repeatable); "
               "'base' is the scenario without a variant.")
-@click.option("--time-limit", type=float, help="Solver time limit per run (s).")
-@click.option("--gap", type=float, help="Relative MIP gap to stop at (e.g. 0.001).")
-@click.option("--threads", type=int, help="Solver threads.")
+@click.option("--time-limit", type=float, callback=_checked("options", "time_limit_s"),
+              help="Time limit of the whole run (s): the optimum and its baseline.")
+@click.option("--gap", type=float, callback=_checked("options", "gap_rel"),
+              help="Relative MIP gap to stop at (e.g. 0.001).")
+@click.option("--threads", type=int, callback=_checked("options", "threads"),
+              help="Solver threads.")
 @click.option("--log", "log_file", type=click.Path(path_type=Path), help="Solver log file.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write summary.json and CSV "
               "tables to this folder.")
@@ -236,7 +257,7 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
         def announce(model, label=label):
             if not quiet and fmt == "table":
                 s = model.size
-                err_console.print(f"[dim]{label}: {s['variables']:,} variables "
+                err_console.print(f"[dim]{escape(label)}: {s['variables']:,} variables "
                                   f"({s['integers']:,} integer), {s['constraints']:,} "
                                   f"constraints, {s['nonzeros']:,} non-zeros; built in "
                                   f"{model.build_s:.2f} s; pruned {model.pruned:,} routes "
@@ -260,7 +281,7 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
                              f"interrupted")
             raise
         except InfeasibleError as err:
-            err_console.print(f"[bold red]{err}[/]", highlight=False)
+            err_console.print(f"[bold red]{escape(str(err))}[/]", highlight=False)
             failed = True
             infeasible = infeasible or err.report.status == "infeasible"
             continue
@@ -284,11 +305,11 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
             _print_outcome(o, quiet)
     for o in outcomes:
         if not o.check.passed:
-            err_console.print(f"[bold red]independent check FAILED[/] for {o.scenario.name}"
+            err_console.print(f"[bold red]independent check FAILED[/] for {escape(o.scenario.name)}"
                               f"{' / ' + o.scenario.variant if o.scenario.variant else ''}:",
                               highlight=False)
             for v in o.check.violations[:20]:
-                err_console.print(f"  {v}", highlight=False)
+                err_console.print(f"  {escape(str(v))}", highlight=False)
     # an infeasible scenario is an input problem (exit 2); a failed check is ours (exit 1)
     sys.exit(2 if infeasible and not outcomes else 1 if failed else 0)
 
@@ -301,9 +322,11 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
               help="KPI to rank by (lowest first).")
 @click.option("--lead-time-to", "lead_to", multiple=True,
               help="Activity id: report the mean lead time of flows into it (repeatable).")
-@click.option("--time-limit", type=float, help="Solver time limit per run (s).")
-@click.option("--gap", type=float, help="Relative MIP gap per run.")
-@click.option("--threads", type=int)
+@click.option("--time-limit", type=float, callback=_checked("options", "time_limit_s"),
+              help="Time limit of the whole run (s): the optimum and its baseline.")
+@click.option("--gap", type=float, callback=_checked("options", "gap_rel"),
+              help="Relative MIP gap per run.")
+@click.option("--threads", type=int, callback=_checked("options", "threads"))
 @click.option("--out", type=click.Path(path_type=Path), help="Write compare.csv, "
               "compare.json and a folder per run.")
 @click.option("--force", is_flag=True)
@@ -352,11 +375,12 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
                                  progress=live)
         except InfeasibleError as err:
             rows.append({"scenario": sc.name, "variant": label, "status": err.report.status})
-            err_console.print(f"[bold red]{err}[/]", highlight=False)
+            err_console.print(f"[bold red]{escape(str(err))}[/]", highlight=False)
             continue
         except ScenarioError as err:  # one broken variant does not stop the comparison
             rows.append({"scenario": sc.name, "variant": label, "status": "input error"})
-            err_console.print(f"[bold red]{sc.name} / {label}:[/] {err}", highlight=False)
+            err_console.print(f"[bold red]{escape(sc.name)} / {escape(label)}:[/] "
+                              f"{escape(str(err))}", highlight=False)
             continue
         o.lead_to = tuple(lead_to)
         o.today_demanded_tonnes = today_t[str(sc.path)]
@@ -391,9 +415,11 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
 @click.option("--variant", default=None, help="Variant to use ('base' = none).")
 @click.option("--points", type=int, default=5, show_default=True,
               help="ε points between the two end points (min cost, min CO2).")
-@click.option("--time-limit", type=float, help="Solver time limit per solve (s).")
-@click.option("--gap", type=float, default=0.0, show_default=True, help="Relative MIP gap.")
-@click.option("--threads", type=int)
+@click.option("--time-limit", type=float, callback=_checked("options", "time_limit_s"),
+              help="Solver time limit per solve (s).")
+@click.option("--gap", type=float, default=0.0, show_default=True,
+              callback=_checked("options", "gap_rel"), help="Relative MIP gap.")
+@click.option("--threads", type=int, callback=_checked("options", "threads"))
 @click.option("--out", type=click.Path(path_type=Path), help="Write pareto.csv and pareto.png.")
 @click.option("--force", is_flag=True)
 def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
@@ -418,9 +444,9 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
                           threads=threads,
                           on_point=lambda done, total: bar.update(task, completed=done))
     except ParetoError as err:
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         sys.exit(2)
-    t = RichTable(title=f"cost–CO2 frontier of {sc.name}", header_style="bold",
+    t = RichTable(title=f"cost–CO2 frontier of {escape(sc.name)}", header_style="bold",
                   title_justify="left")
     for col in ("cost €/yr", "CO2 t/yr", "status", "knee"):
         t.add_column(col, justify="right")
@@ -435,7 +461,7 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
 
 
 def _print_compare(table, by: str, lead_to) -> None:
-    t = RichTable(title=f"ranked by {by}", header_style="bold", title_justify="left")
+    t = RichTable(title=f"ranked by {escape(by)}", header_style="bold", title_justify="left")
     cols = [("rank", "#"), ("variant", "variant"), ("status", "status"),
             ("tonnes", "t/yr"), ("total_cost_eur", "cost €/yr"),
             ("transport_cost_eur", "transport €/yr"),
@@ -486,6 +512,10 @@ def _locks(fixes, opens, closes) -> dict | None:
             raise click.BadParameter(f"expected ACTIVITY=NODE, got '{item}'", param_hint="--fix")
         a, n = item.split("=", 1)
         placement[a.strip()] = n.strip()
+    both = sorted(set(opens) & set(closes))
+    if both:
+        raise click.BadParameter(f"{', '.join(both)} cannot be both open and closed",
+                                 param_hint="--open/--close")
     sites = {s: "open" for s in opens} | {s: "closed" for s in closes}
     if not placement and not sites:
         return None
@@ -521,7 +551,7 @@ def _print_outcome(o, quiet: bool) -> None:
     status = (f"{r.status} ({r.reason.value})" if r.status != "feasible"
               else f"feasible — NOT proven optimal ({r.reason.value})")
     gap = f"{r.gap:.3%}" if r.gap is not None else "n/a"
-    console.print(f"[bold]{title}[/]: {status}, gap {gap}, solved in {r.solve_s:.1f} s",
+    console.print(f"[bold]{escape(title)}[/]: {status}, gap {gap}, solved in {r.solve_s:.1f} s",
                   highlight=False)
     t = RichTable(show_header=True, header_style="bold")
     t.add_column("KPI")
@@ -558,11 +588,11 @@ def _print_outcome(o, quiet: bool) -> None:
         moved = o.results.activities
         moved = moved[moved.moved]
         if len(moved):
-            console.print("moves: " + ", ".join(f"{a} {b}→{c}" for a, b, c in
+            console.print("moves: " + ", ".join(escape(f"{a} {b}→{c}") for a, b, c in
                                                  zip(moved.activity, moved.today, moved.chosen)),
                           highlight=False)
         opened = [s for s, v in o.solution.open_sites.items() if v]
-        console.print(f"open sites: {', '.join(opened) or 'none'}", highlight=False)
+        console.print(f"open sites: {escape(', '.join(opened) or 'none')}", highlight=False)
     if o.baseline_unavailable:
         console.print(f"[yellow]no savings split:[/] {escape(o.baseline_unavailable)}",
                       highlight=False)

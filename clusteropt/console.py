@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from clusteropt.errors import ScenarioError
 
@@ -19,5 +20,5 @@ def fail_input(err: ScenarioError) -> None:
     err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
                       highlight=False)
     for issue in err.issues:
-        err_console.print(f"  {issue}", highlight=False, soft_wrap=True)
+        err_console.print(f"  {escape(str(issue))}", highlight=False, soft_wrap=True)
     sys.exit(2)

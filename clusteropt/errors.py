@@ -20,7 +20,10 @@ class Issue:
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f"column '{self.column}'")
+            # a key of the YAML file (no table row, a .yaml file or one of its sections)
+            yaml_key = self.row is None and (self.file.endswith((".yaml", ".yml"))
+                                             or ":" in self.file and ".yaml" in self.file)
+            where.append(f"{'key' if yaml_key else 'column'} '{self.column}'")
         return f"{', '.join(where)}: {self.message}"
 
 

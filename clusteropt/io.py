@@ -152,16 +152,25 @@ def _read_file(file: str, part: str | None, key: str | None, base_dir: Path) -> 
     return _read_geo(path, file, None)
 
 
+def read_utf8(path: Path) -> str:
+    """The text of a file that must be UTF-8 (a BOM is allowed); UnicodeError with the line
+    and the byte where it is not, for the message."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise UnicodeError(f"not valid UTF-8 text: line {line} has the byte "
+                           f"0x{raw[e.start]:02x}, which UTF-8 does not allow there") from None
+
+
 def _read_csv(path: Path, file: str) -> Table:
     """CSV, UTF-8 (optional BOM), delimiter ``,``, ``;`` or tab sniffed from the header."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise TableError(
-            file, None, None,
-            f"not valid UTF-8 (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
-            "save it as 'CSV UTF-8'",
-        ) from None
+        text = read_utf8(path)
+    except UnicodeError as e:
+        line = int(str(e).split("line ")[1].split()[0])
+        raise TableError(file, line, None, f"{e}; save it as 'CSV UTF-8'") from None
     header = text.split("\n", 1)[0]
     sep = max([",", ";", "\t"], key=header.count)  # ties (incl. none) -> ","
     try:

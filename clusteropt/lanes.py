@@ -143,6 +143,9 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
             issues.append(Issue(table.source, 1, col, "the matrix needs columns from, to, "
                                                       "distance_km (time_h, cost_eur_per_t "
                                                       "optional)"))
+    if not issues and not len(frame):
+        issues.append(Issue(table.source, None, None, "the matrix has no rows: give one row "
+                                                      "per pair of nodes a flow may use"))
     if issues:
         raise ScenarioError(issues)
     index = pd.Series(range(len(ids)), index=ids)

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from clusteropt import defaults, schema
 from clusteropt.errors import Issue, ScenarioError
-from clusteropt.io import Table, TableError, read_table
+from clusteropt.io import Table, TableError, read_table, read_utf8
 
 TABLES = ("nodes", "activities", "commodities", "demands", "vehicles", "facilities")
 LOAD_CLASSES_ANY = "*"
@@ -267,17 +267,56 @@ class _Collector:
             raise ScenarioError(self.issues)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is given twice (first on line {seen[key]}); "
+                                f"keep one", key_node.start_mark)
+            if isinstance(key, str):
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _recursive(value: Any, seen: tuple = ()) -> bool:
+    """Whether a loaded YAML value contains itself (an anchor that refers to itself)."""
+    if isinstance(value, dict | list):
+        if any(value is s for s in seen):
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        return any(_recursive(v, (*seen, value)) for v in items)
+    return False
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a scenario YAML file into a dict, with YAML errors as a ScenarioError."""
+    """Read a scenario YAML file (UTF-8, no duplicate keys, no self-referencing anchors) into
+    a dict, with every problem as a ScenarioError."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError([Issue(str(path), None, None, "is a folder; give the scenario's "
+                                   "YAML file, e.g. " + str(path / "scenario.yaml"))])
     if not path.is_file():
         raise ScenarioError([Issue(str(path), None, None, "scenario file not found")])
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(read_utf8(path), Loader=_StrictLoader)  # noqa: S506 - a safe loader
+    except UnicodeError as err:
+        raise ScenarioError([Issue(str(path), None, None, f"{err}; save it as UTF-8")]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
         raise ScenarioError([Issue(str(path), row, None, f"not valid YAML: {err}")]) from None
+    except RecursionError:
+        doc = None
+    if doc is None or _recursive(doc):
+        raise ScenarioError([Issue(str(path), None, None, "an anchor (&name) refers to itself "
+                                   "(*name inside its own value); write the value out"
+                                   if doc is not None or path.stat().st_size else
+                                   "the file is empty; expected keys such as name and tables")])
     if not isinstance(doc, dict):
         raise ScenarioError([Issue(str(path), None, None,
                                    "expected a mapping with keys such as name and tables")])
@@ -340,6 +379,14 @@ def scenario_from_dict(doc: dict[str, Any], base_dir: Path, label: str = "scenar
     variants = doc.get("variants") or {}
     if not isinstance(variants, dict):
         raise ScenarioError([Issue(label, None, "variants", "expected a mapping name → variant")])
+    bad_names = [str(n) for n in variants if not isinstance(n, str) or n == "base"
+                 or not ID_PATTERN.match(str(n))]
+    if bad_names:
+        raise ScenarioError([Issue(label, None, f"variants.{n}",
+                                   "'base' is the scenario without a variant; name the variant "
+                                   "otherwise" if n == "base" else
+                                   "variant names use letters, digits and - _ . : only")
+                             for n in bad_names])
     scalars = {k: v for k, v in doc.items() if k not in ("tables", "variants")}
     if variant is not None:
         if variant not in variants:
@@ -353,7 +400,15 @@ def scenario_from_dict(doc: dict[str, Any], base_dir: Path, label: str = "scenar
     content = json.dumps({"doc": doc, "variant": variant,
                           "tables": {k: t.frame.to_json() for k, t in sorted(tables.items())}},
                          sort_keys=True, default=str)
-    sc = _build(scalars, tables, list(variants), variant, label, errs)
+    try:
+        sc = _build(scalars, tables, list(variants), variant, label, errs)
+    except ScenarioError as err:
+        if variant is None:
+            raise
+        # a problem of the base file that only the variant brings about: say so
+        raise ScenarioError([i if f"variants.{variant}" in i.file else Issue(
+            i.file, i.row, i.column, f"{i.message} (with variant '{variant}')")
+            for i in err.issues]) from None
     sc.path = path
     sc.base_dir = base_dir
     sc.content_hash = hashlib.sha256(content.encode()).hexdigest()[:16]
@@ -595,6 +650,23 @@ def _explain(e: dict, got: Any) -> str:
     return f"{e.get('msg', 'invalid value')} (got '{got}')"
 
 
+def _crs_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable scenario CRS (a projected CRS in metres), or None."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError:
+        return (f"'{text}' is not a known CRS; give an EPSG code such as EPSG:28992 (Dutch "
+                f"RD New) or EPSG:3035 (Europe)")
+    units = {ax.unit_name for ax in crs.axis_info}
+    if not crs.is_projected or not units <= {"metre", "meter"}:
+        return (f"{text} ({crs.name}) is not a projected CRS in metres; distances are measured "
+                f"in one, e.g. EPSG:28992 or EPSG:3035")
+    return None
+
+
 def _xy_to_lonlat(records: list, source_crs: str) -> None:
     """Nodes read from a projected layer in another CRS than the scenario's: keep them as
     WGS84 lon/lat so that the lanes project them into the scenario CRS."""
@@ -705,13 +777,38 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
 
     interest = number("interest_rate")
     lifetime = number("lifetime_years")
+    for key in ("name", "description", "crs"):  # text scalars
+        v = scalars.get(key)
+        if v is not None and not isinstance(v, str):
+            errs.add(label, None, key, f"expected text, got {type(v).__name__} {v!r}"
+                     + (" (write it as EPSG:28992)" if key == "crs" else ""))
     crs = str(scalars.get("crs") or schema.field("scenario", "crs").default)
+    crs_problem = _crs_problem(crs)
+    if crs_problem:
+        errs.add(label, None, "crs", crs_problem)
+        errs.raise_if_any()  # every coordinate would be reported as wrong otherwise
+    if options.solver.upper() != "HIGHS":
+        import pulp
+
+        found = [x for x in pulp.listSolvers(onlyAvailable=True)
+                 if x.upper() == options.solver.upper()]
+        if not found:
+            errs.add(label, None, "options.solver",
+                     f"solver '{options.solver}' is not available here; available: "
+                     f"{', '.join(pulp.listSolvers(onlyAvailable=True))} (HiGHS is the "
+                     f"default)")
     pids = [p.id for p in periods]
     if len(set(pids)) != len(pids):
         errs.add(label, None, "periods", "period ids must be unique")
 
     failed: dict[str, set[str]] = {name: set() for name in TABLES}
     warnings: list[str] = early_warnings
+    for name in ("nodes", "activities", "commodities", "demands", "vehicles"):
+        if name in tables and not len(tables[name].frame):
+            errs.add(tables[name].source, None, None,
+                     f"the {name} table has no rows; a scenario needs at least one "
+                     f"{name[:-1] if name != 'activities' else 'activity'}")
+    errs.raise_if_any()  # an empty table would make every reference to it "unknown"
     recs = {name: _records(name, tables[name], errs, failed[name], warnings) for name in TABLES
             if name in tables}
 
@@ -881,6 +978,12 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     for sid in fix.sites:
         if sid not in nodes or nodes[sid].kind not in ("site", "hub"):
             errs.add(label, None, f"fix.sites.{sid}", "not a site or hub in the nodes table")
+    for aid, nid in fix.placement.items():
+        if fix.sites.get(nid) == "closed" and aid in activities \
+                and nid != activities[aid].stay_node():
+            errs.add(label, None, f"fix.placement.{aid}",
+                     f"'{aid}' is fixed at '{nid}', which fix.sites closes; open the site or "
+                     f"fix the activity elsewhere")
     if distance.method in ("network", "matrix") and not distance.file:
         errs.add(label, None, "distance.file", f"distance method '{distance.method}' needs a file")
     errs.raise_if_any()

@@ -42,6 +42,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 SCHEMA_CSV = Path(__file__).with_name("schema.csv")
 TABLES = ("nodes", "activities", "commodities", "demands", "vehicles", "facilities")
 SECTIONS = ("scenario", "periods", "distance", "options", "site_rules", "hubs")
+# every number without a narrower range is bounded by ±GENERIC_BOUND (a guard against typing
+# errors such as 1e300; the docs say so once instead of in every row)
+GENERIC_BOUND = 1e12
 _RANGE = re.compile(r"^([\[(])\s*([-+\w.]+)\s*,\s*([-+\w.]+)\s*([\])])$")
 
 
@@ -77,11 +80,13 @@ class Field:
     def range_text(self, docs: bool = False) -> str:
         """'≥ 0', '> 0', 'between 0 and 1' ('0–1' in the docs), '0 ≤ x < 1' …"""
         lo, hi = _g(self.lo, docs), _g(self.hi, docs)
-        if math.isinf(self.lo) and math.isinf(self.hi):
+        lo_inf = math.isinf(self.lo) or (docs and self.lo == -GENERIC_BOUND)
+        hi_inf = math.isinf(self.hi) or (docs and self.hi == GENERIC_BOUND)
+        if lo_inf and hi_inf:
             return ""
-        if math.isinf(self.hi):
+        if hi_inf:
             return f"{'≥' if self.lo_closed else '>'} {lo}"
-        if math.isinf(self.lo):
+        if lo_inf:
             return f"{'≤' if self.hi_closed else '<'} {hi}"
         if self.lo_closed and self.hi_closed:
             return f"{lo}–{hi}" if docs else f"between {lo} and {hi}"
@@ -94,6 +99,13 @@ class Field:
         if self.kind == "choice":
             if str(value) not in self.choices:
                 return f"expected one of {', '.join(self.choices)}, got '{value}'"
+            return None
+        if self.kind == "list" and self.choices:
+            bad = [x for x in re.split(r"[;,|]", str(value)) if x.strip()
+                   and x.strip() not in self.choices]
+            if bad:
+                return (f"expected values among {', '.join(self.choices)} (separated by ;), "
+                        f"got '{bad[0].strip()}'")
             return None
         if not self.numeric:
             return None
@@ -110,12 +122,21 @@ class Field:
         if not ok:
             what = "a whole number" if self.kind == "integer" else \
                 "a finite number" if self.prefix else "a number"
-            return f"expected {what} {self.range_text()}, got {_g(v)}"
+            below = v < self.lo or (v == self.lo and not self.lo_closed)
+            if below and self.hi >= 1e3:  # name the side that is broken
+                rng = f"{'≥' if self.lo_closed else '>'} {_g(self.lo)}"
+            elif not below and self.hi >= 1e3:
+                rng = f"{'≤' if self.hi_closed else '<'} {_g(self.hi)}"
+            else:
+                rng = self.range_text()
+            return f"expected {what} {rng}, got {_g(v)}"
         return None
 
     def docs_type(self) -> str:
         if self.kind == "choice":
             return ", ".join(f"`{c}`" for c in self.choices)
+        if self.kind == "list" and self.choices:
+            return "list of " + ", ".join(f"`{c}`" for c in self.choices)
         base = {"text": "text", "id": "id", "list": "list", "path": "path", "bool": "yes/no",
                 "number": "number", "integer": "integer"}[self.kind]
         rng = self.range_text(docs=True)
@@ -139,7 +160,8 @@ class Field:
 
 def _g(v: float, docs: bool = False) -> str:
     """A number as text; in the docs with a typographic minus."""
-    text = "inf" if v == math.inf else "-inf" if v == -math.inf else f"{v:g}"
+    text = "inf" if v == math.inf else "-inf" if v == -math.inf else (
+        f"{v:.0e}".replace("e+", "e") if abs(v) >= 1e6 else f"{v:g}")
     return text.replace("-", "−") if docs else text
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -74,7 +75,7 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
     except ScenarioError as err:
         fail_input(err)
     for w in plan.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(w))}", highlight=False)
 
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
@@ -106,7 +107,7 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
                         on_start=on_start, on_result=on_result)
     except OSError as err:  # no scheduler at that address, or a folder problem
         progress.stop()
-        err_console.print(f"[bold red]error:[/] {err}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         progress.stop()
@@ -154,7 +155,7 @@ def _print_result(plan, res, out: Path) -> None:
         bad = table[~table["status"].isin(SOLVED) & (table["status"] != "lost")]
         for r in bad.head(5).itertuples(index=False):
             first = str(getattr(r, "error", "") or "").splitlines()[:1]
-            console.print(f"  [yellow]{r.variant} point {r.point}: {r.status}[/] "
+            console.print(f"  [yellow]{escape(str(r.variant))} point {r.point}: {r.status}[/] "
                           f"{first[0] if first else ''}", highlight=False)
     if res.lost:
         err_console.print(f"[bold red]{res.lost} point(s) lost by the cluster[/]: run the same "

@@ -186,7 +186,10 @@ def define_sites(b: Parts) -> None:
         b.rows.add_lin("site_count_exact", (), total, "==", rules.exact_open)
     if rules.budget_eur_per_yr is not None:
         spend = lin_sum(*((b.open_at[s], rates.annual_site_cost(sc, s)) for s in b.site_ids))
-        b.rows.add_lin("budget", (), spend, "<=", rules.budget_eur_per_yr)
+        slack = b.elastic.slack("the sites that must open cost more than "
+                                "site_rules.budget_eur_per_yr", "EUR/yr", 1e-3, family="budget")
+        b.rows.add("budget", (), spend.terms + slack, "<=",
+                   rules.budget_eur_per_yr - spend.const)
 
 
 # ---- 3. placement ----------------------------------------------------------------------------

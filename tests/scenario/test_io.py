@@ -286,7 +286,9 @@ def test_corrupt_file(tmp_path, name):
 
 def test_csv_not_utf8(tmp_path):
     (tmp_path / "n.csv").write_bytes("id,name\n1,Zoë\n".encode("cp1252"))
-    with pytest.raises(TableError, match=r"^n\.csv: not valid UTF-8 \(byte 0xeb"):
+    # the line, not a byte offset (a spreadsheet user counts lines)
+    with pytest.raises(TableError, match=r"^n\.csv, row 2: not valid UTF-8 text: line 2 has "
+                                         r"the byte 0xeb"):
         read_table("n.csv", tmp_path, LABEL)
 
 

@@ -105,7 +105,7 @@ ROW_RULES = [
     pytest.param([edit("demands", 0, tonnes_per_period=-5)], "demands.csv", 2,
                  "tonnes_per_period", ["expected a number ≥ 0", "-5"], id="negative-tonnes"),
     pytest.param([edit("vehicles", 0, payload_t=0)], "vehicles.csv", 2, "payload_t",
-                 ["expected a number > 0", "got 0"], id="zero-payload"),
+                 ["expected a number ≥ 0.001", "got 0"], id="zero-payload"),
     pytest.param([edit("nodes", 2, dev_cost_eur="abc")], "nodes.csv", 4, "dev_cost_eur",
                  ["expected a number", "'abc'"], id="non-numeric-cost"),
     pytest.param([edit("nodes", 3, dev_cost_eur="inf")], "nodes.csv", 5, "dev_cost_eur",
@@ -407,7 +407,7 @@ def test_several_errors_reported_together(mini_doc, write_scenario):
     find(issues, "nodes.csv", 2, "kind", "factory")
     find(issues, "demands.csv", 2, "tonnes_per_period", "≥ 0")
     find(issues, "demands.csv", 3, "commodity", "fruit")
-    find(issues, "vehicles.csv", 2, "payload_t", "> 0")
+    find(issues, "vehicles.csv", 2, "payload_t", "≥ 0.001")
 
 
 def test_several_errors_in_one_table(mini_doc, tmp_path):
