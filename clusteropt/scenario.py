@@ -309,7 +309,11 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise ScenarioError([Issue(str(path), row, None, f"not valid YAML: {err}")]) from None
+        what = " ".join(x for x in (getattr(err, "context", None), getattr(err, "problem", None))
+                        if x) or str(err).splitlines()[0]
+        col = f" (column {mark.column + 1})" if mark is not None else ""
+        raise ScenarioError([Issue(str(path), row, None,
+                                   f"not valid YAML: {what}{col}")]) from None
     except RecursionError:
         doc = None
     if doc is None or _recursive(doc):
