@@ -130,17 +130,28 @@ def main() -> None:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--variant", "variants", multiple=True, help="Also validate this variant.")
 def validate(scenarios: tuple[Path, ...], variants: tuple[str, ...]) -> None:
-    """Check scenario files and print a short summary of each (exit 2 on errors)."""
+    """Check scenario files and print a short summary of each (exit 2 on errors).
+
+    Every check ``run`` makes before solving is made here too: the scenario and each variant
+    are loaded, their lanes computed and their model built (not solved)."""
+    from clusteropt.errors import Issue
     from clusteropt.lanes import build_lanes
+    from clusteropt.model import build
+    from clusteropt.model.core import ModelInputError
     from clusteropt.scenario import load_scenario
 
     problems: list = []
     for path in scenarios:
         try:
             sc = load_scenario(path)
-            build_lanes(sc)
-            for name in variants or sc.variants:
-                load_scenario(path, name)
+            lanes = build_lanes(sc)
+            for name in [None, *(variants or sc.variants)]:
+                one = sc if name is None else load_scenario(path, name)
+                try:
+                    build(one, lanes if name is None else build_lanes(one))
+                except ModelInputError as err:
+                    problems.append(Issue(str(path), None, f"variants.{name}" if name else None,
+                                          str(err)))
         except ScenarioError as err:
             problems.extend(err.issues)
             continue
