@@ -309,9 +309,12 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        what = " ".join(x for x in (getattr(err, "context", None), getattr(err, "problem", None))
-                        if x) or str(err).splitlines()[0]
-        col = f" (column {mark.column + 1})" if mark is not None else ""
+        ctx, ctx_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if ctx and ctx_mark is not None:
+            ctx += f" (from line {ctx_mark.line + 1})"
+        what = " ".join(x for x in (ctx, getattr(err, "problem", None)) if x) \
+            or str(err).splitlines()[0]
+        col = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         raise ScenarioError([Issue(str(path), row, None,
                                    f"not valid YAML: {what}{col}")]) from None
     except RecursionError:

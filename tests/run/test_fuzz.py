@@ -182,7 +182,8 @@ def test_many_malformed_studies(m):
     ("cell", "nodes", 2, 6, "1e300", "name", "x"),  # 1e300 ha capacity
     ("empty_table", "commodities", 0, 0, "x", "name", "x"),
     ("conflicting_fix", "nodes", 0, 0, "x", "name", "x"),
-], ids=lambda m: f"{m[0]}-{m[1] if m[0] != 'yaml_value' else m[5]}-{m[4] if m[0] == 'cell' else m[6]}")
+], ids=lambda m: f"{m[0]}-{m[1] if m[0] != 'yaml_value' else m[5]}-"
+                 f"{m[4] if m[0] == 'cell' else m[6]}")
 def test_the_reported_cases(m):
     """The reproductions of the fuzzing campaign that crashed or passed: now exit 2 with the
     place named, or (markup in an id) exit 0 with the id shown as written."""
