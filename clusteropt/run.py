@@ -10,6 +10,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clusteropt import interrupt, rates
 from clusteropt.check import CheckResult, Violation, check_solution
@@ -57,6 +58,8 @@ class Outcome:
     baseline_unavailable: str | None = None  # why there is no savings split, if asked for one
     limits: dict = field(default_factory=dict)  # the time limits used (s), see run_scenario
     interrupted: str | None = None  # the signal that stopped the run (its incumbent kept)
+    firms: Any = None  # per firm: the option, today, the saving, the break-even (DataFrame)
+    break_even_note: str | None = None  # why there is no break-even, where there is none
     lead_to: tuple[str, ...] = ()  # activities whose lead time the reports show (compare)
     today_demanded_tonnes: float | None = None  # today's volumes of the compared scenario
 
@@ -86,6 +89,10 @@ class Outcome:
                       "pruned_routes": self.model.pruned,
                       "pruned_candidate_sites": self.model.pruned_sites,
                       "method": self.report.method, "fixing": self.report.fixing},
+            "firms": _records(self.firms),
+            "firms_rule": ("a flow belongs to its movable end (else its origin); shared trips "
+                           "are split over their flows by tonne-km; saving = today − option"),
+            "break_even_note": self.break_even_note,
             "placement": self.solution.placement,
             "open_sites": self.solution.open_sites,
             "assumptions": {
@@ -172,8 +179,8 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                               f"{' / ' + sc.variant if sc.variant else ''}: no solution "
                               f"({report.status}, solver: {report.solver_status})", reasons)
     out = _evaluated(sc, lanes, model, report, limits)
+    deadline = None if limit is None else t0 + limit
     if with_baseline:
-        deadline = None if limit is None else t0 + limit
         steps_left = [3]
 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
@@ -214,7 +221,45 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                                         evaluate_fixed, frozenset(model.empty))
         except BaselineUnavailable as err:
             out.baseline_unavailable = str(err)
+        _firms(out, deadline)
     return out
+
+
+def _records(frame) -> list[dict] | None:
+    """A DataFrame as JSON-ready records (NaN → None)."""
+    if frame is None:
+        return None
+    import math
+
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
+
+
+def _firms(out: Outcome, deadline: float | None) -> None:
+    """Per-firm results today and in the option (allocation), and the break-even relocation
+    cost of every movable firm (``options.break_even``; clusteropt.breakeven)."""
+    from clusteropt.allocation import firm_comparison, firm_results
+    from clusteropt.breakeven import AUTO_MAX_SOLVES, break_even, solves_needed
+
+    sc = out.scenario
+    today = (firm_results(sc, out.lanes, out.baseline_solution)
+             if out.baseline_solution is not None else None)
+    firms = firm_comparison(today, firm_results(sc, out.lanes, out.solution))
+    mode = sc.options.break_even
+    need = solves_needed(sc, out.solution.placement)
+    left = None if deadline is None else deadline - time.perf_counter()
+    if mode == "off":
+        out.break_even_note = "break-even not asked for (options.break_even: off)"
+    elif mode == "auto" and need > AUTO_MAX_SOLVES:
+        out.break_even_note = (f"break-even not computed: it takes {need} solves (more than "
+                               f"{AUTO_MAX_SOLVES}); set options.break_even: on")
+    elif left is not None and left <= 1.0:
+        out.break_even_note = "break-even not computed: no time left of the run's limit"
+    elif need:
+        be = break_even(sc, out.lanes, out.solution.placement,
+                        time_limit_s=None if left is None else max(1.0, left / (need + 1)))
+        firms = firms.merge(be.drop(columns=["today", "chosen"]), on="activity", how="left")
+    out.firms = firms
 
 
 def _evaluated(sc: Scenario, lanes: Lanes, model: BuiltModel, report: SolveReport,

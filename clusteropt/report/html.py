@@ -183,6 +183,18 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
     parts.append(f"<p>Sites opened: {html.escape(', '.join(opened) or 'none')}. "
                  f"Activities moved: {html.escape('; '.join(moved) or 'none')}.</p>")
     parts.append("<p>" + _lead_times(out) + "</p>")
+    firms = tables.winners_and_losers(out)
+    if len(firms):
+        note = getattr(out, "break_even_note", None)
+        parts.append("<h2>Who gains, who loses</h2><p class='note'>Each firm's logistics cost "
+                     "(transport, handling, internal, disposal, carbon) today and in this "
+                     "option; a flow belongs to its movable end (else to its origin) and "
+                     "shared trips are split over their flows by tonne-km (ISO 14083). "
+                     "Saving = today − option, positive = less. Break-even relocation: the "
+                     "one-off cost at which the move (to the chosen site, or for a firm that "
+                     "stays, to its best site) stops paying, the others' placements fixed."
+                     + (f" {html.escape(note)}." if note else "") + "</p>"
+                     + table_html(firms, max_rows=300, units=False))
     parts.append("<h2>Assumptions and solver status</h2>" + assumptions_html(out))
     if notes:
         parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")

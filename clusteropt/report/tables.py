@@ -358,7 +358,33 @@ def activity_table(out) -> pd.DataFrame:
         for d, v in a.size.items():
             row[f"size_{d}"] = v
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    firms = getattr(out, "firms", None)
+    if firms is not None and len(firms) and len(table):
+        extra = [c for c in firms.columns if c not in table.columns or c == "activity"]
+        table = table.merge(firms[extra], on="activity", how="left")
+    return table
+
+
+FIRM_COLUMNS = {  # column of the per-firm table → its heading in the report
+    "name": "firm", "chosen_name": "placed at", "logistics_cost_eur": "logistics €/yr",
+    "today_logistics_cost_eur": "today €/yr", "saving_logistics_cost_eur": "saving €/yr",
+    "saving_truck_km": "saving truck-km/yr", "saving_co2_wtw_t": "saving t CO2 (WTW)/yr",
+    "break_even_relocation_eur": "break-even relocation €",
+    "break_even_relocation_eur_per_ha": "break-even €/ha"}
+
+
+def winners_and_losers(out) -> pd.DataFrame:
+    """The firms by their logistics saving against today (largest gain first), with the
+    break-even relocation cost of the movable ones, in words and units for the report."""
+    table = activity_table(out)
+    if "saving_logistics_cost_eur" not in table.columns:
+        return pd.DataFrame()
+    table = table[table.saving_logistics_cost_eur.notna()
+                  | table.movable.astype(bool)].sort_values("saving_logistics_cost_eur",
+                                                              ascending=False)
+    cols = [c for c in FIRM_COLUMNS if c in table.columns]
+    return table[cols].rename(columns=FIRM_COLUMNS)
 
 
 def commodity_table(out) -> pd.DataFrame:
