@@ -350,11 +350,13 @@ def run(scenario: Path, variants: tuple[str, ...], time_limit, gap, threads, log
               help="Polygons (e.g. CBS municipalities) for truck movements per area in --out.")
 @click.option("--basemap", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Polygons (GeoJSON/GPKG) overlaid on the interactive map.html in --out.")
+@click.option("--wide", is_flag=True, help="Print every column (the savings split too).")
 def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, force, fmt, fixes,
-            opens, closes, boundaries, basemap):
+            opens, closes, boundaries, basemap, wide):
     """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
     import pandas as pd
 
+    from clusteropt.report.conclusion import conclusion, rank_with_ties
     from clusteropt.report.tables import comparison_row, comparison_units
     from clusteropt.results import KPI_UNITS
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
@@ -401,8 +403,10 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     table = pd.DataFrame(rows)
     if by in table.columns:
         table = table.sort_values(by, na_position="last").reset_index(drop=True)
-    table.insert(0, "rank", range(1, len(table) + 1))
-    doc = {"sign": "saving_* = today (the run's own baseline B0) − the run; positive = less "
+    table.insert(0, "rank", rank_with_ties(table, by))
+    said = conclusion(table, by)
+    doc = {"conclusion": said,
+           "sign": "saving_* = today (the run's own baseline B0) − the run; positive = less "
                    "cost, km, trips or CO2", "ranked_by": by,
            "units": comparison_units(table.columns),
            "runs": json.loads(table.to_json(orient="records"))}
@@ -416,7 +420,9 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     elif fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     else:
-        _print_compare(table, by, lead_to)
+        console.print(escape(said), highlight=False)
+        console.print()
+        _print_compare(table, by, lead_to, wide)
     failed = any(not o.check.passed for o in outcomes) or len(outcomes) < len(jobs)
     sys.exit(1 if failed else 0)
 
@@ -471,44 +477,54 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
             "pareto.png": lambda p: plot_pareto(df, p)})
 
 
-def _print_compare(table, by: str, lead_to) -> None:
-    t = RichTable(title=f"ranked by {escape(by)}", header_style="bold", title_justify="left")
-    cols = [("rank", "#"), ("variant", "variant"), ("status", "status"),
-            ("tonnes", "t/yr"), ("total_cost_eur", "cost €/yr"),
-            ("transport_cost_eur", "transport €/yr"),
-            ("saving_total_cost_eur", "saving €/yr"),
-            ("saving_total_logistics_cost_eur", "logistics"),
-            ("saving_total_investment_cost_eur", "investment"),
-            ("saving_relocation_cost_eur", "reloc."), ("saving_bundling_cost_eur", "bundl."),
-            ("saving_hub_modal_cost_eur", "hub/modal"),
-            ("saving_total_truck_km", "saving truck-km/yr"),
-            ("saving_total_co2_wtw_t", "saving t CO2 WTW/yr")]
+def _print_compare(table, by: str, lead_to, wide: bool = False) -> None:
+    """The ranked comparison: fits a 100-column terminal (headers wrapped, units below the
+    names); ``wide`` adds the savings split and the logistics/investment columns."""
+    from rich import box
+
+    t = RichTable(title=f"ranked by {escape(by)}, lowest first (equal ranks: a tie within the "
+                        f"solver gap); per year, CO2 well-to-wheel",
+                  header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    cols = [("rank", "#"), ("variant", "option"), ("status", "status"),
+            ("tonnes", "tonnes\nt/yr"), ("total_cost_eur", "cost\n€/yr"),
+            ("transport_cost_eur", "transport\n€/yr"),
+            ("saving_total_cost_eur", "saving\n€/yr"),
+            ("saving_total_truck_km", "saving\ntruck-km"),
+            ("saving_total_co2_wtw_t", "saving\nt CO2")]
+    if wide:
+        cols += [("gap", "gap"), ("saving_total_logistics_cost_eur", "logistics\n€/yr"),
+                 ("saving_total_investment_cost_eur", "investment\n€/yr"),
+                 ("saving_relocation_cost_eur", "relocation\n€/yr"),
+                 ("saving_bundling_cost_eur", "bundling\n€/yr"),
+                 ("saving_hub_modal_cost_eur", "hub/modal\n€/yr"),
+                 ("co2_wtw_t", "CO2 WTW\nt/yr"), ("truck_km", "truck-km\n/yr")]
     if table.get("scenario") is not None and table.scenario.nunique() > 1:
         cols.insert(1, ("scenario", "scenario"))
-    cols += [(f"lead_time_h_{d}", f"lead h → {d}") for d in lead_to]
+    cols += [(f"lead_time_h_{d}", f"lead h\n→ {d}") for d in lead_to]
     cols = [(c, h) for c, h in cols if c in table.columns]
-    for _, h in cols:
-        t.add_column(h, justify="left" if h in ("scenario", "variant", "status") else "right",
-                     overflow="fold")
+    for c, h in cols:
+        t.add_column(escape(h), justify="left" if c in ("scenario", "variant", "status")
+                     else "right", overflow="fold")
     flagged = False
     for _, r in table.iterrows():
         cells = []
         for c, _ in cols:
             v = r.get(c)
-            if isinstance(v, float):
+            if c == "gap" and isinstance(v, float):
+                cells.append("" if v != v else f"{v:.2%}")
+            elif isinstance(v, float):
                 v = 0.0 if abs(v) < 0.005 else v
                 cells.append("" if v != v else (f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"))
             else:
                 cells.append(escape(str(v)))
         if r.get("comparable_with_today") is False:
-            cells[cols.index(("variant", "variant"))] += " ¹"
+            cells[[c for c, _ in cols].index("variant")] += " ¹"
             flagged = True
         t.add_row(*cells)
     console.print(t)
-    console.print("[dim]saving = today (the run's own baseline B0) − the run, positive = less; "
-                  "split into relocation, bundling and hub/modal, and into logistics "
-                  "(transport, handling, internal, disposal, carbon) and investment "
-                  "(development, relocation, facilities)[/]")
+    console.print("[dim]saving = today (each option's own baseline B0) − the option, positive "
+                  "= less" + ("" if wide else "; --wide adds the split into relocation, "
+                              "bundling and hub/modal, logistics and investment") + "[/]")
     if flagged:
         console.print("[dim]¹ other tonnes than today (new activities): absolute savings "
                       "compare different volumes; see the per-tonne columns in compare.csv "

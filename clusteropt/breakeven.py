@@ -24,6 +24,7 @@ import pandas as pd
 
 from clusteropt.lanes import Lanes
 from clusteropt.model import Switches, build
+from clusteropt.model.core import ModelInputError
 from clusteropt.scenario import Scenario
 from clusteropt.solve import solve
 
@@ -35,7 +36,8 @@ def solves_needed(sc: Scenario, placement: dict[str, str]) -> int:
     n = 0
     for f, a in sc.activities.items():
         if a.movable and f in placement and a.stay_node() is not None:
-            n += 1 if placement[f] != a.stay_node() else len(a.candidates) - 1
+            n += 1 if placement[f] != a.stay_node() else sum(
+                1 for c in a.candidates if c != a.stay_node() and sc.fix.sites.get(c) != "closed")
     return n
 
 
@@ -47,7 +49,10 @@ def _total(sc: Scenario, lanes: Lanes, placement: dict[str, str], time_limit_s: 
         sc = replace(sc, activities={**sc.activities, without_reloc: replace(
             sc.activities[without_reloc], reloc_cost_eur={
                 n: 0.0 for n in sc.activities[without_reloc].reloc_cost_eur})})
-    model = build(sc, lanes, Switches(placement=dict(placement)))
+    try:
+        model = build(sc, lanes, Switches(placement=dict(placement)))
+    except ModelInputError:  # that node is not admissible (closed, too small)
+        return None
     report = solve(model, gap_rel=0.0, time_limit_s=time_limit_s, warm_start=False)
     return report.objective if report.status == "optimal" else None
 
@@ -73,13 +78,13 @@ def break_even(sc: Scenario, lanes: Lanes, placement: dict[str, str],
         else:
             best = None
             for n in act.candidates:
-                if n == stay:
+                if n == stay or sc.fix.sites.get(n) == "closed":
                     continue
                 t_n = _total(sc, lanes, {**placement, f: n}, time_limit_s, without_reloc=f)
                 if t_n is not None and t_opt is not None and (
                         best is None or t_opt - t_n > best[1]):
                     best = (n, t_opt - t_n)
-            site, saving = (best if best is not None else (None, None))
+            site, saving = (best if best is not None else (None, 0.0))
         be = saving / a_factor if saving is not None and saving > 0 else 0.0 \
             if saving is not None else None
         rows.append({"activity": f, "today": stay, "chosen": chosen, "moved": chosen != stay,

@@ -3,6 +3,7 @@ input errors are printed: each problem on its own line, then exit status 2."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from rich.console import Console
@@ -10,9 +11,20 @@ from rich.markup import escape
 
 from clusteropt.errors import ScenarioError
 
+
 # Wide tables stay readable when output goes to a file or a CI log (no terminal width there).
-console = Console(width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+def _width(stream) -> int | None:
+    """The terminal's width; elsewhere (logs, CI) COLUMNS if set, else 200."""
+    if stream.isatty():
+        return None
+    try:
+        return int(os.environ.get("COLUMNS", "200"))
+    except ValueError:
+        return 200
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
 
 
 def fail_input(err: ScenarioError) -> None:

@@ -42,3 +42,19 @@ SUMMARY = tuple(k for k, (_, _, shown) in KPIS.items() if shown)  # the printed 
 LOGISTICS = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
              "carbon_cost_eur")
 INVESTMENT = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur")
+
+LABELS = {  # the KPIs in words, for people who do not read code
+    "total_cost_eur": "annual cost", "logistics_cost_eur": "logistics cost",
+    "investment_cost_eur": "investment (annuities)", "development_cost_eur": "site development",
+    "relocation_cost_eur": "relocation", "facilities_cost_eur": "shared facilities",
+    "transport_cost_eur": "transport cost", "internal_cost_eur": "on-site transfer",
+    "handling_cost_eur": "hub handling", "disposal_cost_eur": "disposal and shortage",
+    "carbon_cost_eur": "carbon cost", "disposal_t": "tonnes disposed of",
+    "shortage_t": "tonnes short", "hub_throughput_t": "tonnes through hubs",
+    "truck_km": "truck-km", "truck_km_loaded": "truck-km loaded",
+    "truck_km_empty": "truck-km empty", "vehicle_km_barge": "barge vessel-km",
+    "vehicle_km_rail": "train-km", "vehicle_trips": "truck trips (loaded)",
+    "tonnes": "tonnes carried", "tonne_km": "tonne-km", "load_factor": "load factor",
+    "empty_share": "empty share of truck-km", "co2_ttw_t": "CO2 tank-to-wheel",
+    "co2_wtw_t": "CO2 well-to-wheel", "mean_lead_time_h": "lead time, door to door",
+}

@@ -42,6 +42,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from clusteropt.report import charts, html, layers, tables
+from clusteropt.report.conclusion import conclusion, rank_with_ties
 from clusteropt.report.tables import outcome_folder_name
 from clusteropt.report.webmap import write_webmap
 
@@ -136,26 +137,41 @@ def workbook_sheets(out, lay: dict | None = None) -> dict[str, pd.DataFrame]:
         sheets["per_tonne"] = tables.per_tonne_table(out.savings)
     for name in ("sites", "hubs", "activities", "legs", "baseline_legs"):
         sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
+    if "kind" in sheets["sites"].columns:  # development sites only (hubs have their sheet)
+        sheets["sites"] = sheets["sites"][sheets["sites"].kind == "site"].reset_index(drop=True)
     sheets["commodities"] = tables.commodity_table(out)
     if "municipalities" in lay:
         sheets["municipalities"] = pd.DataFrame(lay["municipalities"].drop(columns="geometry"))
-    sheets["run"] = tables.run_table(out)
+    sheets["assumptions"] = tables.run_table(out)
     return sheets
 
 
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Sheets into an .xlsx (openpyxl): units in the headers, header row frozen."""
+    """Sheets into an .xlsx (openpyxl) a planner can filter: units in the headers, the header
+    row frozen, an autofilter, numbers with thousands separators (two decimals below 100)."""
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in sheets.items():
-            shown = df if name in ("KPIs", "run") else tables.with_units(df)
+            shown = df if name in ("KPIs", "run", "assumptions") else tables.with_units(df)
             shown.to_excel(xw, sheet_name=name[:31], index=False)
             ws = xw.sheets[name[:31]]
             ws.freeze_panes = "A2"
+            if len(shown.columns):
+                ws.auto_filter.ref = ws.dimensions
             for i, col in enumerate(shown.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in shown.iloc[:200, i - 1]])
-                ws.column_dimensions[ws.cell(1, i).column_letter].width = min(
-                    max(8, width + 2), 50)
+                values = shown.iloc[:, i - 1]
+                width = max([len(str(col))] + [len(_shown(v)) for v in values.iloc[:200]])
+                letter = ws.cell(1, i).column_letter
+                ws.column_dimensions[letter].width = min(max(8, width + 2), 50)
+                numeric = pd.to_numeric(values, errors="coerce")
+                if values.dtype.kind in "fi" and numeric.notna().any():
+                    big = numeric.abs().max() >= 100
+                    for cell in ws[letter][1:]:
+                        cell.number_format = "#,##0" if big else "#,##0.00"
     return path
+
+
+def _shown(v) -> str:
+    return f"{v:,.0f}" if isinstance(v, float) and abs(v) >= 100 else str(v)
 
 
 def write_comparison(outcomes: list, folder: Path, links: dict[str, str] | None = None
@@ -168,6 +184,11 @@ def write_comparison(outcomes: list, folder: Path, links: dict[str, str] | None 
     links = links if links is not None else {
         tables.label(o): f"{outcome_folder_name(o)}/report.html" for o in outcomes}
     table = tables.comparison_table(outcomes)
+    by = getattr(outcomes[0], "ranked_by", None) or "total_cost_eur"
+    if by in table.columns:
+        table = table.sort_values(by, na_position="last").reset_index(drop=True)
+        table.insert(0, "rank", rank_with_ties(table, by))
+    said = conclusion(table, by)
     written = [write_workbook(folder / "comparison.xlsx", {"runs": table})]
     bars = tables.cost_bars(outcomes)
     pics = {"Cost breakdown: today vs variants": charts.cost_breakdown(
@@ -176,6 +197,9 @@ def write_comparison(outcomes: list, folder: Path, links: dict[str, str] | None 
                 bars, folder / "truck_km_co2.png", outcomes[0].scenario.options.co2_basis)}
     written += list(pics.values())
     path = folder / "report.html"
-    path.write_text(html.comparison_page(outcomes, pics, table, links), encoding="utf-8")
+    maps = {tables.label(o): folder / outcome_folder_name(o) / "map.png" for o in outcomes
+            if (folder / outcome_folder_name(o) / "map.png").is_file()}
+    path.write_text(html.comparison_page(outcomes, pics, table, links, said, maps),
+                    encoding="utf-8")
     written.append(path)
     return written

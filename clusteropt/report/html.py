@@ -23,6 +23,10 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;
 padding:.6em 1em;min-width:11em}.card b{display:block;font-size:1.3em}
 img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+.scroll{overflow-x:auto;max-width:100%}.lead{font-size:1.05em;background:#f6f8fa;
+border-left:4px solid #2c7;padding:.6em 1em}details{margin:.5em 0}summary{cursor:pointer;
+font-weight:bold}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));
+gap:1em}.grid figure{margin:0}.grid figcaption{font-size:.9em}
 """
 
 
@@ -64,7 +68,37 @@ def table_html(df: pd.DataFrame, max_rows: int | None = None, units: bool = True
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f"<p class='note'>{len(df) - max_rows:,} more rows in results.xlsx</p>"
             if max_rows and len(df) > max_rows else "")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+    return f"<div class='scroll'><table><tr>{head}</tr>{''.join(body)}</table></div>{more}"
+
+
+def kpis_in_words(out) -> pd.DataFrame:
+    """The KPIs as a planner reads them: name in words, value, unit, today, saving."""
+    from clusteropt.kpis import KPI_UNITS, LABELS
+
+    k = out.results.kpis
+    b0 = out.savings.steps["B0"] if out.savings is not None else None
+    rows = []
+    for key, label in LABELS.items():
+        if key not in k:
+            continue
+        row = {"figure": label, "value": k[key], "unit": KPI_UNITS.get(key, "")}
+        if b0 is not None:
+            row["today"] = b0.get(key)
+            row["saving (today − option)"] = (b0[key] - k[key]) if key in b0 else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+TECHNICAL = {  # tables shown collapsed at the end, with what they mean
+    "legs": "every leg and vehicle type used: tonnes, trips, empty trips, vehicle-km, cost "
+            "and CO2 (annual)",
+    "baseline_legs": "the same for today (B0)",
+    "sites": "the development sites: open or not, capacity used",
+    "hubs": "the hubs: open or not, tonnes through them",
+    "commodities": "per commodity: tonnes, tonne-km and CO2 allocated by tonne-km",
+    "municipalities": "truck movements per municipality (legs drawn as straight lines)",
+    "activities": "every activity: where it is today and where it is placed",
+}
 
 
 def img_html(path: Path, alt: str) -> str:
@@ -164,14 +198,15 @@ def _lead_times(out) -> str:
 
 def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame],
                  notes: list[str]) -> str:
-    """The page of one outcome. ``charts``: title → PNG; ``sections``: title → table."""
+    """The page of one outcome, for the people who decide: the conclusion, the cards, the map,
+    who gains and who loses, lead times, the savings split, the charts; then the assumptions
+    and the KPIs in words; the technical tables collapsed at the end."""
+    from clusteropt.report.conclusion import outcome_conclusion
+
     sc = out.scenario
     title = html.escape(tables.label(out))
-    sol = out.solution
-    opened = [s for s, o in sol.open_sites.items() if o]
-    moved = [f"{f} → {n}" for f, n in sol.placement.items()
-             if sc.activities[f].movable and n != sc.activities[f].stay_node()]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<meta name='viewport' content='width=device-width'>"
              f"<title>clusteropt: {title}</title><style>{CSS}</style></head><body>",
              f"<h1>{title}</h1>"]
     if sc.description:
@@ -179,10 +214,14 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
     if getattr(out, "interrupted", None):
         parts.append(f"<p class='warn'>Interrupted ({html.escape(out.interrupted)}): the best "
                      "solution found so far, not proven optimal; no baseline.</p>")
-    parts.append("<h2>Summary</h2>" + _cards(out))
-    parts.append(f"<p>Sites opened: {html.escape(', '.join(opened) or 'none')}. "
-                 f"Activities moved: {html.escape('; '.join(moved) or 'none')}.</p>")
-    parts.append("<p>" + _lead_times(out) + "</p>")
+    parts.append(f"<p class='lead'>{html.escape(outcome_conclusion(out))}</p>")
+    parts.append(_cards(out))
+    charts = dict(charts)
+    for name in [n for n in charts if n.lower().startswith("map")]:
+        path = charts.pop(name)
+        parts.append(f"<h2>{html.escape(name)}</h2>" + img_html(path, name)
+                     + "<p class='note'>The interactive map (map.html) has names on every "
+                       "node and today's layer.</p>")
     firms = tables.winners_and_losers(out)
     if len(firms):
         note = getattr(out, "break_even_note", None)
@@ -195,9 +234,7 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
                      "stays, to its best site) stops paying, the others' placements fixed."
                      + (f" {html.escape(note)}." if note else "") + "</p>"
                      + table_html(firms, max_rows=300, units=False))
-    parts.append("<h2>Assumptions and solver status</h2>" + assumptions_html(out))
-    if notes:
-        parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")
+    parts.append("<h2>Lead times</h2><p>" + _lead_times(out) + "</p>")
     if out.savings is not None:
         sav = out.savings
         like = ("" if sav.comparable else
@@ -220,10 +257,16 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
                      "this run (locked switches or --no-baseline).</p>")
     for name, path in charts.items():
         parts.append(f"<h2>{html.escape(name)}</h2>" + img_html(path, name))
+    parts.append("<h2>The figures</h2>" + table_html(kpis_in_words(out), units=False))
+    parts.append("<h2>Assumptions and solver status</h2>" + assumptions_html(out))
+    if notes:
+        parts.append("<p class='note'>" + "<br>".join(html.escape(n) for n in notes) + "</p>")
     for name, df in sections.items():
-        parts.append(f"<h2>{html.escape(name)}</h2>"
-                     + table_html(df, max_rows=None if name == "KPIs" else 300,
-                                  units=name != "KPIs"))
+        if name == "KPIs":
+            continue
+        what = TECHNICAL.get(name, "")
+        parts.append(f"<details><summary>{html.escape(name)}</summary><p class='note'>"
+                     f"{html.escape(what)}</p>" + table_html(df, max_rows=300) + "</details>")
     parts.append("<p class='note'>clusteropt " + html.escape(
         str(out.to_dict()["run"].get("clusteropt", ""))) + "; scenario hash "
         + html.escape(sc.content_hash[:12]) + "</p></body></html>")
@@ -231,14 +274,42 @@ def outcome_page(out, charts: dict[str, Path], sections: dict[str, pd.DataFrame]
 
 
 def comparison_page(outcomes: list, charts: dict[str, Path], table: pd.DataFrame,
-                    links: dict[str, str]) -> str:
-    """The overview page of several outcomes with links to each outcome's own page."""
+                    links: dict[str, str], said: str = "",
+                    maps: dict[str, Path] | None = None) -> str:
+    """The overview page of several outcomes: the conclusion, each option's map beside its
+    headline figures, the charts, then the runs side by side; links to each run's page."""
     name = html.escape(", ".join(dict.fromkeys(o.scenario.name for o in outcomes)))
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<meta name='viewport' content='width=device-width'>"
              f"<title>clusteropt: {name}</title><style>{CSS}</style></head><body>",
-             f"<h1>{name}: {len(outcomes)} runs compared</h1>",
-             "<ul>" + "".join(f"<li><a href='{html.escape(href)}'>{html.escape(lab)}</a></li>"
-                              for lab, href in links.items()) + "</ul>"]
+             f"<h1>{name}: {len(outcomes)} options compared</h1>"]
+    if said:
+        parts.append(f"<p class='lead'>{html.escape(said)}</p>")
+    head = [c for c in ("rank", "variant", "status", "total_cost_eur", "transport_cost_eur",
+                        "saving_total_cost_eur", "saving_total_truck_km",
+                        "saving_total_co2_wtw_t") if c in table.columns]
+    parts.append("<h2>Ranking</h2>" + table_html(table[head].rename(columns={
+        "variant": "option", "total_cost_eur": "annual cost", "transport_cost_eur":
+        "transport cost", "saving_total_cost_eur": "saving vs today",
+        "saving_total_truck_km": "saving truck-km", "saving_total_co2_wtw_t":
+        "saving t CO2 (WTW)"}), units=False)
+        + "<p class='note'>Per year; saving = today − option, positive = less; equal ranks "
+          "are ties within the solver gap.</p>")
+    if maps:
+        cells = []
+        for o in outcomes:
+            lab = tables.label(o)
+            k = o.results.kpis
+            fig = (img_html(maps[lab], lab) if lab in maps else "")
+            href = links.get(lab, "")
+            cells.append(f"<figure>{fig}<figcaption><a href='{html.escape(href)}'>"
+                         f"{html.escape(lab)}</a>: {fmt(k['total_cost_eur'])} EUR/yr, "
+                         f"{fmt(k['truck_km'])} truck-km, {fmt(k['co2_wtw_t'])} t CO2 (WTW)"
+                         f"</figcaption></figure>")
+        parts.append("<h2>Each option on the map</h2><div class='grid'>" + "".join(cells)
+                     + "</div>")
+    parts.append("<ul>" + "".join(f"<li><a href='{html.escape(href)}'>{html.escape(lab)}</a>"
+                                  f"</li>" for lab, href in links.items()) + "</ul>")
     parts.append("<h2>Assumptions and solver status (first run)</h2>"
                  + assumptions_html(outcomes[0]))
     status = pd.DataFrame([{"run": tables.label(o), "status": o.report.status,
@@ -252,9 +323,10 @@ def comparison_page(outcomes: list, charts: dict[str, Path], table: pd.DataFrame
     side = side.drop(columns=["scenario", "variant"]).T
     side.insert(0, "unit", [tables.unit_of(c) or "" for c in side.index])
     side.insert(0, "kpi", side.index)
-    parts.append("<h2>Runs side by side</h2><p class='note'>saving_* = today (each run's own "
-                 "B0) − the run, positive = less; baseline_* = that B0. A run with "
-                 "comparable_with_today = False carries other tonnes than today: compare it "
-                 "per tonne.</p>" + table_html(side, units=False))
+    parts.append("<details><summary>Runs side by side (every figure)</summary><p "
+                 "class='note'>saving_* = today (each run's own B0) − the run, positive = "
+                 "less; baseline_* = that B0. A run with comparable_with_today = False carries "
+                 "other tonnes than today: compare it per tonne.</p>"
+                 + table_html(side, units=False) + "</details>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -159,7 +159,7 @@ def test_workbook_kpis_equal_summary(outcomes, written):
     for o, folder in _cases(outcomes, written):
         wb = openpyxl.load_workbook(folder / "results.xlsx", read_only=True)
         assert {"KPIs", "savings", "steps", "sites", "activities", "legs", "baseline_legs",
-                "commodities", "run"} <= set(wb.sheetnames)
+                "commodities", "assumptions"} <= set(wb.sheetnames)
         kpis = _sheet(wb, "KPIs")
         summary = o.to_dict()["kpis"]
         got = dict(zip(kpis.kpi, kpis.value))
@@ -222,7 +222,9 @@ def test_several_outcomes_subfolders_and_overview(outcomes, written):
     page = (both / "report.html").read_text(encoding="utf-8")
     for o in outcomes:
         assert f"href='{outcome_folder_name(o)}/report.html'" in page
-    assert page.count("data:image/png;base64,") == 2
+    # the two overview charts and each option's map beside its figures
+    assert page.count("data:image/png;base64,") == 2 + len(outcomes)
+    assert "<p class='lead'>The best option by total cost is" in page
     wb = openpyxl.load_workbook(both / "comparison.xlsx", read_only=True)
     runs = _sheet(wb, "runs")
     assert list(runs.variant) == ["base", "growth"]
