@@ -356,7 +356,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
     """Scenarios and variants side by side, ranked by a KPI, with the savings split."""
     import pandas as pd
 
-    from clusteropt.report.conclusion import conclusion, rank_with_ties
+    from clusteropt.report.conclusion import conclusion, ranked
     from clusteropt.report.tables import comparison_row, comparison_units
     from clusteropt.results import KPI_UNITS
     from clusteropt.run import InfeasibleError, run_scenario, write_outputs
@@ -400,10 +400,7 @@ def compare(scenarios, variants, by, lead_to, time_limit, gap, threads, out, for
         outcomes.append(o)
         row = comparison_row(o)
         rows.append(row)
-    table = pd.DataFrame(rows)
-    if by in table.columns:
-        table = table.sort_values(by, na_position="last").reset_index(drop=True)
-    table.insert(0, "rank", rank_with_ties(table, by))
+    table = ranked(pd.DataFrame(rows), by)
     said = conclusion(table, by)
     doc = {"conclusion": said,
            "sign": "saving_* = today (the run's own baseline B0) − the run; positive = less "

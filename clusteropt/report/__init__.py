@@ -42,7 +42,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from clusteropt.report import charts, html, layers, tables
-from clusteropt.report.conclusion import conclusion, rank_with_ties
+from clusteropt.report.conclusion import conclusion, ranked
 from clusteropt.report.tables import outcome_folder_name
 from clusteropt.report.webmap import write_webmap
 
@@ -105,7 +105,8 @@ def write_outcome_report(out, folder: Path, boundaries=None, basemap=None) -> li
             "legs": lay["baseline_legs"], "sites": layers.site_layer(today),
             "activities": layers.activity_layer(today), "hubs": layers.hub_layer(today)}))
     panels.append((f"Optimised: {tables.label(out)}", lay))
-    pics["Map of sites and flows"] = charts.flow_map(panels, folder / "map.png", polys)
+    background = polys if polys is not None else layers.shipped_outlines(sc.crs)
+    pics["Map of sites and flows"] = charts.flow_map(panels, folder / "map.png", background)
     written += list(pics.values())
 
     if "municipalities" in lay:
@@ -183,11 +184,8 @@ def write_comparison(outcomes: list, folder: Path, links: dict[str, str] | None 
     folder.mkdir(parents=True, exist_ok=True)
     links = links if links is not None else {
         tables.label(o): f"{outcome_folder_name(o)}/report.html" for o in outcomes}
-    table = tables.comparison_table(outcomes)
     by = getattr(outcomes[0], "ranked_by", None) or "total_cost_eur"
-    if by in table.columns:
-        table = table.sort_values(by, na_position="last").reset_index(drop=True)
-        table.insert(0, "rank", rank_with_ties(table, by))
+    table = ranked(tables.comparison_table(outcomes), by)
     said = conclusion(table, by)
     written = [write_workbook(folder / "comparison.xlsx", {"runs": table})]
     bars = tables.cost_bars(outcomes)

@@ -163,7 +163,8 @@ def flow_map(panels: list[tuple[str, dict]], path: Path, polygons=None) -> Path:
     ``layers.outcome_layers`` (``legs``, ``sites``, ``activities``, ``hubs``; for the B0 panel
     its ``baseline_legs`` is passed as ``legs``). Line width by annual trips (loaded + empty),
     colour by mode; arrows from today's node to the chosen one for moved activities;
-    ``polygons`` (municipalities) as a grey background."""
+    ``polygons`` (municipalities; or ``layers.shipped_outlines`` with provinces) as a grey
+    background."""
     # one extent and one width scale for every panel
     # the extent covers the flows, the activities and what is open (sites not opened are
     # drawn only where they fall inside it)
@@ -190,8 +191,13 @@ def flow_map(panels: list[tuple[str, dict]], path: Path, polygons=None) -> Path:
         ax = fig.add_subplot(1, len(panels), i + 1)
         _draw_panel(ax, lay, bounds, tmax, polygons)
         ax.set_title(title, fontsize=11)
+    credit = ""
+    if polygons is not None and "_kind" in polygons:
+        from clusteropt.report.layers import OUTLINES_CREDIT
+
+        credit = f"; {OUTLINES_CREDIT}"
     fig.text(0.5, 0.0, "line width: trips/yr (loaded + empty); legs drawn as straight lines "
-             "between nodes", ha="center", va="top", fontsize=7, color="#555555")
+             f"between nodes{credit}", ha="center", va="top", fontsize=7, color="#555555")
     return _save(fig, path)
 
 
@@ -219,8 +225,15 @@ def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
         from shapely.geometry import box
 
         clip = polygons[polygons.intersects(box(*bounds))]
+        if "_kind" in clip:  # the shipped outlines: municipalities filled, provinces heavier
+            prov = clip[clip["_kind"] == "province"]
+            clip = clip[clip["_kind"] != "province"]
+        else:
+            prov = clip.iloc[:0]
         if len(clip):
             clip.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#c8c8c8", linewidth=0.5)
+        if len(prov):
+            prov.boundary.plot(ax=ax, color="#8d8d8d", linewidth=1.0)
     legs = lay.get("legs")
     handles = []
     if legs is not None and len(legs):

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from clusteropt.kpis import KPIS
+from clusteropt.kpis import KPIS, LABELS
 
 EFFECT_WORDS = {"relocation": "relocation", "bundling": "bundling of trips",
                 "hub_modal": "hubs and other modes"}
@@ -42,6 +42,16 @@ def rank_with_ties(table: pd.DataFrame, by: str) -> list[int]:
     return ranks
 
 
+def ranked(table: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The comparison table sorted by ``by`` (lowest first, unsolved last) with a ``rank``
+    column in front (``rank_with_ties``)."""
+    if by in table.columns:
+        table = table.sort_values(by, na_position="last", kind="stable").reset_index(drop=True)
+    table = table.copy()
+    table.insert(0, "rank", rank_with_ties(table, by))
+    return table
+
+
 def _finite(v) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
@@ -52,7 +62,7 @@ def conclusion(table: pd.DataFrame, by: str) -> str:
     if not len(solved) or by not in solved:
         return "No option was solved, so there is nothing to conclude."
     unit = KPIS.get(by, ("", "", False))[0]
-    what = by.replace("_", " ").replace(" eur", "").replace(" t", " t")
+    what = LABELS.get(by, by.replace("_", " "))
     best, name = solved.iloc[0], _name(solved.iloc[0])
     text = [f"The best option by {what} is {name}: {_num(best[by])} {unit}."]
     saving = best.get("saving_total_cost_eur")

@@ -71,6 +71,24 @@ def read_boundaries(boundaries, crs: str) -> gpd.GeoDataFrame:
     return poly.to_crs(crs).reset_index(drop=True)
 
 
+OUTLINES = {"municipality": "municipalities_2025.geojson", "province": "provinces_2025.geojson"}
+OUTLINES_CREDIT = "Boundaries: CBS, Gebiedsindelingen 2025 (via PDOK), CC BY 4.0"
+
+
+def shipped_outlines(crs: str) -> gpd.GeoDataFrame:
+    """The Dutch municipality and province outlines shipped in ``data/boundaries`` (CBS
+    Gebiedsindelingen 2025, CC BY 4.0; ``OUTLINES_CREDIT``) in ``crs``, municipalities first;
+    column ``_kind`` is "municipality" or "province", ``statnaam`` the name."""
+    from clusteropt import defaults
+
+    parts = []
+    for kind, name in OUTLINES.items():
+        part = read_boundaries(defaults.DATA_DIR / "boundaries" / name, crs)
+        part["_kind"] = kind
+        parts.append(part)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
 def municipality_layer(legs: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
                        baseline: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Annual truck movements per polygon: road legs (straight lines between nodes) that cross

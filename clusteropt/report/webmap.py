@@ -18,22 +18,29 @@ at view time. What it shows:
   not opened (white, dashed), hubs orange; popup: activities, utilisation per capacity
   dimension, tonnes and trips in and out, annual cost;
 * activities moved away from today's node: a dotted arrow line from today's node;
-* layer toggles: the optimum (shown) and, when the Outcome keeps B0's solution and results
-  (``baseline_solution``/``baseline_results``), today's situation B0 (hidden at first);
+* layer toggles: the optimum and, when the Outcome keeps B0's solution and results
+  (``baseline_solution``/``baseline_results``), today's situation B0, both shown at first,
+  today's flows faint and dashed under the option's;
   a KPI box compares the two;
-* a plain background with a scale bar by default; OpenStreetMap web tiles are an optional
-  base layer (off by default, needs the network); ``basemap`` (polygons: GeoJSON, GeoPackage,
-  anything ``layers.read_boundaries`` reads, or a GeoDataFrame) is overlaid as a GeoJSON layer,
-  clipped to the polygons near the map's features.
+* an offline background of Dutch province and municipality outlines (``data/boundaries``,
+  CBS 2025, CC BY 4.0, credited on the map) where the map lies in the Netherlands, and a scale
+  bar; OpenStreetMap web tiles are an optional base layer (off by default, needs the network);
+  ``basemap`` (polygons: GeoJSON, GeoPackage, anything ``layers.read_boundaries`` reads, or a
+  GeoDataFrame) replaces the shipped outlines, clipped to the polygons near the map's features;
+* names: permanent labels on development sites, hubs, gateways and the nodes of activities
+  that do not move (auctions, traders, plants); every node's name and id on hover; the view
+  fits every node drawn, closed candidate sites included;
 
 For tests and scripted checks the page's own script writes to ``<body>``'s data attributes:
 ``data-leaflet`` ("ok" when Leaflet loaded), ``data-flows`` and ``data-sites`` (the optimum's
 flow polylines and site markers, counted as SVG paths in the rendered DOM), ``data-flows-drawn``
 and ``data-sites-drawn`` (the same per layer id, JSON: ``{"baseline": 0, "optimum": 14}``; a
 layer not shown counts 0), ``data-flow-features`` (flow features per layer id, shown or not),
-``data-layers`` (the layer ids), ``data-errors`` (window errors, failed loads, unhandled
-rejections and console.error messages, " | "-joined; empty when none) and ``data-ready`` ("1"
-once everything is built). ``map.html#show=baseline,optimum`` chooses the layers shown at first.
+``data-layers`` (the layer ids), ``data-boundaries`` (background outlines drawn),
+``data-labels`` (the permanent labels' text, JSON), ``data-errors`` (window errors, failed
+loads, unhandled rejections and console.error messages, " | "-joined; empty when none) and
+``data-ready`` ("1" once everything is built). ``map.html#show=optimum`` chooses the layers
+shown at first.
 """
 
 from __future__ import annotations
@@ -252,6 +259,9 @@ def _sites(view, lt: pd.DataFrame, ll: dict, tonnes_max: float) -> list[dict]:
     n_in = lt.groupby("to").trips_total.sum().to_dict() if len(lt) else {}
     n_out = lt.groupby("from").trips_total.sum().to_dict() if len(lt) else {}
     nodes = (set(here) | set(site_rows) | set(hub_rows) | set(t_in) | set(t_out))
+    # named destinations: nodes of activities that do not move (auctions, traders, plants)
+    fixed_here = {n: [a for a in acts_ if not sc.activities[a].movable]
+                  for n, acts_ in here.items()}
     dims = sc.capacity_dims()
     feats = []
     for n in sorted(nodes):
@@ -298,7 +308,10 @@ def _sites(view, lt: pd.DataFrame, ll: dict, tonnes_max: float) -> list[dict]:
         feats.append({"id": n, "latlng": _ll(ll[n]), "radius": round(radius, 2),
                       "fill": fill, "stroke": stroke, "dash": dash, "kind": node.kind,
                       "open": status == "open",
-                      "tooltip": html.escape(f"{_name(sc, n)} ({n})"), "label": html.escape(n),
+                      "tooltip": html.escape(f"{_name(sc, n)} ({n})"),
+                      "label": html.escape(_name(sc, n)),
+                      "named": node.kind in ("site", "hub", "gateway") or bool(
+                          fixed_here.get(n)),
                       "popup": _rows(f"{_name(sc, n)} ({n})", rows)})
     return feats
 
@@ -336,9 +349,9 @@ def _kpi_html(views: list[tuple[str, dict]]) -> str:
     return f"<table class='co-kpi'><tr><th></th>{head}</tr>{''.join(body)}</table>"
 
 
-def _boundaries(basemap, bounds) -> dict | None:
+def _boundaries(basemap, bounds, near_only: bool = False) -> dict | None:
     """The polygons near the map's features as a GeoJSON dict (WGS84), with a popup of
-    their first few attributes."""
+    their first few attributes (all of them when none is near, unless ``near_only``)."""
     poly = layers.read_boundaries(basemap, "EPSG:4326")
     if bounds is not None and len(poly):
         (s, w), (n, e) = bounds
@@ -346,10 +359,10 @@ def _boundaries(basemap, bounds) -> dict | None:
         from shapely.geometry import box
 
         near = poly[poly.intersects(box(w - pad, s - pad, e + pad, n + pad))]
-        poly = near if len(near) else poly
+        poly = near if len(near) or near_only else poly
     if not len(poly):
         return None
-    cols = [c for c in poly.columns if c != poly.geometry.name][:6]
+    cols = [c for c in poly.columns if c not in (poly.geometry.name, "_kind")][:6]
     popups = []
     for r in poly[cols].to_dict("records"):
         shown = [(str(c), v, "") for c, v in r.items()]
@@ -357,7 +370,24 @@ def _boundaries(basemap, bounds) -> dict | None:
         popups.append(_rows(name, shown))
     gdf = poly[[poly.geometry.name]].copy()
     gdf["_popup"] = popups
+    if "_kind" in poly:
+        gdf["_kind"] = poly["_kind"].to_numpy()
     return json.loads(gdf.to_json(drop_id=True, to_wgs84=False))
+
+
+def _shipped_background(bounds) -> dict | None:
+    """The offline background: the Dutch province and municipality outlines shipped in
+    ``data/boundaries`` (``layers.shipped_outlines``) near the map's features, provinces drawn
+    heavier and on top; None where the map does not touch the Netherlands."""
+    if bounds is None:
+        return None
+    outlines = layers.shipped_outlines("EPSG:4326")
+    out = _boundaries(outlines.sort_values("_kind", key=lambda k: k == "province",
+                                           kind="stable"), bounds, near_only=True)
+    if not out or not out.get("features"):
+        return None
+    out["credit"] = layers.OUTLINES_CREDIT
+    return out
 
 
 # -------------------------------------------------------------------------------- page
@@ -371,7 +401,7 @@ def webmap_data(out, basemap=None) -> dict:
     b = tables.baseline_of(out)
     if b is not None:
         today = SimpleNamespace(scenario=sc, solution=b[0], results=b[1])
-        views.append(("baseline", "Today (B0)", today, tables.leg_table(b[1].legs), False))
+        views.append(("baseline", "Today (B0)", today, tables.leg_table(b[1].legs), True))
     views.append(("optimum", f"Optimum: {tables.label(out)}", out,
                   tables.leg_table(out.results.legs), True))
     tmax = max([float(lt.trips_total.max()) for *_, lt, _ in views if len(lt)] + [0.0])
@@ -387,13 +417,17 @@ def webmap_data(out, basemap=None) -> dict:
     for key, name, view, lt, show in views:
         flows, missing = _flows(sc, lt, ll, colours, tmax)
         sites = _sites(view, lt, ll, tonnes_max)
+        if key == "baseline":  # today: faint and dashed under the option, names on the option
+            for f in flows:
+                f["opacity"], f["dash"] = 0.4, f["dash"] or "6 5"
+            for st in sites:
+                st["named"] = False
         moves = _moves(view, ll)
         for f in flows:
             legend_classes[f["cls"]] = (f["colour"], f["dash"])
             points += [f["coords"][0], f["coords"][-1]]
-        for s in sites:
-            if s["kind"] not in ("site", "hub") or s["open"]:
-                points.append(s["latlng"])
+        for s in sites:  # every node drawn, closed candidate sites too
+            points.append(s["latlng"])
         for m in moves:
             points += m["coords"]
         lays.append({"id": key, "name": name, "show": show, "flows": flows, "sites": sites,
@@ -412,7 +446,8 @@ def webmap_data(out, basemap=None) -> dict:
             "layers": lays, "bounds": bounds, "kpis": _kpi_html(kpis),
             "legend": [{"name": html.escape(c), "colour": legend_classes[c][0],
                         "dash": legend_classes[c][1]} for c in order],
-            "boundaries": _boundaries(basemap, bounds) if basemap is not None else None,
+            "boundaries": (_boundaries(basemap, bounds) if basemap is not None
+                           else _shipped_background(bounds)),
             "tiles": OSM_TILES, "notes": notes,
             "co2_basis": sc.options.co2_basis}
 
@@ -501,11 +536,16 @@ __LEAFLET_JS__
     var overlays = {};
     if (data.boundaries) {
       var bl = L.geoJSON(data.boundaries, {pane: 'co-boundaries',
-        style: {color: '#9e9e9e', weight: 1, fillColor: '#ffffff', fillOpacity: 0.6},
+        style: function (f) {
+          var prov = f.properties && f.properties._kind === 'province';
+          return {color: prov ? '#8d8d8d' : '#c4c4c4', weight: prov ? 1.6 : 0.7,
+                  fill: !prov, fillColor: '#ffffff', fillOpacity: 0.6};
+        },
         onEachFeature: function (f, l) {
           if (f.properties && f.properties._popup) { l.bindPopup(f.properties._popup); }
         }}).addTo(map);
       overlays['Boundaries'] = bl;
+      if (data.boundaries.credit) { map.attributionControl.addAttribution(data.boundaries.credit); }
     }
     var flowFeatures = {}, groups = {};
     // '#show=baseline,optimum' in the address chooses the layers shown at first
@@ -513,10 +553,10 @@ __LEAFLET_JS__
     var wanted = m ? m[1].split(',') : null;
     data.layers.forEach(function (lay) {
       var g = L.featureGroup();
-      var labels = lay.sites.length <= 25;
+      var labels = lay.sites.filter(function (s) { return s.named; }).length <= 40;
       lay.flows.forEach(function (f) {
         L.polyline(f.coords, {pane: 'co-flows', color: f.colour, weight: f.weight,
-          opacity: 0.8, dashArray: f.dash, lineCap: 'round',
+          opacity: f.opacity || 0.8, dashArray: f.dash, lineCap: 'round',
           className: 'co-flow co-' + lay.id})
           .bindPopup(f.popup).bindTooltip(f.tooltip, {sticky: true}).addTo(g);
       });
@@ -533,8 +573,9 @@ __LEAFLET_JS__
           weight: 2, dashArray: s.dash, fillColor: s.fill, fillOpacity: 0.85,
           className: 'co-site co-' + lay.id})
           .bindPopup(s.popup)
-          .bindTooltip(labels ? s.label : s.tooltip, labels ? {permanent: true,
-            direction: 'right', offset: [s.radius, 0], className: 'co-label'} : {})
+          .bindTooltip((labels && s.named) ? s.label : s.tooltip, (labels && s.named)
+            ? {permanent: true, direction: 'right', offset: [s.radius, 0],
+               className: 'co-label'} : {})
           .addTo(g);
       });
       lay.show = wanted ? wanted.indexOf(lay.id) >= 0 : lay.show;
@@ -576,7 +617,9 @@ __LEAFLET_JS__
         '<div><span class="co-dot" style="background:#455a64;border-color:#263238"></span>' +
         'other node</div>' +
         '<div><span class="co-key dash" style="border-color:#444;border-top-width:2px">' +
-        '</span>activity moved (from today)</div>';
+        '</span>activity moved (from today)</div>' +
+        (data.layers.length > 1 ? '<div><span class="co-key dash" style="border-color:#999">' +
+        '</span>today (B0): faint, dashed</div>' : '');
       d.innerHTML = h;
       return d;
     };
@@ -593,6 +636,12 @@ __LEAFLET_JS__
     body.dataset.sitesDrawn = JSON.stringify(sites);
     body.dataset.flowFeatures = JSON.stringify(flowFeatures);
     body.dataset.layers = data.layers.map(function (l) { return l.id; }).join(',');
+    body.dataset.boundaries = String(
+      document.querySelectorAll('.leaflet-co-boundaries-pane path').length);
+    var labelText = [];
+    document.querySelectorAll('.co-label').forEach(function (e) {
+      labelText.push(e.textContent); });
+    body.dataset.labels = JSON.stringify(labelText);
     window.clusteropt = {map: map, groups: groups, osm: osm, data: data};
   } catch (err) {
     window.__coNote('map script: ' + err);

@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+from browser import page_width
 from conftest import MINI
 from matplotlib.image import imread
 
@@ -213,6 +214,18 @@ def test_html_is_self_contained_with_assumptions(outcomes, written):
         assert "Savings split" in page
 
 
+def test_no_horizontal_scroll_at_1280_px(outcomes, written, tmp_path):
+    """Each option's page and the overview, opened 1,280 px wide in headless Chromium:
+    ``document.documentElement.scrollWidth`` does not pass the window (wide tables scroll in
+    their own wrapper)."""
+    pages = [folder / "report.html" for _, folder in _cases(outcomes, written)]
+    for page in pages + [written[0] / "report.html"]:
+        got = page_width(tmp_path, page, 1280)
+        assert int(got["client-width"]) == 1280, got
+        assert int(got["scroll-width"]) <= 1280, (page, got)
+        assert got["wide"] == "", (page, got["wide"])
+
+
 def test_several_outcomes_subfolders_and_overview(outcomes, written):
     both, files = written
     for o in outcomes:
@@ -224,7 +237,7 @@ def test_several_outcomes_subfolders_and_overview(outcomes, written):
         assert f"href='{outcome_folder_name(o)}/report.html'" in page
     # the two overview charts and each option's map beside its figures
     assert page.count("data:image/png;base64,") == 2 + len(outcomes)
-    assert "<p class='lead'>The best option by total cost is" in page
+    assert "<p class='lead'>The best option by annual cost is" in page
     wb = openpyxl.load_workbook(both / "comparison.xlsx", read_only=True)
     runs = _sheet(wb, "runs")
     assert list(runs.variant) == ["base", "growth"]
