@@ -460,14 +460,29 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force):
     except ParetoError as err:
         err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
         sys.exit(2)
-    t = RichTable(title=f"cost–CO2 frontier of {escape(sc.name)}", header_style="bold",
-                  title_justify="left")
-    for col in ("cost €/yr", "CO2 t/yr", "status", "knee"):
-        t.add_column(col, justify="right")
+    basis = sc.options.co2_basis.upper()
+    t = RichTable(title=f"cost–CO2 frontier of {escape(sc.name)} (cost without the CO2 "
+                        f"price; CO2 {basis}; saving = today − point, positive = less)",
+                  header_style="bold", title_justify="left")
+    heads = ("point", "cost\nEUR/yr", f"CO2 {basis}\nt/yr", "saving\nEUR/yr",
+             "CO2 avoided\nt/yr", "EUR per t\nfrom previous", "EUR per t\nfrom today",
+             "status", "knee")
+    for col in heads:
+        t.add_column(col, justify="left" if col in ("point", "status") else "right")
+
+    def num(v, fmt=",.0f"):
+        return "" if v is None or v != v else format(v, fmt)
+
     for _, r in df.iterrows():
-        t.add_row(f"{r.cost_eur:,.0f}", f"{r.co2_t:,.2f}", str(r.status),
+        t.add_row(str(r.point), num(r.cost_eur), num(r.co2_t, ",.2f"), num(r.saving_cost_eur),
+                  num(r.co2_avoided_t, ",.2f"), num(r.abatement_eur_per_t),
+                  num(r.abatement_from_today_eur_per_t), str(r.status),
                   "◀ knee" if r.knee else "")
     console.print(t)
+    console.print(escape(df.attrs["knee_note"]), highlight=False)
+    if df.attrs.get("comparable_with_today") is False:
+        console.print("This variant carries other tonnes than today: the saving and the cost "
+                      "per tonne avoided against today are left empty.", highlight=False)
     if out is not None:
         _write_folder(out, [], None, force, extra={
             "pareto.csv": lambda p: df.to_csv(p, index=False),

@@ -135,6 +135,19 @@ def split(steps: dict[str, dict[str, float]]) -> tuple[dict, dict]:
     return saving, pct
 
 
+def today_switches(sc: Scenario) -> Switches:
+    """B0, today's situation: every activity at its node today, trips per demand (no
+    bundling), today's vehicles, demands and partners only, no development site open (unless
+    an activity is there today) and no hub."""
+    today = {f: a.stay_node() for f, a in sc.activities.items() if a.stay_node() is not None}
+    stays = set(today.values())
+    closed = {n: False for n, node in sc.nodes.items()
+              if node.kind in ("site", "hub") and n not in stays}
+    return Switches(placement=today, bundling=False, empty_rule=sc.options.empty_running,
+                    vehicles={v for v, vt in sc.vehicles.items() if vt.baseline},
+                    exclude_new=True, baseline_partners=True, hubs=False, open_sites=closed)
+
+
 def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
                   optimum_placement: dict[str, str], evaluate_fixed,
                   optimum_empty_legs: frozenset | None = None) -> Savings:
@@ -144,14 +157,7 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     steps = {"B3": optimum_kpis}
     statuses = {"B3": "optimum"}
     rule = sc.options.empty_running
-    today = {f: a.stay_node() for f, a in sc.activities.items() if a.stay_node() is not None}
-    # today no development site is open (unless an activity is there today) and no hub runs
-    stays = set(today.values())
-    closed = {n: False for n, node in sc.nodes.items()
-              if node.kind in ("site", "hub") and n not in stays}
-    b0 = Switches(placement=today, bundling=False, empty_rule=rule,
-                  vehicles={v for v, vt in sc.vehicles.items() if vt.baseline},
-                  exclude_new=True, baseline_partners=True, hubs=False, open_sites=closed)
+    b0 = today_switches(sc)
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling, empty_rule=rule,

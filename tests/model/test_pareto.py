@@ -17,7 +17,8 @@ from clusteropt.lanes import build_lanes
 from clusteropt.model import build
 from clusteropt.model.build import COST_TERMS
 from clusteropt.pareto import pareto, write_pareto
-from clusteropt.scenario import load_scenario
+from clusteropt.run import run_scenario
+from clusteropt.scenario import load_scenario, scenario_from_dict
 from clusteropt.solve import solve
 
 WESTLAND = Path(__file__).resolve().parents[2] / "scenarios" / "westland-mini.yaml"
@@ -25,10 +26,18 @@ POINTS = 3
 
 
 @pytest.fixture(scope="module")
-def case():
+def with_today():
     sc = load_scenario(WESTLAND)
     lanes = build_lanes(sc)
     return sc, lanes, pareto(sc, lanes, POINTS)
+
+
+@pytest.fixture(scope="module")
+def case(with_today):
+    """The frontier rows (today's row set aside)."""
+    sc, lanes, df = with_today
+    assert df.point.iloc[0] == "today" and (df.point == "today").sum() == 1
+    return sc, lanes, df.iloc[1:].reset_index(drop=True)
 
 
 def _cost(model):
@@ -106,16 +115,89 @@ def test_knee(case):
 
 def test_no_interior_points():
     sc = load_scenario(WESTLAND)
-    df = pareto(sc, build_lanes(sc), 0)
+    df = pareto(sc, build_lanes(sc), 0, today=False)
     assert list(df.point) == ["min_cost", "min_co2"]
     assert not df.knee.any()
+    assert df.attrs["knee_note"].startswith("No knee: the frontier has 2 distinct point(s)")
 
 
-def test_write_pareto(case, tmp_path):
-    _, _, df = case
+def test_today_is_the_runs_baseline_priced_the_same(with_today):
+    """Today's row is B0 as `run` reports it (cost without the CO2 price, CO2 WTW), and the
+    frontier's ends are no worse than today on their own axis (today is a feasible point of
+    the model when it carries today's tonnes; gap 0)."""
+    sc, lanes, df = with_today
+    out = run_scenario(sc, lanes)
+    b0 = out.savings.steps["B0"]
+    today = df.iloc[0]
+    assert today.status == "optimal"
+    assert today.cost_eur == pytest.approx(b0["total_cost_eur"] - b0["carbon_cost_eur"],
+                                           rel=1e-9)
+    assert today.co2_t == pytest.approx(b0["co2_wtw_t"], rel=1e-9)
+    assert df.attrs["comparable_with_today"] is True
+    front = df.iloc[1:]
+    assert front.cost_eur.min() <= today.cost_eur + 1e-6
+    assert front.co2_t.min() <= today.co2_t + 1e-9
+
+
+def test_abatement_costs_are_the_slopes_of_the_points(with_today):
+    """€ per t CO2 avoided = Δcost / ΔCO2 between consecutive frontier points and from
+    today; saving and CO2 avoided are today − point."""
+    _, _, df = with_today
+    today, front = df.iloc[0], df.iloc[1:].reset_index(drop=True)
+    assert math.isnan(front.abatement_eur_per_t.iloc[0])
+    for i in range(1, len(front)):
+        a, b = front.iloc[i - 1], front.iloc[i]
+        assert b.abatement_eur_per_t == pytest.approx(
+            (b.cost_eur - a.cost_eur) / (a.co2_t - b.co2_t), rel=1e-9)
+        assert b.abatement_eur_per_t > 0  # moving along the frontier costs money
+    assert np.allclose(front.saving_cost_eur, today.cost_eur - front.cost_eur)
+    assert np.allclose(front.co2_avoided_t, today.co2_t - front.co2_t)
+    avoids = front[front.co2_t < today.co2_t]
+    assert len(avoids)
+    assert np.allclose(avoids.abatement_from_today_eur_per_t,
+                       (avoids.cost_eur - today.cost_eur) / (today.co2_t - avoids.co2_t))
+    assert front[front.co2_t >= today.co2_t].abatement_from_today_eur_per_t.isna().all()
+    assert df.attrs["knee_note"]
+    knee = front[front.knee]
+    if len(knee):
+        assert f"{knee.co2_t.iloc[0]:,.1f} t" in df.attrs["knee_note"]
+
+
+def test_other_tonnes_than_today_leave_the_from_today_figures_empty(tmp_path):
+    """A newcomer (``new``) is not there today: today carries fewer tonnes than the frontier's
+    points, so the saving and the abatement from today are left empty; today's own point
+    stays in the table."""
+    (tmp_path / "lanes.csv").write_text(
+        "from,to,distance_km\nstay,s,10\ns,stay,10\nstay,x,20\nx,stay,20\ns,x,10\nx,s,10\n")
+    doc = {"name": "newcomer", "interest_rate": 0.0, "lifetime_years": 10,
+           "periods": [{"id": "wk", "weight": 52}], "options": {"gap_rel": 0.0},
+           "distance": {"method": "matrix", "file": "lanes.csv"},
+           "tables": {"nodes": [{"id": "stay"}, {"id": "x"},
+                                {"id": "s", "kind": "site", "opex_eur_per_yr": 1_000.0}],
+                      "activities": [{"id": "g", "node": "stay", "movable": True,
+                                      "candidates": "s"},
+                                     {"id": "n", "new": True, "movable": True,
+                                      "candidates": "s"},
+                                     {"id": "buyer", "node": "x"}],
+                      "commodities": [{"id": "veg", "load_class": "food"}],
+                      "demands": [{"id": "d", "origin": "g", "destination": "buyer",
+                                   "commodity": "veg", "tonnes_per_period": 5},
+                                  {"id": "e", "origin": "n", "destination": "buyer",
+                                   "commodity": "veg", "tonnes_per_period": 3}],
+                      "vehicles": [{"id": "t", "payload_t": 10, "cost_eur_per_km": 1.0}]}}
+    sc = scenario_from_dict(doc, base_dir=tmp_path, path=tmp_path / "scenario.yaml")
+    df = pareto(sc, build_lanes(sc), 0)
+    assert df.attrs["comparable_with_today"] is False
+    assert df.point.iloc[0] == "today" and math.isfinite(df.cost_eur.iloc[0])
+    assert df.saving_cost_eur.isna().all() and df.abatement_from_today_eur_per_t.isna().all()
+
+
+def test_write_pareto(with_today, tmp_path):
+    _, _, df = with_today
     csv, png = write_pareto(df, tmp_path)
     back = pd.read_csv(csv)
     assert list(back.columns) == list(df.columns)
+    assert back.point.iloc[0] == "today"
     assert back.cost_eur.tolist() == pytest.approx(df.cost_eur.tolist())
     img = imread(png)
     assert img.ndim == 3 and float(np.std(img)) > 0
