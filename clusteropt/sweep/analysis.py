@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clusteropt.report.sweep import boxplots, summary_html, tornado_chart
+from clusteropt.report.sweep import boxplots, response_chart, summary_html, tornado_chart
 from clusteropt.sweep.design import Plan
 from clusteropt.sweep.params import HEADLINE, PARAM_PREFIX, SAVING, SOLVED
 from clusteropt.sweep.store import SweepResult, _write_text
@@ -43,7 +43,7 @@ def write_results(plan: Plan, res: SweepResult, out: Path, analyse: bool = True)
     except ImportError:
         pass
     if analyse:
-        files.update(analyse_sweep(plan, table, out, res))
+        files.update(analyse_sweep(plan, table, out))
     manifest = {
         "scenario": plan.scenario, "name": plan.name, "variants": plan.variants,
         "scenario_hashes": {v: sc.content_hash for v, sc in plan.scenarios.items()},
@@ -145,10 +145,93 @@ def tornado(plan: Plan, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return frame, metric
 
 
-def analyse_sweep(plan: Plan, table: pd.DataFrame, out: Path, res: SweepResult | None = None
-                  ) -> dict[str, Path]:
-    """distribution.csv, ranking.csv, tornado.csv (one-at-a-time), PNG charts (when matplotlib
-    is installed) and summary.html."""
+def response(plan: Plan, table: pd.DataFrame, metric: str = "total_cost_eur"
+             ) -> pd.DataFrame:
+    """Each option's ``metric`` against each parameter swept alone (the only parameter of a
+    grid or sampled sweep, or each parameter of a one-at-a-time sweep with its base point):
+    one row per parameter, value and variant with ``value``, ``metric``, ``gap`` and
+    ``open_sites``; solved points only, sorted by parameter and value. Empty when no
+    parameter is swept alone (a grid of several parameters: hold the others to read one)."""
+    cols = ["parameter", "value", "variant", "metric", "gap", "open_sites"]
+    ok = table[table["status"].isin(SOLVED)]
+    if metric not in ok.columns:
+        return pd.DataFrame(columns=cols)
+    if plan.design.one_at_a_time:
+        alone = {n: ok[ok["varied"].isin([n, "base"])] for n in plan.design.names}
+    elif len(plan.design.names) == 1:
+        alone = {plan.design.names[0]: ok}
+    else:
+        return pd.DataFrame(columns=cols)
+    recs = []
+    for name, rows in alone.items():
+        for r in rows.to_dict("records"):
+            recs.append({"parameter": name, "value": float(r[PARAM_PREFIX + name]),
+                         "variant": r["variant"], "metric": float(r[metric]),
+                         "gap": r.get("gap"), "open_sites": r.get("open_sites") or ""})
+    out = pd.DataFrame(recs, columns=cols)
+    out = out.drop_duplicates(["parameter", "value", "variant"])
+    return out.sort_values(["parameter", "value", "variant"]).reset_index(drop=True)
+
+
+def best_at(at: pd.DataFrame) -> str:
+    """The best variant(s) at one value: the lowest metric and every variant tied with it
+    within the solver gap, joined by " = "."""
+    from clusteropt.report.conclusion import tie
+
+    low = at.loc[at["metric"].idxmin()]
+    tied = [r.variant for r in at.itertuples()
+            if tie(low["metric"], r.metric, low["gap"], r.gap)]
+    return " = ".join(sorted(tied))
+
+
+def switch_points(resp: pd.DataFrame) -> pd.DataFrame:
+    """Where the answer changes along each parameter: the best option (lowest metric, ties
+    within the gap kept together) and, per option, its design (the sites it opens). Each
+    switch lies between two swept values ``from_value`` and ``to_value``; ``estimate`` is where
+    the two options' lines cross when interpolated linearly between them (for the best
+    option; the design's switch has no estimate: only a finer sweep can place it)."""
+    cols = ["parameter", "kind", "from_value", "to_value", "estimate", "before", "after"]
+    recs = []
+    for name, sub in resp.groupby("parameter", sort=False):
+        values = sorted(sub["value"].unique())
+        best = {v: best_at(sub[sub["value"] == v]) for v in values}
+        for v0, v1 in zip(values, values[1:]):
+            if best[v0] == best[v1]:
+                continue
+            a, b = best[v0].split(" = ")[0], best[v1].split(" = ")[0]
+            recs.append({"parameter": name, "kind": "best option", "from_value": v0,
+                         "to_value": v1, "estimate": _crossing(sub, a, b, v0, v1),
+                         "before": best[v0], "after": best[v1]})
+        for var, rows in sub.groupby("variant", sort=False):
+            rows = rows.sort_values("value")
+            prev = None
+            for r in rows.itertuples():
+                if prev is not None and r.open_sites != prev.open_sites:
+                    recs.append({"parameter": name, "kind": f"design of {var}",
+                                 "from_value": prev.value, "to_value": r.value,
+                                 "estimate": math.nan,
+                                 "before": prev.open_sites or "no site open",
+                                 "after": r.open_sites or "no site open"})
+                prev = r
+    return pd.DataFrame(recs, columns=cols)
+
+
+def _crossing(sub: pd.DataFrame, a: str, b: str, v0: float, v1: float) -> float:
+    """Where a's and b's metric cross between v0 and v1, both taken linear in between."""
+    def at(var, v):
+        m = sub[(sub["variant"] == var) & (sub["value"] == v)]["metric"]
+        return float(m.iloc[0]) if len(m) else math.nan
+
+    d0, d1 = at(a, v0) - at(b, v0), at(a, v1) - at(b, v1)
+    if not (math.isfinite(d0) and math.isfinite(d1)) or d1 == d0:
+        return math.nan
+    return v0 + (v1 - v0) * (-d0) / (d1 - d0)
+
+
+def analyse_sweep(plan: Plan, table: pd.DataFrame, out: Path) -> dict[str, Path]:
+    """distribution.csv, ranking.csv, tornado.csv (one-at-a-time), response.csv and
+    switch_points.csv (a parameter swept alone), PNG charts (when matplotlib is installed)
+    and summary.html."""
     files: dict[str, Path] = {}
     dist = distribution(table, plan.variants)
     _write_text(out / "distribution.csv", dist.to_csv(index=False))
@@ -167,7 +250,17 @@ def analyse_sweep(plan: Plan, table: pd.DataFrame, out: Path, res: SweepResult |
         p = tornado_chart(torn, metric, plan.variants, out / "tornado.png")
         if p:
             files["tornado.png"] = charts[f"Tornado: {metric}"] = p
-    page = summary_html(plan, table, dist, rank, torn, metric, charts, res)
+    resp = response(plan, table)
+    switches = switch_points(resp)
+    if len(resp):
+        _write_text(out / "response.csv", resp.to_csv(index=False))
+        _write_text(out / "switch_points.csv", switches.to_csv(index=False))
+        files["response.csv"] = out / "response.csv"
+        files["switch_points.csv"] = out / "switch_points.csv"
+        p = response_chart(resp, switches, plan.variants, out / "response.png")
+        if p:
+            files["response.png"] = charts["Annual cost against each parameter"] = p
+    page = summary_html(plan, table, dist, rank, torn, metric, charts, resp, switches)
     _write_text(out / "summary.html", page)
     files["summary.html"] = out / "summary.html"
     return files

@@ -372,3 +372,73 @@ def _address(client, name: str) -> str | None:
         if w.get("name") == name:
             return addr
     return None
+
+
+def _two_sites_yaml(tmp_path: Path) -> Path:
+    """The three growers of tests/factories.growers_case (S1 cap 20 ha, opex 5,000; S2 cap
+    30 ha) with two options: 's1-only' (S2 closed: two growers at S1, one stays) costs
+    5,000 + 2 × 2,040 + 10,400 = 19,480 EUR/yr whatever S2 costs; 's2-only' (S1 closed: all
+    three at S2) costs opex_S2 + 3 × 3,080 = opex_S2 + 9,240. The best option switches
+    where opex_S2 = 10,240."""
+    import yaml
+    from factories import TRUCK
+
+    pts = {"x": (0, 0), "s1": (10, 0), "s2": (0, 20), "h1": (100, 0), "h2": (0, 100),
+           "h3": (-100, 0)}
+    rows = ["from,to,distance_km"] + [
+        f"{a},{b},{((xa - xb) ** 2 + (ya - yb) ** 2) ** 0.5!r}"
+        for a, (xa, ya) in pts.items() for b, (xb, yb) in pts.items() if a != b]
+    (tmp_path / "lanes.csv").write_text("\n".join(rows) + "\n")
+    doc = {"name": "two-sites", "interest_rate": 0.0, "lifetime_years": 10,
+           "options": {"gap_rel": 0.0, "time_limit_s": None, "empty_share": 0.2,
+                       "empty_running": "dedicated"},
+           "distance": {"method": "matrix", "file": "lanes.csv"},
+           "tables": {
+               "nodes": [{"id": "x"}, {"id": "h1"}, {"id": "h2"}, {"id": "h3"},
+                         {"id": "s1", "kind": "site", "cap_ha": 20, "opex_eur_per_yr": 5000},
+                         {"id": "s2", "kind": "site", "cap_ha": 30, "opex_eur_per_yr": 2000}],
+               "activities": [{"id": "auction", "node": "x"}] + [
+                   {"id": f"g{i}", "node": f"h{i}", "movable": True, "candidates": "s1;s2",
+                    "size_ha": 10, "reloc_cost_eur": 10000} for i in (1, 2, 3)],
+               "commodities": [{"id": "veg", "load_class": "food"}],
+               "demands": [{"id": f"d{i}", "origin": f"g{i}", "destination": "auction",
+                            "commodity": "veg", "tonnes_per_period": 10} for i in (1, 2, 3)],
+               "vehicles": [TRUCK]},
+           "variants": {"s1-only": {"fix": {"sites": {"s2": "closed"}}},
+                        "s2-only": {"fix": {"sites": {"s1": "closed"}}}}}
+    path = tmp_path / "two-sites.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def test_sweep_summary_finds_the_switch_point(client, tmp_path):
+    """One parameter swept alone: each option's cost against it (response.csv, the chart),
+    the switch point between the two swept values around the hand-solved 10,240 EUR/yr with
+    the crossing there (both lines are straight), and the summary page answers in words
+    without solver internals."""
+    path = _two_sites_yaml(tmp_path)
+    plan = plan_sweep(path, ["site:s2.opex_eur_per_yr=0:20000:5"],
+                      variants=["s1-only", "s2-only"], gap_rel=0.0, time_limit_s=0,
+                      baseline=False)
+    out = tmp_path / "s"
+    run_sweep(plan, out, client=client)  # writes the results and the analysis
+    resp = pd.read_csv(out / "response.csv")
+    s1 = resp[resp.variant == "s1-only"]
+    s2 = resp[resp.variant == "s2-only"].sort_values("value")
+    assert s1.metric.tolist() == pytest.approx([19_480.0] * 5)
+    assert s2.metric.tolist() == pytest.approx([v + 9_240.0 for v in s2.value])
+    sw = pd.read_csv(out / "switch_points.csv")
+    best = sw[sw.kind == "best option"]
+    assert len(best) == 1
+    r = best.iloc[0]
+    assert (r.from_value, r.to_value) == (10_000, 15_000)
+    assert (r.before, r.after) == ("s2-only", "s1-only")
+    assert r.estimate == pytest.approx(10_240.0)
+    assert (out / "response.png").is_file()
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    lead = page.split("<p class='lead'>")[1].split("</p>")[0]
+    assert "the best option changes: &#x27;s2-only&#x27; up to 10,000" in lead
+    assert "≈ 10,240" in lead
+    for internal in ("mip_rel_gap", "threads", "Solver settings", "tcp://", "build_s",
+                     "best_bound"):
+        assert internal not in page, internal
