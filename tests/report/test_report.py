@@ -183,6 +183,28 @@ def test_workbook_kpis_equal_summary(outcomes, written):
         wb.close()
 
 
+def test_workbook_a_planner_can_filter(outcomes, written):
+    """Every sheet: header row frozen, an autofilter over the table, numbers with thousands
+    separators; the sites sheet lists development sites only; the assumptions sheet holds the
+    run's settings."""
+    o, folder = _cases(outcomes, written)[1]  # the growth variant: a site opens
+    wb = openpyxl.load_workbook(folder / "results.xlsx")
+    for ws in wb.worksheets:
+        if ws.max_row < 2:
+            continue
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+    legs = wb["legs"]
+    col = next(c for c in legs[1] if c.value == "truck_km [km/yr]").column_letter
+    assert {legs[f"{col}{r}"].number_format for r in range(2, legs.max_row + 1)} == {"#,##0"}
+    sites = _sheet(openpyxl.load_workbook(folder / "results.xlsx", read_only=True), "sites")
+    kinds = {n.id: n.kind for n in o.scenario.nodes.values()}
+    assert len(sites) and {kinds[i] for i in sites.iloc[:, 0]} == {"site"}
+    assumptions = _sheet(wb, "assumptions")
+    text = " ".join(str(v) for v in assumptions.to_numpy().ravel())
+    assert "empty" in text and "circuity" in text
+
+
 def _not_blank(path: Path) -> None:
     img = imread(path)
     assert img.ndim == 3 and img.shape[0] > 50 and img.shape[1] > 50
