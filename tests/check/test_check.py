@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from factories import matrix_scenario
 
-from clusteropt.check import KPI_KEYS, CheckResult, check_solution
+from clusteropt.check import KPI_KEYS, CheckResult, Violation, check_solution
 from clusteropt.lanes import build_lanes
 from clusteropt.scenario import scenario_from_dict
 from clusteropt.solution import EMPTY_COLS, FLOW_COLS, LOAD_COLS, TRIP_COLS, UNSERVED_COLS, Solution
@@ -724,3 +724,63 @@ def test_model_two_periods_straight_line(tmp_path):
         res = check_solution(sc, lanes, sol)
         assert res.passed, (sw, res.violations)
         assert res.kpis["vehicle_trips"] > 0
+
+
+def _tampered_solutions() -> list[Solution]:
+    """Solutions of the paper case with one or more rows broken in different rules."""
+    many = stay_bundled()
+    many.trips.loc[0, "trips"] = 1.5  # integrality (and balance against 2 empties)
+    many.loads.loc[0, "tonnes"] = 20.0  # loads ≠ flows
+    many.placement["auction"] = "naaldwijk"  # not its candidate
+    many.objective_eur = 1.0  # objective
+    owner = stay_bundled()
+    owner.trips.loc[0, "owner"] = "d1"
+    owner.empties.loc[0, "trips"] = 1.0
+    return [stay_bundled(), many, owner]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rules_are_independent(tmp_path, seed):
+    """Each rule reads only the facts: run in a shuffled order, or alone, it finds exactly
+    what it finds in the full run (the checker's order is only the order of the report)."""
+    import random
+
+    from clusteropt.check import RULES
+
+    sc, lanes = make(tmp_path)
+    for sol in _tampered_solutions():
+        full = check_solution(sc, lanes, copy.deepcopy(sol))
+        order = list(RULES)
+        random.Random(seed).shuffle(order)
+        shuffled = check_solution(sc, lanes, copy.deepcopy(sol), rules=tuple(order))
+        assert shuffled.by_check == full.by_check
+        assert sorted(shuffled.violations) == sorted(full.violations)
+        for rule in RULES[seed::3]:
+            alone = check_solution(sc, lanes, copy.deepcopy(sol), rules=(rule,))
+            name = rule.__name__.removeprefix("check_")
+            assert alone.by_check[name] == full.by_check[name]
+    # the tampered solution breaks several rules at once, each reported by its own rule
+    res = check_solution(sc, lanes, _tampered_solutions()[1])
+    assert {"integrality", "load", "placement", "objective"} <= kinds(res)
+    for name, found in res.by_check.items():
+        assert all(isinstance(v, Violation) for v in found), name
+    assert [v.rule for v in res.by_check["integrality"]] == ["integrality"]
+    assert res.by_check["integrality"][0].lhs == 1.5
+
+
+def test_every_rule_in_the_docstring_has_a_rule_function():
+    """The rules the checker's docstring lists are what its rule functions report."""
+    import inspect
+
+    import clusteropt.check as check
+    from clusteropt.check import RULES
+
+    source = "".join(inspect.getsource(r) for r in RULES) + inspect.getsource(
+        check.check_objective) + inspect.getsource(check.facts)
+    listed = ["table", "open_sites", "placement", "capacity", "facility", "flow", "route",
+              "partner", "partner capacity", "unserved", "demand", "load", "trip capacity",
+              "frequency", "transit", "integrality", "implicit_empty", "market", "empties",
+              "balance", "objective", "term"]
+    for rule in listed:
+        assert f"``{rule}" in check.__doc__, rule
+        assert f'"{rule}' in source or f"'{rule}" in source, rule

@@ -1,0 +1,125 @@
+"""The checker's own KPIs and objective, recomputed from the records of a solution.
+
+Annual figures (€/yr, km/yr, t/yr): each period's amount × its weight w_p. Costs by term:
+development (open sites and hubs: annuity + opex + fixed), relocation (annuity of the
+relocation cost at the chosen node), facilities (modules · (annuity + opex) + connect cost per
+connection + own cost of every user not connected), transport (trip-priced: loaded trips ×
+(€/km·km + €/h·(h + handling)) + (explicit empties + ρ · market trips) × (€/km·km + €/h·h);
+tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor), internal
+(co-located t × internal_cost_eur_per_t), handling (t × handling_eur_per_t per hub passed),
+disposal (disposal or shortage t × the commodity's price) and carbon (price × CO2 on the
+scenario's basis). CO2 TTW: trips × km × co2_empty + loaded t·km × (co2_full − co2_empty) /
+payload; tariff t·km × co2_ttw_kg_per_tkm; WTW = TTW × wtw_ttw_ratio. Road tariff vehicles with
+``load_t_per_vkm`` L and ``empty_share`` e add t·km/L truck-km, e of them empty.
+"""
+
+from __future__ import annotations
+
+from clusteropt.check.facts import POOLED, Facts
+from clusteropt.check.rules import facility_users, rho_of
+
+COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
+             "transport_cost_eur", "internal_cost_eur", "handling_cost_eur",
+             "disposal_cost_eur", "carbon_cost_eur")
+KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
+            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
+            "shortage_t", "hub_throughput_t")
+
+
+def kpis(f: Facts) -> dict[str, float]:
+    """Every KPI of ``KPI_KEYS`` recomputed from the facts (annual)."""
+    sc, k = f.sc, {key: 0.0 for key in KPI_KEYS}
+    co2 = [0.0, 0.0]  # kg TTW, kg WTW
+
+    def emit(vt, kg_ttw: float) -> None:
+        co2[0] += kg_ttw
+        co2[1] += kg_ttw * vt.wtw_ttw_ratio
+
+    k["development_cost_eur"] = sum(f.site_cost(s) for s, n in sc.nodes.items()
+                                    if n.kind in ("site", "hub") and f.is_open(s))
+    for a, n in f.place.items():
+        k["relocation_cost_eur"] += sc.annuity(sc.activities[a].reloc_cost_eur.get(n, 0.0))
+    k["facilities_cost_eur"] = _facilities_cost(f)
+    for r in f.flows:
+        w, t = f.w[r.period], r.tonnes
+        k["tonnes"] += w * t
+        if r.path is None:
+            continue
+        for h in r.path[1:-1]:
+            k["handling_cost_eur"] += w * t * sc.nodes[h].handling_eur_per_t
+            k["hub_throughput_t"] += w * t
+        if len(r.path) == 2 and r.path[0] == r.path[1]:
+            com = sc.commodities[sc.demands[r.demand].commodity]
+            k["internal_cost_eur"] += w * t * com.internal_cost_eur_per_t
+    for r in f.unserved:
+        if not r.valid:
+            continue
+        dem = sc.demands[r.demand]
+        penalty = getattr(sc.commodities[dem.commodity], POOLED[dem.kind][2])
+        k["disposal_cost_eur"] += f.w[r.period] * r.tonnes * (penalty or 0.0)
+        k["disposal_t" if r.kind == "disposal" else "shortage_t"] += f.w[r.period] * r.tonnes
+    for r in f.loads:
+        vt = r.vt
+        if vt is None:
+            continue
+        w, km, t = f.w[r.period], f.lanes.distance(r.a, r.b), r.tonnes
+        k["tonne_km"] += w * t * km
+        if vt.pricing == "trip":
+            emit(vt, w * (vt.co2_full_kg_per_km - vt.co2_empty_kg_per_km) * km * t
+                 / vt.payload_t)
+            continue
+        lane = f.lanes.lane_cost(r.a, r.b)
+        per_t = lane if lane is not None else vt.tariff_eur_per_tkm * km + vt.tariff_eur_per_t
+        k["transport_cost_eur"] += w * t * per_t * f.role_factor[r.role]
+        emit(vt, w * vt.co2_ttw_kg_per_tkm * km * t)
+        if vt.load_t_per_vkm and vt.mode == "road":  # the trucks behind the tariff
+            vkm = w * t * km / vt.load_t_per_vkm
+            k["truck_km_loaded"] += vkm * (1.0 - vt.empty_share)
+            k["truck_km_empty"] += vkm * vt.empty_share
+            k["vehicle_trips"] += vkm * (1.0 - vt.empty_share) / km if km else 0.0
+    for r in f.trips:
+        vt = r.vt
+        if vt is None or vt.pricing != "trip":
+            continue
+        w, n = f.w[r.period], r.trips
+        km, c_loaded, c_empty = f.leg_rates(vt, r.a, r.b)
+        implied = rho_of(f, r) * r.market_used  # empty trips of the market closure
+        k["transport_cost_eur"] += w * (n * c_loaded + implied * c_empty)
+        emit(vt, w * vt.co2_empty_kg_per_km * km * (n + implied))
+        k["vehicle_trips"] += w * n
+        if vt.mode == "road":
+            k["truck_km_loaded"] += w * n * km
+            k["truck_km_empty"] += w * implied * km
+    for r in f.empties:
+        vt = r.vt
+        if vt is None or vt.pricing != "trip":
+            continue
+        w, n = f.w[r.period], r.trips
+        km, _, c_empty = f.leg_rates(vt, r.a, r.b)
+        k["transport_cost_eur"] += w * n * c_empty
+        emit(vt, w * vt.co2_empty_kg_per_km * km * n)
+        if vt.mode == "road":
+            k["truck_km_empty"] += w * n * km
+    k["co2_ttw_t"], k["co2_wtw_t"] = co2[0] / 1000.0, co2[1] / 1000.0
+    basis = co2[1] if sc.options.co2_basis == "wtw" else co2[0]
+    k["carbon_cost_eur"] = sc.options.co2_price_eur_per_t * basis / 1000.0
+    k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
+    k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
+    return {key: float(v) for key, v in k.items()}
+
+
+def _facilities_cost(f: Facts) -> float:
+    """Σ modules · (annuity + opex) + connect cost per connection to a placed activity + the
+    own facility cost of every placed user not connected, €/yr."""
+    sc = f.sc
+    cost = sum(r.modules * (sc.annuity(sc.facilities[r.facility].cost_eur)
+                            + sc.facilities[r.facility].opex_eur_per_yr)
+               for r in f.facilities)
+    users = facility_users(f)
+    cost += sum(sc.facilities[u].connect_eur_per_yr for u, _, _ in users)
+    connected = {(a, u) for u, _, a in users}
+    for a in sorted(f.place):
+        for u, q in sc.activities[a].use.items():
+            if q > 0 and (a, u) not in connected:
+                cost += sc.activities[a].own_eur_per_yr.get(u, 0.0)
+    return cost
