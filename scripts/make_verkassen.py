@@ -19,11 +19,13 @@ Volumes then follow from size × yield; nothing else is random.
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
+from shapely.geometry import Point, shape
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20240229
@@ -307,10 +309,14 @@ def grower_demands(gid: str, crop: str, size_ha: float, seller: str, today: tupl
 
 # ---- the synthetic Verkassen population --------------------------------------------------------
 
-def make_population(rng: np.random.Generator) -> list[dict]:
+def make_population(rng: np.random.Generator, counts: dict | None = None,
+                    inside=None) -> list[dict]:
+    """Growers drawn per (region, crop) count; ``inside``: region → polygon (lon/lat) the farm
+    point must fall in (redrawn until it does)."""
     growers = []
     n = 0
-    for (region, crop), count in COUNTS.items():
+    width = 2 if sum((counts or COUNTS).values()) < 100 else 3
+    for (region, crop), count in (counts or COUNTS).items():
         kind = CROPS[crop]["kind"]
         mean = MEAN_HA[region, crop]
         sigma = math.sqrt(math.log(1 + SIZE_CV ** 2))
@@ -326,10 +332,13 @@ def make_population(rng: np.random.Generator) -> list[dict]:
             village = VILLAGES[region][int(rng.integers(len(VILLAGES[region])))]
             size = float(np.clip(size, lo, hi))
             lat0, lon0 = PLACES[village]
-            r = SCATTER_KM[region] * math.sqrt(rng.random())
-            a = 2 * math.pi * rng.random()
-            lat = lat0 + r * math.cos(a) / 111.2
-            lon = lon0 + r * math.sin(a) / (111.2 * math.cos(math.radians(lat0)))
+            while True:
+                r = SCATTER_KM[region] * math.sqrt(rng.random())
+                a = 2 * math.pi * rng.random()
+                lat = lat0 + r * math.cos(a) / 111.2
+                lon = lon0 + r * math.sin(a) / (111.2 * math.cos(math.radians(lat0)))
+                if inside is None or inside[region].contains(Point(lon, lat)):
+                    break
             if kind == "veg":
                 seller = "trader-venlo" if rng.random() < P_TRADER_VENLO else \
                     "trader-barendrecht"
@@ -338,7 +347,7 @@ def make_population(rng: np.random.Generator) -> list[dict]:
             else:
                 seller = "auction-rijnsburg" if rng.random() < P_RIJNSBURG else \
                     "auction-naaldwijk"
-            growers.append(dict(id=f"grower-{n:02d}", crop=crop, region=region,
+            growers.append(dict(id=f"grower-{n:0{width}d}", crop=crop, region=region,
                                 village=village, size_ha=r1(size), lat=round(lat, 4),
                                 lon=round(lon, 4), seller=seller,
                                 ratio=float(rng.choice(GROWTH_RATIOS))))
@@ -620,6 +629,125 @@ def make_a7() -> None:
     print(f"verkassen-agriport-a7: {len(movers)} grower sites, {len(demands)} demands")
 
 
+# ---- the whole Westland ------------------------------------------------------------------------
+
+# every Westland greenhouse firm (2018): 587 firms [S Nieuwe Oogst 2019], 216 of them pot-plant
+# growers [S idem]; vegetables 1,048 ha [S GFActueel 2019] at ~7 ha a firm [S] = 150 firms [D],
+# split by the national area shares of tomato 43 % and sweet pepper 38 % of the four main crops
+# (CBS 2023 [S]), cucumber the rest [D]; cut flowers the remaining 587 - 216 - 150 = 221 [D]
+WESTLAND_COUNTS = {("westland", "tomato"): 65, ("westland", "sweet-pepper"): 57,
+                   ("westland", "cucumber"): 28, ("westland", "cut-flowers"): 221,
+                   ("westland", "pot-plants"): 216}
+# ten new greenhouse areas: the Nota Ruimte areas and later LNV project locations that
+# data/places.csv holds (domain-facts §3: the two published lists differ) [S]; the space each
+# offers this case [A] 300 ha
+WESTLAND_AREAS = {
+    "agriport-a7": ("Agriport A7 (Middenmeer)", 300),
+    "nieuw-prinsenland": ("Nieuw Prinsenland (Dinteloord)", 300),
+    "zuidplaspolder": ("Zuidplaspolder", 300),
+    "californie": ("Californie / Siberie (Horst aan de Maas, near Venlo)", 300),
+    "koekoekspolder": ("Koekoekspolder (IJsselmuiden)", 300),
+    "bergerden": ("Bergerden (Lingewaard)", 300),
+    "luttelgeest": ("Luttelgeest (Noordoostpolder)", 300),
+    "erica": ("Erica (Emmen)", 300),
+    "klazienaveen": ("Klazienaveen (Emmen)", 300),
+    "tinte": ("Tinte (Voorne)", 300),
+}
+WESTLAND_SCATTER_KM = 4.0  # [A] around a village, kept inside the municipality (CBS 2025)
+
+
+def westland_polygon():
+    """The municipality of Westland (CBS 2025 generalised outline, shipped in data/boundaries),
+    lon/lat."""
+    doc = json.loads((ROOT / "data" / "boundaries" / "municipalities_2025.geojson").read_text())
+    (geom,) = [f["geometry"] for f in doc["features"] if f["properties"]["statnaam"] == "Westland"]
+    return shape(geom)
+
+
+def make_westland() -> None:
+    """The whole-Westland population to ten areas: data/verkassen-westland/ and its scenario."""
+    global SCATTER_KM
+    rng = np.random.default_rng(SEED)
+    saved, SCATTER_KM = SCATTER_KM, {**SCATTER_KM, "westland": WESTLAND_SCATTER_KM}
+    try:
+        growers = make_population(rng, WESTLAND_COUNTS, {"westland": westland_polygon()})
+    finally:
+        SCATTER_KM = saved
+    folder = ROOT / "data" / "verkassen-westland"
+    gw_today = {"composter-westland": 0.0, "composter-aalsmeer": 0.0}
+    demands = []
+    for g in growers:
+        rows = grower_demands(g["id"], g["crop"], g["size_ha"], g["seller"], (g["lat"], g["lon"]))
+        demands += rows
+        for r in rows:
+            if r["commodity"] == "green-waste":
+                gw_today[r["baseline_partner"]] += r["tonnes_per_period"]
+    compost_cap = {k: float(math.ceil(2 * v / 10) * 10) for k, v in gw_today.items()}
+    nodes = [dict(id=f"farm-{g['id'][7:]}", name=f"{g['id']} today ({g['village']})",
+                  kind="location", lat=g["lat"], lon=g["lon"]) for g in growers]
+    nodes += fixed_nodes(WESTLAND_AREAS)
+    acts = []
+    for g in growers:
+        near = sorted(WESTLAND_AREAS, key=lambda a: km((g["lat"], g["lon"]), PLACES[a]))
+        acts.append(dict(id=g["id"], name=f"{LABEL[g['crop']]} grower "
+                                          f"{g['id'][7:]} ({g['village']})",
+                         node=f"farm-{g['id'][7:]}", movable=True,
+                         candidates=";".join(near[:NEAREST_AREAS]), size_ha=g["size_ha"],
+                         reloc_cost_eur=int(RELOC_EUR_PER_HA * g["size_ha"]), crop=g["crop"],
+                         region=g["region"], village=g["village"], sells_to=g["seller"]))
+    acts += fixed_activities(compost_cap)
+    write(folder / "nodes.csv", nodes)
+    write(folder / "activities.csv", acts)
+    write(folder / "commodities.csv", commodities())
+    write(folder / "demands.csv", demands)
+    write(folder / "vehicles.csv", vehicles())
+    ha = sum(g["size_ha"] for g in growers)
+    lines = [
+        "# The whole-Westland Verkassen case: every Westland greenhouse firm may stay or move to",
+        "# one of ten new greenhouse areas. Generated by scripts/make_verkassen.py (seeded) - edit",
+        "# the script, not this file. Every number: data/verkassen-westland/README.md.",
+        "name: verkassen-westland",
+        "description: >",
+        f"  All {len(growers)} Westland greenhouse firms ({ha:.0f} ha; vegetables, cut flowers,",
+        "  pot plants) may stay or move to one of their three nearest of ten new greenhouse",
+        "  areas.",
+        "  Produce goes to traders, Royal FloraHolland auctions and export; substrate and",
+        "  packaging come in; green waste goes to composting. Base = free choice.",
+        "crs: EPSG:28992",
+        "periods:",
+        "  - {id: week, weight: 52}     # one representative week (volumes are annual / 52)",
+        "interest_rate: 0.04",
+        "lifetime_years: 20",
+        "distance:",
+        "  method: straight_line",
+        "  circuity: 1.3",
+        "options:",
+        "  time_limit_s: 600",
+        "  gap_rel: 0.01",
+        "  threads: 2",
+        "  co2_price_eur_per_t: 0",
+        "  empty_running: share",
+        "tables:",
+        "  nodes: ../data/verkassen-westland/nodes.csv",
+        "  activities: ../data/verkassen-westland/activities.csv",
+        "  commodities: ../data/verkassen-westland/commodities.csv",
+        "  demands: ../data/verkassen-westland/demands.csv",
+        "  vehicles: ../data/verkassen-westland/vehicles.csv",
+        "variants:",
+        "  everyone-stays:",
+        "    description: No new area is developed; every grower stays (trips still optimised).",
+        "    fix:",
+        "      sites: {" + ", ".join(f"{a}: closed" for a in WESTLAND_AREAS) + "}",
+    ]
+    (ROOT / "scenarios" / "verkassen-westland.yaml").write_text("\n".join(lines) + "\n",
+                                                                encoding="utf-8")
+    by_crop = {c: (sum(1 for g in growers if g["crop"] == c),
+                   r1(sum(g["size_ha"] for g in growers if g["crop"] == c))) for c in CROPS}
+    print(f"verkassen-westland: {len(growers)} growers ({ha:.0f} ha), {len(demands)} demands; "
+          f"by crop (firms, ha): {by_crop}; composter capacity {compost_cap}")
+
+
 if __name__ == "__main__":
     make_verkassen()
     make_a7()
+    make_westland()
