@@ -801,7 +801,7 @@ class _Checker:
                          f"but carries on a {role} leg '{a}'→'{b}'")
             if t > self.slack(0):
                 self.leg_vehicles[p, a, b, k, owner, role].add(vid)
-            w, km = self.w[p], lanes.distance(a, b)
+            w, km = self.w[p], lanes.distance(a, b, vt.mode)
             self.k["tonne_km"] += w * t * km
             if vt.pricing == "trip":
                 cl = class_load[p, a, b, vid, com.load_class, owner]
@@ -839,8 +839,8 @@ class _Checker:
 
     def leg_rates(self, vt: VehicleType, a: str, b: str) -> tuple[float, float, float]:
         """(km, cost of a loaded trip, cost of an empty trip) on leg a→b."""
-        km = self.lanes.distance(a, b)
-        h = self.lanes.time(a, b, vt.speed_kmh)
+        km = self.lanes.distance(a, b, vt.mode)
+        h = self.lanes.time(a, b, vt.speed_kmh, vt.mode)
         per_km = vt.cost_eur_per_km + vt.toll_eur_per_km
         empty = per_km * km + vt.cost_eur_per_h * h
         return km, empty + vt.cost_eur_per_h * vt.handling_h_per_trip, empty
@@ -964,9 +964,10 @@ class _Checker:
                              f"'{a}'→'{b}'")
                     hours = math.nan
                     break
-                hours += min(self.lanes.time(a, b, vt.speed_kmh) for vt in el)
+                hours += min(self.lanes.time(a, b, vt.speed_kmh, vt.mode) for vt in el)
                 vids = self.leg_vehicles.get((u.period, a, b, u.commodity, u.owner, role), ())
-                actual += max((self.lanes.time(a, b, sc.vehicles[v].speed_kmh) for v in vids),
+                actual += max((self.lanes.time(a, b, sc.vehicles[v].speed_kmh,
+                                               sc.vehicles[v].mode) for v in vids),
                               default=0.0)
             if not math.isfinite(hours):
                 continue
