@@ -255,19 +255,24 @@ def sea_route_km(lon, lat) -> np.ndarray:
     closed), offline. Each point joins the network at its nearest vertex; that straight
     access leg is included. Returns a symmetric (n, n) array with a zero diagonal.
     """
-    import searoute  # loads its marine network on first use (about a second)
-
     lo, la = _lonlat(lon, lat, "points")
     n = lo.size
     out = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            if lo[i] == lo[j] and la[i] == la[j]:
-                continue
-            route = searoute.searoute([lo[i], la[i]], [lo[j], la[j]], units="km",
-                                      append_orig_dest=True)
-            out[i, j] = out[j, i] = float(route.properties["length"])
+            if lo[i] != lo[j] or la[i] != la[j]:
+                out[i, j] = out[j, i] = _sea_leg_km(lo[i], la[i], lo[j], la[j])
     return out
+
+
+@lru_cache(maxsize=100_000)
+def _sea_leg_km(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
+    """One searoute path length (km); memoised, as variants of a case share their ports."""
+    import searoute  # loads its marine network on first use (about a second)
+
+    route = searoute.searoute([lon_a, lat_a], [lon_b, lat_b], units="km",
+                              append_orig_dest=True)
+    return float(route.properties["length"])
 
 
 def projection_distortion(lon, lat, x, y, max_points: int = 200,
