@@ -38,6 +38,7 @@ __all__ = [
     "GeoError",
     "RoadNetwork",
     "great_circle_km",
+    "lonlat_of",
     "project_points",
     "projection_distortion",
     "road_km_straight",
@@ -218,6 +219,13 @@ def travel_time_h(distance_km: np.ndarray, speed_kmh: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- on the ellipsoid
+
+
+def lonlat_of(x, y, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (degrees) of points given as x/y in ``source_crs``."""
+    lon, lat = _transformer(_crs(source_crs, "source CRS"), CRS.from_epsg(4326)).transform(
+        np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def _lonlat(lon, lat, what: str) -> tuple[np.ndarray, np.ndarray]:

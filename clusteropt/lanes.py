@@ -141,8 +141,7 @@ def _lonlat(sc: Scenario, ids: list[str], why: str = "distance method 'great_cir
         if node.lat is not None and node.lon is not None:
             lo, la = node.lon, node.lat
         elif node.x is not None and node.y is not None and sc.distance.method != "matrix":
-            lo, la = geo._transformer(geo._crs(sc.crs, "scenario CRS"),
-                                      geo._crs("EPSG:4326", "WGS84")).transform(node.x, node.y)
+            lo, la = (float(v[0]) for v in geo.lonlat_of([node.x], [node.y], sc.crs))
         else:
             file, row = sc.node_rows.get(n, ("nodes", None))
             issues.append(Issue(file, row, "lat", f"node '{n}': {why} measures on the earth and "
@@ -158,15 +157,13 @@ def _lonlat(sc: Scenario, ids: list[str], why: str = "distance method 'great_cir
 def _require_faithful_crs(sc: Scenario, ids: list[str], x: np.ndarray, y: np.ndarray) -> None:
     """Straight lines and networks are measured in the scenario CRS: refuse a CRS that
     distorts the distances between these nodes by more than ``geo.MAX_DISTORTION``."""
-    nodes = [sc.nodes[n] for n in ids]
-    ll = [i for i, n in enumerate(nodes) if n.lat is not None and n.lon is not None]
-    if len(ll) < 2:
+    if len(ids) < 2:
         return
-    err, a, b = geo.projection_distortion([nodes[i].lon for i in ll],
-                                          [nodes[i].lat for i in ll], x[ll], y[ll])
+    lon, lat = _lonlat(sc, ids)
+    err, a, b = geo.projection_distortion(lon, lat, x, y)
     if err > geo.MAX_DISTORTION:
-        na, nb = ids[ll[a]], ids[ll[b]]
-        raise ScenarioError([Issue("scenario", None, "crs", (
+        na, nb = ids[a], ids[b]
+        raise ScenarioError([Issue(sc.path.name if sc.path else "scenario", None, "crs", (
             f"{sc.crs} distorts straight-line distances between these nodes by up to "
             f"{err:.0%} (e.g. '{na}' → '{nb}'; at most {geo.MAX_DISTORTION:.0%} is accepted): "
             f"choose a CRS made for the area (e.g. EPSG:28992 in the Netherlands, EPSG:3035 in "

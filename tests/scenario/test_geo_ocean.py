@@ -167,3 +167,29 @@ def test_the_distortion_of_a_national_grid_at_home_is_small():
     x, y = geo.project_points(lon=lon, lat=lat)
     err, _, _ = geo.projection_distortion(lon, lat, x, y)
     assert err < 1e-3
+
+
+def test_cli_refuses_the_distorting_crs_with_exit_2(tmp_path):
+    """From the command line: exit status 2, one problem naming the file and key, no
+    traceback, nothing written."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    nodes = [{"id": "rtm", "lat": ROTTERDAM[1], "lon": ROTTERDAM[0]},
+             {"id": "cur", "lat": WILLEMSTAD[1], "lon": WILLEMSTAD[0]}]
+    doc = _doc(nodes, [{"id": "truck", "mode": "road", "pricing": "tariff",
+                        "tariff_eur_per_tkm": 0.1, "load_classes": "*"}],
+               {"method": "straight_line"})
+    (tmp_path / "ocean.yaml").write_text(yaml.safe_dump(doc))
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run([str(Path(sys.executable).parent / "clusteropt"), "run",
+                          str(tmp_path / "ocean.yaml"), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert res.returncode == 2, res.stderr
+    assert "ocean.yaml, key 'crs'" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
