@@ -1,7 +1,11 @@
-"""Geometry helpers: projection, straight-line and road-network distances.
+"""Geometry helpers: projection, straight-line, road-network, great-circle and sea-lane
+distances.
 
-Units: coordinates in metres of a projected CRS (default EPSG:28992, Amersfoort / RD New),
-distances in km, times in hours. All functions take and return numpy arrays.
+Units: coordinates in metres of a projected CRS (default EPSG:28992, Amersfoort / RD New) or
+degrees WGS84 (great circle, sea lanes), distances in km, times in hours. All functions take
+and return numpy arrays. Great-circle and sea-lane distances are measured on the WGS84
+ellipsoid, so they hold anywhere on earth; straight lines in a projected CRS are only as good
+as the CRS's scale near the points (``projection_distortion`` measures that).
 
 Numbers used here (all documented defaults):
 
@@ -9,6 +13,8 @@ Numbers used here (all documented defaults):
   target CRS's area of use before a point is rejected.
 * ``road_km_straight(circuity=1.3)``: detour factor applied to straight-line distances.
 * ``RoadNetwork(merge_tolerance_m=1.0)``: vertices closer than this are one graph node.
+* ``MAX_DISTORTION`` (0.02): largest relative error of projected straight-line distances
+  against the geodesic that a scenario may have before its CRS is refused (lanes.py).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
@@ -28,15 +34,22 @@ from scipy.spatial.distance import cdist
 
 __all__ = [
     "AREA_OF_USE_TOLERANCE_DEG",
+    "MAX_DISTORTION",
     "GeoError",
     "RoadNetwork",
+    "great_circle_km",
+    "lonlat_of",
     "project_points",
+    "projection_distortion",
     "road_km_straight",
+    "sea_route_km",
     "straight_line_km",
     "travel_time_h",
 ]
 
 AREA_OF_USE_TOLERANCE_DEG = 0.1
+MAX_DISTORTION = 0.02
+_GEOD = Geod(ellps="WGS84")
 _MAX_LISTED = 10
 _LINE_TYPES = ("LineString", "MultiLineString", "LinearRing")
 
@@ -203,6 +216,90 @@ def travel_time_h(distance_km: np.ndarray, speed_kmh: float) -> np.ndarray:
     if not np.isfinite(speed_kmh) or speed_kmh <= 0:
         raise ValueError(f"speed_kmh must be a positive number, got {speed_kmh!r}.")
     return np.asarray(distance_km, dtype=float) / speed_kmh
+
+
+# --------------------------------------------------------------------------- on the ellipsoid
+
+
+def lonlat_of(x, y, source_crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (degrees) of points given as x/y in ``source_crs``."""
+    lon, lat = _transformer(_crs(source_crs, "source CRS"), CRS.from_epsg(4326)).transform(
+        np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _lonlat(lon, lat, what: str) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.asarray(lon, dtype=float).ravel()
+    lat = np.asarray(lat, dtype=float).ravel()
+    if lon.shape != lat.shape:
+        raise ValueError(f"{what}: lon and lat differ in length ({lon.size} vs {lat.size}).")
+    bad = ~(np.isfinite(lon) & np.isfinite(lat)) | (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    if bad.any():
+        raise GeoError(f"{what}: {_index_list(bad)} have no valid lon/lat (degrees WGS84).")
+    return lon, lat
+
+
+def great_circle_km(lon_a, lat_a, lon_b=None, lat_b=None) -> np.ndarray:
+    """Geodesic distances (km) on the WGS84 ellipsoid between points a (n) and b (m, default
+    a), lon/lat in degrees (pyproj ``Geod.inv``, Karney's algorithm). Returns (n, m).
+
+    This is the great-circle distance (GCD) of GLEC / ISO 14083 air freight, exact to well
+    under a metre anywhere on earth, across the antimeridian and near the poles.
+    """
+    lo_a, la_a = _lonlat(lon_a, lat_a, "a")
+    if (lon_b is None) != (lat_b is None):
+        raise ValueError("Give both lon_b and lat_b, or neither.")
+    lo_b, la_b = (lo_a, la_a) if lon_b is None else _lonlat(lon_b, lat_b, "b")
+    n, m = lo_a.size, lo_b.size
+    _, _, dist = _GEOD.inv(np.repeat(lo_a, m), np.repeat(la_a, m),
+                           np.tile(lo_b, n), np.tile(la_b, n))
+    return np.asarray(dist, dtype=float).reshape(n, m) / 1000.0
+
+
+def sea_route_km(lon, lat) -> np.ndarray:
+    """Sea distances (km) between every pair of points (lon/lat degrees, ports or points at
+    sea), along the shortest path over the marine network the ``searoute`` package ships
+    (Eurostat's global shipping lanes: Panama and Suez canals open, the Northwest passage
+    closed), offline. Each point joins the network at its nearest vertex; that straight
+    access leg is included. Returns a symmetric (n, n) array with a zero diagonal.
+    """
+    lo, la = _lonlat(lon, lat, "points")
+    n = lo.size
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if lo[i] != lo[j] or la[i] != la[j]:
+                out[i, j] = out[j, i] = _sea_leg_km(lo[i], la[i], lo[j], la[j])
+    return out
+
+
+@lru_cache(maxsize=100_000)
+def _sea_leg_km(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
+    """One searoute path length (km); memoised, as variants of a case share their ports."""
+    import searoute  # loads its marine network on first use (about a second)
+
+    route = searoute.searoute([lon_a, lat_a], [lon_b, lat_b], units="km",
+                              append_orig_dest=True)
+    return float(route.properties["length"])
+
+
+def projection_distortion(lon, lat, x, y, max_points: int = 200,
+                          min_km: float = 1.0) -> tuple[float, int, int]:
+    """Largest relative error |straight / geodesic − 1| of straight-line distances between
+    projected points (x, y in metres) against the geodesic between the same points (lon/lat
+    degrees), over pairs at least ``min_km`` apart among up to ``max_points`` evenly spread
+    points. Returns (error, i, j) of the worst pair (0.0, -1, -1 when no pair qualifies)."""
+    lo, la = _lonlat(lon, lat, "points")
+    xy = _xy(x, y, "points")
+    keep = np.unique(np.linspace(0, lo.size - 1, min(lo.size, max_points)).astype(int))
+    geod = great_circle_km(lo[keep], la[keep])
+    flat = cdist(xy[keep], xy[keep]) / 1000.0
+    ok = geod >= min_km
+    if not ok.any():
+        return 0.0, -1, -1
+    err = np.where(ok, np.abs(flat / np.where(ok, geod, 1.0) - 1.0), 0.0)
+    a, b = np.unravel_index(int(np.argmax(err)), err.shape)
+    return float(err[a, b]), int(keep[a]), int(keep[b])
 
 
 # --------------------------------------------------------------------------- road network

@@ -1,10 +1,12 @@
 """Lanes: the distance (km), time (h) and optional per-tonne cost between every pair of a
 scenario's nodes, by the scenario's distance method (straight line × circuity, road network,
-or an explicit matrix). A matrix scenario needs no geometry; a missing pair is no lane (inf)."""
+great circle × circuity, or an explicit matrix), and per transport mode where the mode has its
+own distance rule (``MODE_DISTANCE``: sea legs along the sea lanes, air legs on the great
+circle). A matrix scenario needs no geometry; a missing pair is no lane (inf)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,27 +16,39 @@ from clusteropt.errors import Issue, ScenarioError
 from clusteropt.io import TableError, read_table
 from clusteropt.scenario import Scenario
 
+# Modes whose legs follow their own distance rule, whatever the scenario's distance method:
+# ships sail the sea lanes, aircraft fly the great circle (GLEC / ISO 14083 distance bases).
+MODE_DISTANCE = {"sea": "sea_route", "air": "great_circle"}
+
 
 @dataclass
 class Lanes:
     """Dense lane tables over ``node_ids`` (n × n). ``time_h`` is None when times follow from
-    each vehicle's speed; ``cost_eur_per_t`` (explicit matrix only) overrides tariff costs."""
+    each vehicle's speed; ``cost_eur_per_t`` (explicit matrix only) overrides tariff costs.
+    ``mode_km`` holds the distances (km) of the modes in ``MODE_DISTANCE`` that some vehicle
+    type uses: finite where both nodes list the mode, inf elsewhere."""
 
     node_ids: list[str]
     km: np.ndarray
     time_h: np.ndarray | None = None
     cost_eur_per_t: np.ndarray | None = None
     snap_km: np.ndarray | None = None
+    mode_km: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {n: i for i, n in enumerate(self.node_ids)}
 
-    def distance(self, a: str, b: str) -> float:
-        return float(self.km[self.index[a], self.index[b]])
+    def distance(self, a: str, b: str, mode: str | None = None) -> float:
+        """Leg length (km): the mode's own distance where it has one, else the scenario's."""
+        table = self.mode_km.get(mode, self.km) if mode else self.km
+        return float(table[self.index[a], self.index[b]])
 
-    def time(self, a: str, b: str, speed_kmh: float) -> float:
-        """Driving time in hours: explicit where the matrix gives it, else km / speed."""
+    def time(self, a: str, b: str, speed_kmh: float, mode: str | None = None) -> float:
+        """Travel time in hours: explicit where the matrix gives it (the scenario's own
+        distances only), else km / speed."""
         i, j = self.index[a], self.index[b]
+        if mode in self.mode_km:
+            return float(self.mode_km[mode][i, j]) / speed_kmh
         if self.time_h is not None and np.isfinite(self.time_h[i, j]):
             return float(self.time_h[i, j])
         return float(self.km[i, j]) / speed_kmh
@@ -59,15 +73,26 @@ class Lanes:
             out["time_h"] = self.time_h.ravel()[mask]
         if self.cost_eur_per_t is not None:
             out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
+        for mode, table in self.mode_km.items():
+            out[f"{mode}_km"] = table.ravel()[mask]
         return out
 
 
 def build_lanes(sc: Scenario) -> Lanes:
-    """Lane tables for a scenario, by its distance method."""
-    ids = list(sc.nodes)
+    """Lane tables for a scenario, by its distance method, plus the per-mode distances."""
+    lanes = _scenario_lanes(sc, list(sc.nodes))
+    lanes.mode_km = _mode_lanes(sc, lanes.node_ids)
+    return lanes
+
+
+def _scenario_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     if sc.distance.method == "matrix":
         return _matrix_lanes(sc, ids)
     x, y = _projected(sc, ids)
+    if sc.distance.method == "great_circle":
+        lon, lat = _lonlat(sc, ids)
+        return Lanes(ids, geo.great_circle_km(lon, lat) * sc.distance.circuity)
+    _require_faithful_crs(sc, ids, x, y)
     if sc.distance.method == "straight_line":
         km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
         return Lanes(ids, km)
@@ -84,6 +109,66 @@ def build_lanes(sc: Scenario) -> Lanes:
         sc.warnings.append(f"{len(bad)} node pairs are not connected by the road network, "
                            f"e.g. {bad[0][0]} → {bad[0][1]}; those lanes are not used")
     return Lanes(ids, km, snap_km=snap)
+
+
+def _mode_lanes(sc: Scenario, ids: list[str]) -> dict[str, np.ndarray]:
+    """km tables of the modes with their own distance rule that some vehicle type uses:
+    computed between the nodes that list the mode (inf to and from the others)."""
+    out = {}
+    used = {vt.mode for vt in sc.vehicles.values()}
+    for mode, rule in MODE_DISTANCE.items():
+        if mode not in used:
+            continue
+        at = [i for i, n in enumerate(ids) if mode in sc.nodes[n].modes]
+        km = np.full((len(ids), len(ids)), np.inf)
+        np.fill_diagonal(km, 0.0)
+        if at:
+            lon, lat = _lonlat(sc, [ids[i] for i in at], why=f"mode '{mode}'")
+            sub = geo.sea_route_km(lon, lat) if rule == "sea_route" \
+                else geo.great_circle_km(lon, lat)
+            km[np.ix_(at, at)] = sub
+        out[mode] = km
+    return out
+
+
+def _lonlat(sc: Scenario, ids: list[str], why: str = "distance method 'great_circle'"
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (degrees) of the nodes: as given, or x/y converted from the scenario CRS;
+    a node with neither is an error at its row."""
+    lon, lat, issues = [], [], []
+    for n in ids:
+        node = sc.nodes[n]
+        if node.lat is not None and node.lon is not None:
+            lo, la = node.lon, node.lat
+        elif node.x is not None and node.y is not None and sc.distance.method != "matrix":
+            lo, la = (float(v[0]) for v in geo.lonlat_of([node.x], [node.y], sc.crs))
+        else:
+            file, row = sc.node_rows.get(n, ("nodes", None))
+            issues.append(Issue(file, row, "lat", f"node '{n}': {why} measures on the earth and "
+                                                  f"needs its lat and lon (WGS84)"))
+            continue
+        lon.append(lo)
+        lat.append(la)
+    if issues:
+        raise ScenarioError(issues)
+    return np.array(lon, dtype=float), np.array(lat, dtype=float)
+
+
+def _require_faithful_crs(sc: Scenario, ids: list[str], x: np.ndarray, y: np.ndarray) -> None:
+    """Straight lines and networks are measured in the scenario CRS: refuse a CRS that
+    distorts the distances between these nodes by more than ``geo.MAX_DISTORTION``."""
+    if len(ids) < 2:
+        return
+    lon, lat = _lonlat(sc, ids)
+    err, a, b = geo.projection_distortion(lon, lat, x, y)
+    if err > geo.MAX_DISTORTION:
+        na, nb = ids[a], ids[b]
+        raise ScenarioError([Issue(sc.path.name if sc.path else "scenario", None, "crs", (
+            f"{sc.crs} distorts straight-line distances between these nodes by up to "
+            f"{err:.0%} (e.g. '{na}' → '{nb}'; at most {geo.MAX_DISTORTION:.0%} is accepted): "
+            f"choose a CRS made for the area (e.g. EPSG:28992 in the Netherlands, EPSG:3035 in "
+            f"Europe, a UTM zone) or distance method 'great_circle', which measures on the "
+            f"earth anywhere"))])
 
 
 def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -67,8 +67,9 @@ def tour_measures(depot: str, stops: tuple[str, ...], vt: VehicleType, lanes: La
                   stop_h: float) -> tuple[float, float, float]:
     """(km, hours, cost €) of the closed tour depot → stops → depot, by the lanes."""
     path = (depot, *stops, depot)
-    km = sum(lanes.distance(a, b) for a, b in zip(path, path[1:], strict=False))
-    drive = sum(lanes.time(a, b, vt.speed_kmh) for a, b in zip(path, path[1:], strict=False))
+    legs = list(zip(path, path[1:], strict=False))
+    km = sum(lanes.distance(a, b, vt.mode) for a, b in legs)
+    drive = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in legs)
     hours = drive + stop_h * len(stops) + vt.handling_h_per_trip
     cost = (vt.cost_eur_per_km + vt.toll_eur_per_km) * km + vt.cost_eur_per_h * hours
     return km, hours, cost
@@ -144,9 +145,9 @@ def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed) ->
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
             if i != j:  # the edge's "distance" is its cost in cents (km and driving time)
-                hours = lanes.time(a, b, vt.speed_kmh)
+                hours = lanes.time(a, b, vt.speed_kmh, vt.mode)
                 m.add_edge(locs[i], locs[j],
-                           distance=round((per_km * lanes.distance(a, b)
+                           distance=round((per_km * lanes.distance(a, b, vt.mode)
                                            + vt.cost_eur_per_h * hours) * CENT),
                            duration=round(hours * S))
     stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT), MaxRuntime(seconds)])

@@ -279,8 +279,8 @@ class Facts:
 
     def leg_rates(self, vt: VehicleType, a: str, b: str) -> tuple[float, float, float]:
         """(km, cost of a loaded trip, cost of an empty trip) on leg a→b, € per trip."""
-        km = self.lanes.distance(a, b)
-        h = self.lanes.time(a, b, vt.speed_kmh)
+        km = self.lanes.distance(a, b, vt.mode)
+        h = self.lanes.time(a, b, vt.speed_kmh, vt.mode)
         per_km = vt.cost_eur_per_km + vt.toll_eur_per_km
         empty = per_km * km + vt.cost_eur_per_h * h
         return km, empty + vt.cost_eur_per_h * vt.handling_h_per_trip, empty

@@ -514,13 +514,11 @@ class RouteMaker:
         """Fastest time on the leg (h), or None if no vehicle may carry k there."""
         if i == j:
             return 0.0
-        km = self.lanes.distance(i, j)
-        if not math.isfinite(km):
-            return None
-        el = self.eligible(k, i, j, role)
+        el = [v for v in self.eligible(k, i, j, role)
+              if math.isfinite(self.lanes.distance(i, j, v.mode))]
         if not el:
             return None
-        return min(self.lanes.time(i, j, v.speed_kmh) for v in el)
+        return min(self.lanes.time(i, j, v.speed_kmh, v.mode) for v in el)
 
     def __call__(self, s: str, t: str, k: str) -> list[tuple[str, ...]]:
         rules = self.sc.hubs
@@ -913,7 +911,7 @@ def price_transport(b: Parts) -> None:
     co2 = _Co2(b.terms, sc.options.co2_basis, sc.options.co2_price_eur_per_t / 1000.0)
     for (i, j, _k, v, p, _owner, role), load in b.y.items():
         vt = sc.vehicles[v]
-        km = lanes.distance(i, j)
+        km = lanes.distance(i, j, vt.mode)
         w = weight[p]
         if vt.pricing == "tariff":
             cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
@@ -924,7 +922,8 @@ def price_transport(b: Parts) -> None:
     for key, tr in b.trips.items():
         i, j, v, _g, p, _o = key
         vt = sc.vehicles[v]
-        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        km, h, w = (lanes.distance(i, j, vt.mode), lanes.time(i, j, vt.speed_kmh, vt.mode),
+                    weight[p])
         b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
         co2.add(LinearTerm.of(tr), w * rates.trip_co2(vt, km), vt)
         rho = b.implicit_empty[key]
@@ -934,7 +933,8 @@ def price_transport(b: Parts) -> None:
             co2.add(by_market, w * rho * rates.trip_co2(vt, km), vt)
     for (i, j, v, p), e in b.empty.items():
         vt = sc.vehicles[v]
-        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        km, h, w = (lanes.distance(i, j, vt.mode), lanes.time(i, j, vt.speed_kmh, vt.mode),
+                    weight[p])
         b.terms["transport"].add([(e, w * rates.empty_cost(vt, km, h))])
         co2.add(LinearTerm.of(e), w * rates.trip_co2(vt, km), vt)
 

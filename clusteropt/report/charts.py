@@ -18,7 +18,8 @@ from clusteropt.report import tables
 
 COST_COLOURS = ("#4e79a7", "#f28e2b", "#76b7b2", "#e15759", "#59a14f", "#edc948", "#b07aa1",
                 "#9c755f")
-MODE_COLOURS = {"road": "#d62728", "barge": "#1f77b4", "rail": "#2ca02c"}
+MODE_COLOURS = {"road": "#d62728", "barge": "#1f77b4", "rail": "#2ca02c", "sea": "#17becf",
+                "air": "#9467bd"}
 DPI = 110
 
 
@@ -185,11 +186,12 @@ def flow_map(panels: list[tuple[str, dict]], path: Path, polygons=None) -> Path:
         if acts is not None and len(acts):
             geoms.append(_today_points(acts))
     bounds = _bounds(geoms) or _bounds(every)
+    crs = next((g.crs for g in every if g.crs is not None), None)
     aspect = (bounds[3] - bounds[1]) / (bounds[2] - bounds[0]) if bounds else 1.0
     fig = _figure(7.5 * len(panels), min(10.0, max(3.5, 7.5 * aspect)) + 0.8)
     for i, (title, lay) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
-        _draw_panel(ax, lay, bounds, tmax, polygons)
+        _draw_panel(ax, lay, bounds, tmax, polygons, crs)
         ax.set_title(title, fontsize=11)
     credit = ""
     if polygons is not None and "_kind" in polygons:
@@ -220,7 +222,7 @@ def _bounds(geoms) -> tuple[float, float, float, float] | None:
     return x0 - pad, y0 - pad, x1 + pad, y1 + pad
 
 
-def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
+def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons, crs=None) -> None:
     if polygons is not None and bounds is not None and len(polygons):
         from shapely.geometry import box
 
@@ -309,7 +311,7 @@ def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
     if bounds is not None:
         ax.set_xlim(bounds[0], bounds[2])
         ax.set_ylim(bounds[1], bounds[3])
-        _scale_bar(ax, bounds)
+        _scale_bar(ax, bounds, crs)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -320,15 +322,31 @@ def _draw_panel(ax, lay: dict, bounds, tmax: float, polygons) -> None:
                   fontsize=7, frameon=False)
 
 
-def _scale_bar(ax, bounds) -> None:
+def _scale_bar(ax, bounds, crs=None) -> None:
+    """A bar of a round number of true km near the top right. Where the map's CRS is not to
+    scale there (Web Mercator away from the equator) the bar is drawn at the local scale,
+    measured on the WGS84 geodesic, and says so."""
     width = bounds[2] - bounds[0]
-    target = width / 5
+    y0 = bounds[3] - (bounds[3] - bounds[1]) * 0.05
+    scale = 1.0  # map metres per true metre at the bar
+    if crs is not None:
+        from pyproj import Geod, Transformer
+
+        x_mid = bounds[2] - width * 0.15
+        tf = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        (lo1, lo2), (la1, la2) = tf.transform([x_mid - width * 0.05, x_mid + width * 0.05],
+                                              [y0, y0])
+        true_m = Geod(ellps="WGS84").inv(lo1, la1, lo2, la2)[2]
+        if np.isfinite(true_m) and true_m > 0:
+            scale = width * 0.1 / true_m
+    target = width / 5 / scale
     km = max(1, int(10 ** np.floor(np.log10(target / 1000.0))))
     for m in (5, 2, 1):
         if m * km * 1000 <= target:
             km *= m
             break
-    x0 = bounds[2] - width * 0.05 - km * 1000
-    y0 = bounds[3] - (bounds[3] - bounds[1]) * 0.05
-    ax.plot([x0, x0 + km * 1000], [y0, y0], color="black", lw=2)
-    ax.text(x0 + km * 500, y0, f"{km} km", ha="center", va="bottom", fontsize=7)
+    bar = km * 1000 * scale
+    x0 = bounds[2] - width * 0.05 - bar
+    ax.plot([x0, x0 + bar], [y0, y0], color="black", lw=2)
+    local = " (at this latitude)" if abs(scale - 1.0) > 0.02 else ""
+    ax.text(x0 + bar / 2, y0, f"{km:,} km{local}", ha="center", va="bottom", fontsize=7)
