@@ -59,8 +59,6 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     """One row per activity in play: its share of every figure in ``FIGURES`` (annual), and
     ``logistics_cost_eur`` (transport + handling + internal + disposal + carbon)."""
     w = {p.id: p.weight for p in sc.periods}
-    basis = sc.options.co2_basis
-    price_kg = sc.options.co2_price_eur_per_t / 1000.0
     bundled = bool((sol.switches or {}).get("bundling", sc.options.bundling))
     role_factor = rates.role_factors(sc.hubs)
     lc = {k: c.load_class for k, c in sc.commodities.items()}
@@ -98,9 +96,12 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
             for name, v in amounts.items():
                 direct[firm][name] += v * t / total if total else 0.0
 
-    def co2(vt, kg: float) -> dict[str, float]:
-        return {"co2_ttw_t": kg / 1000.0, "co2_wtw_t": kg * vt.wtw_ttw_ratio / 1000.0,
-                "carbon_cost_eur": kg * rates.co2_weight(vt, basis) * price_kg}
+    def co2(per_unit: dict[str, float], units: float) -> dict[str, float]:
+        """Firm figures of ``units`` × kg per unit: t CO2e (TTW, WTW) and the priced terms."""
+        kg = {q: v * units for q, v in per_unit.items()}
+        out = {"co2_ttw_t": kg["co2_ttw_kg"] / 1000.0, "co2_wtw_t": kg["co2_wtw_kg"] / 1000.0}
+        out.update({f"{t}_cost_eur": eur for t, eur in rates.priced_emissions(sc, kg).items()})
+        return out
 
     # loads by trip row (for the trips) and the tariff and load-dependent parts
     by_trip_row: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
@@ -113,13 +114,13 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         if vt.pricing == "tariff":
             part["transport_cost_eur"] = t * role_factor[r.role] * rates.tariff_cost_per_t(
                 vt, km, lanes.lane_cost(r._1, r.to))
-            part.update(co2(vt, t * rates.tariff_co2_per_t(vt, km)))
+            part.update(co2(rates.tariff_emissions_per_t(vt, km), t))
             if vt.load_t_per_vkm and vt.mode == "road":
                 vkm = t * km / vt.load_t_per_vkm
                 part["truck_km"] = vkm
                 part["vehicle_trips"] = vkm * (1 - vt.empty_share) / km if km else 0.0
         else:
-            part.update(co2(vt, t * rates.load_co2_per_t(vt, km)))
+            part.update(co2(rates.load_emissions_per_t(vt, km), t))
             by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity], r.owner or ""].append(
                 (key, r.tonnes))
         to_flows(key, part)
@@ -133,7 +134,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip
         amounts = {"transport_cost_eur": n * rates.trip_cost(vt, km, h)
                    + implied * rates.empty_cost(vt, km, h),
-                   **co2(vt, (n + implied) * rates.trip_co2(vt, km)),
+                   **co2(rates.trip_emissions(vt, km), n + implied),
                    "vehicle_trips": n}
         if vt.mode == "road":
             amounts["truck_km"] = (n + implied) * km
@@ -150,7 +151,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         km, h = lanes.distance(r._1, r.to), lanes.time(r._1, r.to, vt.speed_kmh)
         n = r.trips * w[r.period]
         amounts = {"transport_cost_eur": n * rates.empty_cost(vt, km, h),
-                   **co2(vt, n * rates.trip_co2(vt, km))}
+                   **co2(rates.trip_emissions(vt, km), n)}
         if vt.mode == "road":
             amounts["truck_km"] = n * km
         shares = row_tkm.get((r.vehicle, r.period), {})

@@ -8,8 +8,10 @@ connection + own cost of every user not connected), transport (trip-priced: load
 tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor), internal
 (co-located t × internal_cost_eur_per_t), handling (t × handling_eur_per_t per hub passed),
 disposal (disposal or shortage t × the commodity's price) and carbon (price × CO2 on the
-scenario's basis). CO2 TTW: trips × km × co2_empty + loaded t·km × (co2_full − co2_empty) /
-payload; tariff t·km × co2_ttw_kg_per_tkm; WTW = TTW × wtw_ttw_ratio. Road tariff vehicles with
+scenario's basis). Emissions of each quantity (CO2 TTW, CO2 WTW): trips × km × ef_empty +
+loaded t·km × (ef_full − ef_empty) / payload; tariff t·km × ef_tkm, with ef from ``_factors``
+(given CO2 columns, WTW = TTW × ratio; else the carrier's factors × the consumption per km or
+tkm). Road tariff vehicles with
 ``load_t_per_vkm`` L and ``empty_share`` e add t·km/L truck-km, e of them empty.
 """
 
@@ -31,9 +33,9 @@ def kpis(f: Facts) -> dict[str, float]:
     sc, k = f.sc, {key: 0.0 for key in KPI_KEYS}
     co2 = [0.0, 0.0]  # kg TTW, kg WTW
 
-    def emit(vt, kg_ttw: float) -> None:
-        co2[0] += kg_ttw
-        co2[1] += kg_ttw * vt.wtw_ttw_ratio
+    def emit(per_unit: tuple[float, float], units: float) -> None:
+        co2[0] += per_unit[0] * units
+        co2[1] += per_unit[1] * units
 
     k["development_cost_eur"] = sum(f.site_cost(s) for s, n in sc.nodes.items()
                                     if n.kind in ("site", "hub") and f.is_open(s))
@@ -65,13 +67,14 @@ def kpis(f: Facts) -> dict[str, float]:
         w, km, t = f.w[r.period], f.lanes.distance(r.a, r.b), r.tonnes
         k["tonne_km"] += w * t * km
         if vt.pricing == "trip":
-            emit(vt, w * (vt.co2_full_kg_per_km - vt.co2_empty_kg_per_km) * km * t
-                 / vt.payload_t)
+            ef = _factors(vt)
+            emit((ef["full"][0] - ef["empty"][0], ef["full"][1] - ef["empty"][1]),
+                 w * km * t / vt.payload_t)
             continue
         lane = f.lanes.lane_cost(r.a, r.b)
         per_t = lane if lane is not None else vt.tariff_eur_per_tkm * km + vt.tariff_eur_per_t
         k["transport_cost_eur"] += w * t * per_t * f.role_factor[r.role]
-        emit(vt, w * vt.co2_ttw_kg_per_tkm * km * t)
+        emit(_factors(vt)["tkm"], w * km * t)
         if vt.load_t_per_vkm and vt.mode == "road":  # the trucks behind the tariff
             vkm = w * t * km / vt.load_t_per_vkm
             k["truck_km_loaded"] += vkm * (1.0 - vt.empty_share)
@@ -85,7 +88,7 @@ def kpis(f: Facts) -> dict[str, float]:
         km, c_loaded, c_empty = f.leg_rates(vt, r.a, r.b)
         implied = rho_of(f, r) * r.market_used  # empty trips of the market closure
         k["transport_cost_eur"] += w * (n * c_loaded + implied * c_empty)
-        emit(vt, w * vt.co2_empty_kg_per_km * km * (n + implied))
+        emit(_factors(vt)["empty"], w * km * (n + implied))
         k["vehicle_trips"] += w * n
         if vt.mode == "road":
             k["truck_km_loaded"] += w * n * km
@@ -97,7 +100,7 @@ def kpis(f: Facts) -> dict[str, float]:
         w, n = f.w[r.period], r.trips
         km, _, c_empty = f.leg_rates(vt, r.a, r.b)
         k["transport_cost_eur"] += w * n * c_empty
-        emit(vt, w * vt.co2_empty_kg_per_km * km * n)
+        emit(_factors(vt)["empty"], w * km * n)
         if vt.mode == "road":
             k["truck_km_empty"] += w * n * km
     k["co2_ttw_t"], k["co2_wtw_t"] = co2[0] / 1000.0, co2[1] / 1000.0
@@ -106,6 +109,32 @@ def kpis(f: Facts) -> dict[str, float]:
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
     k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
     return {key: float(v) for key, v in k.items()}
+
+
+def _factors(vt) -> dict[str, tuple[float, float]]:
+    """(kg CO2e TTW, kg CO2e WTW) per vehicle-km empty and full and per tonne-km, read from
+    the vehicle row: a given co2 column is TTW and its WTW is TTW × wtw_ttw_ratio (absent: the
+    carrier's WTW/TTW, else 1); without one, the carrier's TTW and TTW + WTT per unit × the
+    consumption; full falls back to empty."""
+    ttw_unit = vt.carrier_ttw_kg if vt.carrier else 0.0
+    wtw_unit = ttw_unit + (vt.carrier_wtt_kg if vt.carrier else 0.0)
+    ratio = vt.wtw_ttw_ratio if vt.wtw_ttw_ratio is not None else (
+        wtw_unit / ttw_unit if ttw_unit > 0 else 1.0)
+
+    def pair(given, energy) -> tuple[float, float]:
+        if given is not None:
+            return given, given * ratio
+        if energy is None or not vt.carrier:
+            return 0.0, 0.0
+        return energy * ttw_unit, energy * wtw_unit
+
+    full_given = vt.co2_full_kg_per_km if vt.co2_full_kg_per_km is not None \
+        else vt.co2_empty_kg_per_km
+    full_energy = vt.energy_full_per_km if vt.energy_full_per_km is not None \
+        else vt.energy_empty_per_km
+    return {"empty": pair(vt.co2_empty_kg_per_km, vt.energy_empty_per_km),
+            "full": pair(full_given, full_energy),
+            "tkm": pair(vt.co2_ttw_kg_per_tkm, vt.energy_per_tkm)}
 
 
 def _facilities_cost(f: Facts) -> float:
