@@ -31,10 +31,11 @@ from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 
-FIGURES = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
+FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
            "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t",
            "co2_wtw_t")
-FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "handling_cost_eur": "EUR/yr",
+FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
+              "handling_cost_eur": "EUR/yr",
               "internal_cost_eur": "EUR/yr", "disposal_cost_eur": "EUR/yr",
               "carbon_cost_eur": "EUR/yr", "logistics_cost_eur": "EUR/yr",
               "truck_km": "km/yr", "vehicle_trips": "trips/yr", "tonne_km": "tkm/yr",
@@ -57,7 +58,7 @@ def _legs(path: list[str]) -> list[tuple[str, str, str]]:
 
 def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     """One row per activity in play: its share of every figure in ``FIGURES`` (annual), and
-    ``logistics_cost_eur`` (transport + handling + internal + disposal + carbon)."""
+    ``logistics_cost_eur`` (transport + toll + handling + internal + disposal + carbon)."""
     w = {p.id: p.weight for p in sc.periods}
     bundled = bool((sol.switches or {}).get("bundling", sc.options.bundling))
     role_factor = rates.role_factors(sc.hubs)
@@ -134,6 +135,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip
         amounts = {"transport_cost_eur": n * rates.trip_cost(vt, km, h)
                    + implied * rates.empty_cost(vt, km, h),
+                   "toll_cost_eur": (n + implied) * rates.trip_toll(
+                       vt, km, lanes.toll_share(r._1, r.to)),
                    **co2(rates.trip_emissions(vt, km), n + implied),
                    "vehicle_trips": n}
         if vt.mode == "road":
@@ -151,6 +154,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         km, h = lanes.distance(r._1, r.to), lanes.time(r._1, r.to, vt.speed_kmh)
         n = r.trips * w[r.period]
         amounts = {"transport_cost_eur": n * rates.empty_cost(vt, km, h),
+                   "toll_cost_eur": n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),
                    **co2(rates.trip_emissions(vt, km), n)}
         if vt.mode == "road":
             amounts["truck_km"] = n * km
@@ -165,7 +169,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
             continue
         figs = {name: float(direct[f].get(name, 0.0)) for name in FIGURES}
         figs["logistics_cost_eur"] = sum(figs[k] for k in (
-            "transport_cost_eur", "handling_cost_eur", "internal_cost_eur",
+            "transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
             "disposal_cost_eur", "carbon_cost_eur"))
         figs["relocation_cost_eur"] = sc.annuity(a.reloc_cost_eur.get(sol.placement[f], 0.0))
         rows.append({"activity": f, "name": a.name, "movable": a.movable,

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 KPIS: dict[str, tuple[str, str, bool]] = {
     "total_cost_eur": ("EUR/yr", "logistics + investment", True),
-    "logistics_cost_eur": ("EUR/yr", "transport + handling + internal + disposal + carbon",
-                           True),
+    "logistics_cost_eur": ("EUR/yr", "transport + toll + handling + internal + disposal + "
+                           "carbon", True),
     "investment_cost_eur": ("EUR/yr", "development + relocation + facilities annuities", True),
     "development_cost_eur": ("EUR/yr", "open sites and hubs: annuity + opex + fixed", True),
     "relocation_cost_eur": ("EUR/yr", "annuities of the moves", True),
     "facilities_cost_eur": ("EUR/yr", "shared facilities, connections, own installations",
                             False),
-    "transport_cost_eur": ("EUR/yr", "trips, empties, market closure, tariffs", True),
+    "transport_cost_eur": ("EUR/yr", "trips, empties, market closure, tariffs (toll apart)",
+                           True),
+    "toll_cost_eur": ("EUR/yr", "road toll of trip-priced trucks: per km, and per km on tolled "
+                      "roads (lane's share)", True),
     "internal_cost_eur": ("EUR/yr", "co-located flows", True),
     "handling_cost_eur": ("EUR/yr", "hub handling", False),
     "disposal_cost_eur": ("EUR/yr", "pooled flows to disposal or short", False),
@@ -39,15 +42,16 @@ KPIS: dict[str, tuple[str, str, bool]] = {
 }
 KPI_UNITS = {k: unit for k, (unit, _, _) in KPIS.items()}
 SUMMARY = tuple(k for k, (_, _, shown) in KPIS.items() if shown)  # the printed run summary
-LOGISTICS = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
-             "carbon_cost_eur")
+LOGISTICS = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
+             "disposal_cost_eur", "carbon_cost_eur")
 INVESTMENT = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur")
 
 LABELS = {  # the KPIs in words, for people who do not read code
     "total_cost_eur": "annual cost", "logistics_cost_eur": "logistics cost",
     "investment_cost_eur": "investment (annuities)", "development_cost_eur": "site development",
     "relocation_cost_eur": "relocation", "facilities_cost_eur": "shared facilities",
-    "transport_cost_eur": "transport cost", "internal_cost_eur": "on-site transfer",
+    "transport_cost_eur": "transport cost", "toll_cost_eur": "truck toll",
+    "internal_cost_eur": "on-site transfer",
     "handling_cost_eur": "hub handling", "disposal_cost_eur": "disposal and shortage",
     "carbon_cost_eur": "carbon cost", "disposal_t": "tonnes disposed of",
     "shortage_t": "tonnes short", "hub_throughput_t": "tonnes through hubs",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clusteropt import geo
+from clusteropt import defaults, geo
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.io import TableError, read_table
 from clusteropt.scenario import Scenario
@@ -25,9 +25,19 @@ class Lanes:
     time_h: np.ndarray | None = None
     cost_eur_per_t: np.ndarray | None = None
     snap_km: np.ndarray | None = None
+    toll_share_given: np.ndarray | None = None  # matrix column toll_share (NaN: not given)
 
     def __post_init__(self) -> None:
         self.index = {n: i for i, n in enumerate(self.node_ids)}
+
+    # ---- truck toll (issue 24): the share of a lane's road km on tolled roads ---------------
+    def toll_share(self, a: str, b: str) -> float:
+        """Share (0–1) of the road km from a to b on tolled roads: the matrix's ``toll_share``
+        where given, else the default of the lane's distance band (``toll_share_default``)."""
+        i, j = self.index[a], self.index[b]
+        if self.toll_share_given is not None and np.isfinite(self.toll_share_given[i, j]):
+            return float(self.toll_share_given[i, j])
+        return toll_share_default(float(self.km[i, j]))
 
     def distance(self, a: str, b: str) -> float:
         return float(self.km[self.index[a], self.index[b]])
@@ -60,6 +70,15 @@ class Lanes:
         if self.cost_eur_per_t is not None:
             out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
         return out
+
+
+def toll_share_default(road_km: float) -> float:
+    """The share of road km on tolled roads by distance band: ``data/factors.csv`` keys
+    ``toll_share_below_10km``, ``toll_share_10_to_50km``, ``toll_share_from_50km`` (marked
+    assumptions: legs start and end on local roads, longer legs run mostly on motorways)."""
+    key = ("toll_share_below_10km" if road_km < 10 else "toll_share_10_to_50km"
+           if road_km < 50 else "toll_share_from_50km")
+    return defaults.factor(key)
 
 
 def build_lanes(sc: Scenario) -> Lanes:
@@ -141,8 +160,8 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     for col in ("from", "to", "distance_km"):
         if col not in frame.columns:
             issues.append(Issue(table.source, 1, col, "the matrix needs columns from, to, "
-                                                      "distance_km (time_h, cost_eur_per_t "
-                                                      "optional)"))
+                                                      "distance_km (time_h, cost_eur_per_t, "
+                                                      "toll_share optional)"))
     if not issues and not len(frame):
         issues.append(Issue(table.source, None, None, "the matrix has no rows: give one row "
                                                       "per pair of nodes a flow may use"))
@@ -160,17 +179,18 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
             issues.append(Issue(table.source, int(rows[k]), col,
                                 f"unknown node '{_as_id(frame[col].iloc[k])}'"))
     values = {}
-    for col in ("distance_km", "time_h", "cost_eur_per_t"):
+    for col in ("distance_km", "time_h", "cost_eur_per_t", "toll_share"):
         if col not in frame.columns:
             continue
         raw = frame[col]
         num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(num) | (num < 0)
+        bad = ~np.isfinite(num) | (num < 0) | ((num > 1) if col == "toll_share" else False)
         if col != "distance_km":
             bad &= raw.notna().to_numpy()  # optional columns may be empty
+        what = "a share between 0 and 1" if col == "toll_share" else "a finite number ≥ 0"
         for k in np.flatnonzero(bad)[:50]:
             issues.append(Issue(table.source, int(rows[k]), col,
-                                f"expected a finite number ≥ 0, got '{raw.iloc[k]}'"))
+                                f"expected {what}, got '{raw.iloc[k]}'"))
         values[col] = num
     if issues:
         raise ScenarioError(issues)
@@ -185,7 +205,11 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     if "cost_eur_per_t" in values:
         cost = np.full((n, n), np.nan)
         cost[i, j] = values["cost_eur_per_t"]
-    return Lanes(ids, km, time_h, cost)
+    lanes = Lanes(ids, km, time_h, cost)
+    if "toll_share" in values:
+        lanes.toll_share_given = np.full((n, n), np.nan)
+        lanes.toll_share_given[i, j] = values["toll_share"]
+    return lanes
 
 
 def _as_id(v) -> str:

@@ -2,8 +2,11 @@
 quantity, ``clusteropt.emissions``) on a leg of ``km`` kilometres and ``h`` hours driving, for a
 vehicle type.
 
-    loaded trip   (c_km + toll) · d + c_h · (t + handling)
-    empty trip    (c_km + toll) · d + c_h · t           (toll is paid per km driven)
+    loaded trip   c_km · d + c_h · (t + handling)
+    empty trip    c_km · d + c_h · t
+    toll          (toll_km + σ · toll_rate) · d per trip, loaded or empty (its own cost term):
+                  ``toll_eur_per_km`` on every km, ``toll_rate_eur_per_km`` on the lane's
+                  share σ of km on tolled roads (``Lanes.toll_share``)
     tariff        (tariff_tkm · d + tariff_t) per tonne, or the lane's explicit €/t
     emissions     ef_empty · d per trip (loaded or empty)
                   + (ef_full − ef_empty) · d · tonnes / payload     (load-dependent part)
@@ -48,14 +51,18 @@ def role_factors(hubs: HubRules) -> dict[str, float]:
 
 
 def trip_cost(v: VehicleType, km: float, h: float) -> float:
-    """Euro per loaded trip."""
-    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * (
-        h + v.handling_h_per_trip)
+    """Euro per loaded trip, toll apart."""
+    return v.cost_eur_per_km * km + v.cost_eur_per_h * (h + v.handling_h_per_trip)
 
 
 def empty_cost(v: VehicleType, km: float, h: float) -> float:
-    """Euro per empty trip."""
-    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * h
+    """Euro per empty trip, toll apart."""
+    return v.cost_eur_per_km * km + v.cost_eur_per_h * h
+
+
+def trip_toll(v: VehicleType, km: float, toll_share: float) -> float:
+    """Euro of toll per trip (loaded or empty) on a leg with ``toll_share`` of its km tolled."""
+    return (v.toll_eur_per_km + toll_share * v.toll_rate_eur_per_km) * km
 
 
 def trip_emissions(v: VehicleType, km: float) -> dict[str, float]:

@@ -60,6 +60,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          vehicle_km_loaded=n * km, vehicle_km_empty=implied * km,
                          cost_eur=n * rates.trip_cost(vt, km, h)
                          + implied * rates.empty_cost(vt, km, h),
+                         toll_eur=(n + implied) * rates.trip_toll(vt, km, lanes.toll_share(
+                             r._1, r.to)),
                          **kg, tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
@@ -71,6 +73,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          mode=vt.mode, load_class="(empty)", owner="", distance_km=km,
                          trips=0.0, empty_trips=n, vehicle_km_loaded=0.0, vehicle_km_empty=n * km,
                          cost_eur=n * rates.empty_cost(vt, km, h), **kg,
+                         toll_eur=n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
     # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
     role_factor = rates.role_factors(sc.hubs)
@@ -98,12 +101,12 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          trips=trips, empty_trips=trips * vt.empty_share / (1 - vt.empty_share)
                          if trips else 0.0, vehicle_km_loaded=vkm_loaded,
                          vehicle_km_empty=vkm_empty,
-                         cost_eur=cost, **kg, tonnes=t, tonne_km=t * km, capacity_tkm=0.0))
+                         cost_eur=cost, toll_eur=0.0, **kg, tonnes=t, tonne_km=t * km, capacity_tkm=0.0))
         per_com.append(dict(commodity=r.commodity, leg=(r._1, r.to, r.vehicle, r.period),
                             tonnes=t, tonne_km=t * km))
     cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",
             "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty", "tonnes",
-            "tonne_km", "capacity_tkm", "cost_eur", *emissions.QUANTITIES, *PRICED]
+            "tonne_km", "capacity_tkm", "cost_eur", "toll_eur", *emissions.QUANTITIES, *PRICED]
     raw = pd.DataFrame(legs, columns=cols)
     keys = ["from", "to", "vehicle", "mode", "load_class"]
     leg_table = (raw[raw.load_class != "(empty)"].groupby(keys, as_index=False)
@@ -112,11 +115,12 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                       vehicle_km_loaded=("vehicle_km_loaded", "sum"),
                       vehicle_km_empty=("vehicle_km_empty", "sum"),
                       tonne_km=("tonne_km", "sum"), capacity_tkm=("capacity_tkm", "sum"),
-                      cost_eur=("cost_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum")))
+                      cost_eur=("cost_eur", "sum"), toll_eur=("toll_eur", "sum"),
+                      co2_wtw_kg=("co2_wtw_kg", "sum")))
     empties = raw[raw.load_class == "(empty)"].groupby(keys, as_index=False).agg(
         distance_km=("distance_km", "first"), empty_trips=("empty_trips", "sum"),
         vehicle_km_empty=("vehicle_km_empty", "sum"), cost_eur=("cost_eur", "sum"),
-        co2_wtw_kg=("co2_wtw_kg", "sum"))
+        toll_eur=("toll_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum"))
     leg_table = pd.concat([leg_table, empties], ignore_index=True).fillna(0.0)
     leg_table["load_factor"] = (leg_table.tonne_km / leg_table.capacity_tkm).where(
         leg_table.capacity_tkm > 0)
@@ -138,6 +142,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         "development_cost_eur": sol.terms.get("development", 0.0),
         "relocation_cost_eur": sol.terms.get("relocation", 0.0),
         "transport_cost_eur": float(raw.cost_eur.sum()),
+        "toll_cost_eur": float(raw.toll_eur.sum()),
         "internal_cost_eur": internal,
         "handling_cost_eur": handling,
         "facilities_cost_eur": _facility_cost(sc, sol),

@@ -160,7 +160,8 @@ class VehicleType:
     pallets: float | None
     cost_eur_per_km: float
     cost_eur_per_h: float
-    toll_eur_per_km: float
+    toll_eur_per_km: float  # on every km driven
+    toll_rate_eur_per_km: float  # on the km on tolled roads (Lanes.toll_share)
     speed_kmh: float
     handling_h_per_trip: float
     co2_empty_kg_per_km: float | None  # TTW as given (precedence over the carrier, §7)

@@ -5,6 +5,7 @@ development (open sites and hubs: annuity + opex + fixed), relocation (annuity o
 relocation cost at the chosen node), facilities (modules · (annuity + opex) + connect cost per
 connection + own cost of every user not connected), transport (trip-priced: loaded trips ×
 (€/km·km + €/h·(h + handling)) + (explicit empties + ρ · market trips) × (€/km·km + €/h·h);
+toll: every one of those trips × km × (toll €/km + tolled share × toll rate €/km);
 tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor), internal
 (co-located t × internal_cost_eur_per_t), handling (t × handling_eur_per_t per hub passed),
 disposal (disposal or shortage t × the commodity's price) and carbon (price × CO2 on the
@@ -21,7 +22,7 @@ from clusteropt.check.facts import POOLED, Facts
 from clusteropt.check.rules import facility_users, rho_of
 
 COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
-             "transport_cost_eur", "internal_cost_eur", "handling_cost_eur",
+             "transport_cost_eur", "toll_cost_eur", "internal_cost_eur", "handling_cost_eur",
              "disposal_cost_eur", "carbon_cost_eur")
 KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
             "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
@@ -85,9 +86,10 @@ def kpis(f: Facts) -> dict[str, float]:
         if vt is None or vt.pricing != "trip":
             continue
         w, n = f.w[r.period], r.trips
-        km, c_loaded, c_empty = f.leg_rates(vt, r.a, r.b)
+        km, c_loaded, c_empty, toll = f.leg_rates(vt, r.a, r.b)
         implied = rho_of(f, r) * r.market_used  # empty trips of the market closure
         k["transport_cost_eur"] += w * (n * c_loaded + implied * c_empty)
+        k["toll_cost_eur"] += w * (n + implied) * toll
         emit(_factors(vt)["empty"], w * km * (n + implied))
         k["vehicle_trips"] += w * n
         if vt.mode == "road":
@@ -98,8 +100,9 @@ def kpis(f: Facts) -> dict[str, float]:
         if vt is None or vt.pricing != "trip":
             continue
         w, n = f.w[r.period], r.trips
-        km, _, c_empty = f.leg_rates(vt, r.a, r.b)
+        km, _, c_empty, toll = f.leg_rates(vt, r.a, r.b)
         k["transport_cost_eur"] += w * n * c_empty
+        k["toll_cost_eur"] += w * n * toll
         emit(_factors(vt)["empty"], w * km * n)
         if vt.mode == "road":
             k["truck_km_empty"] += w * n * km

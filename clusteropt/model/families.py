@@ -32,8 +32,8 @@ from clusteropt.model.core import (
 from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
 from clusteropt.scenario import Scenario, VehicleType
 
-COST_TERMS = ("development", "relocation", "facilities", "transport", "internal", "handling",
-              "disposal", "carbon")
+COST_TERMS = ("development", "relocation", "facilities", "transport", "toll", "internal",
+              "handling", "disposal", "carbon")
 KPI_TERMS = emissions.QUANTITIES  # kg per year of each emitted quantity
 ONE = LinearTerm.constant(1.0)
 ZERO = LinearTerm.constant(0.0)
@@ -903,7 +903,8 @@ def price_transport(b: Parts) -> None:
 
     * tariff loads: w · y · cost per t (× the role's factor χ, α, δ on hub legs); CO2 per t;
     * trip-priced loads: the load-dependent CO2 (ef_full − ef_empty) · d · y / payload;
-    * trips: w · trip cost · trips, CO2 ef_empty · d per trip;
+    * trips: w · trip cost · trips, CO2 ef_empty · d per trip; toll: w · toll per trip · trips
+      (and per empty trip, below);
     * market closure: w · ρ · empty cost · mkt (or · trips where every trip is closed by the
       market), CO2 likewise;
     * empty legs: w · empty cost · empty, CO2 ef_empty · d per empty trip.
@@ -925,17 +926,25 @@ def price_transport(b: Parts) -> None:
         i, j, v, _g, p, _o = key
         vt = sc.vehicles[v]
         km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
         b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
+        if toll:
+            b.terms["toll"].add([(tr, w * toll)])
         co2.add(LinearTerm.of(tr), _times(w, rates.trip_emissions(vt, km)))
         rho = b.implicit_empty[key]
         if rho:
             by_market = LinearTerm.of(b.market.get(key, tr))
             b.terms["transport"].add(by_market.terms, w * rho * rates.empty_cost(vt, km, h))
+            if toll:
+                b.terms["toll"].add(by_market.terms, w * rho * toll)
             co2.add(by_market, _times(w * rho, rates.trip_emissions(vt, km)))
     for (i, j, v, p), e in b.empty.items():
         vt = sc.vehicles[v]
         km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
         b.terms["transport"].add([(e, w * rates.empty_cost(vt, km, h))])
+        toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
+        if toll:
+            b.terms["toll"].add([(e, w * toll)])
         co2.add(LinearTerm.of(e), _times(w, rates.trip_emissions(vt, km)))
 
 

@@ -29,6 +29,7 @@ from clusteropt.solution import Solution
 # cost components in the order of the stacked bars (KPI key, label)
 COST_PARTS = (("development_cost_eur", "development"), ("relocation_cost_eur", "relocation"),
               ("facilities_cost_eur", "facilities"), ("transport_cost_eur", "transport"),
+              ("toll_cost_eur", "toll"),
               ("internal_cost_eur", "internal"), ("handling_cost_eur", "handling"),
               ("disposal_cost_eur", "disposal"), ("carbon_cost_eur", "carbon"))
 STEP_LABELS = {"B0": "B0 today", "B1": "B1 relocated", "B2": "B2 + bundling",
@@ -42,7 +43,8 @@ COLUMN_UNITS: dict[str, str] = {
     "distance_km": "km", "tonnes": "t/yr", "trips": "trips/yr", "empty_trips": "trips/yr",
     "trips_total": "trips/yr", "vehicle_km_loaded": "km/yr", "vehicle_km_empty": "km/yr",
     "vehicle_km": "km/yr", "truck_km": "km/yr", "tonne_km": "tkm/yr",
-    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "co2_wtw_kg": "kg CO2e/yr (WTW)",
+    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "toll_eur": "EUR/yr",
+    "co2_wtw_kg": "kg CO2e/yr (WTW)",
     "co2_ttw_kg": "kg CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
     "co2_ttw_t": "t CO2e/yr (TTW)",
     "load_factor": "share", "x": "m", "y": "m", "today_x": "m", "today_y": "m",
