@@ -31,9 +31,9 @@ from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 
-FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
-           "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t",
-           "co2_wtw_t")
+FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
+           "disposal_cost_eur", "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km",
+           "tonnes", "co2_ttw_t", "co2_wtw_t")
 FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
               "handling_cost_eur": "EUR/yr",
               "internal_cost_eur": "EUR/yr", "disposal_cost_eur": "EUR/yr",

@@ -101,7 +101,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          trips=trips, empty_trips=trips * vt.empty_share / (1 - vt.empty_share)
                          if trips else 0.0, vehicle_km_loaded=vkm_loaded,
                          vehicle_km_empty=vkm_empty,
-                         cost_eur=cost, toll_eur=0.0, **kg, tonnes=t, tonne_km=t * km, capacity_tkm=0.0))
+                         cost_eur=cost, toll_eur=0.0, **kg, tonnes=t, tonne_km=t * km,
+                         capacity_tkm=0.0))
         per_com.append(dict(commodity=r.commodity, leg=(r._1, r.to, r.vehicle, r.period),
                             tonnes=t, tonne_km=t * km))
     cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from factories import TRUCK, optimise
 
 from clusteropt import defaults
 from clusteropt.allocation import firm_results
@@ -18,7 +19,6 @@ from clusteropt.check import check_solution
 from clusteropt.errors import ScenarioError
 from clusteropt.lanes import build_lanes, toll_share_default
 from clusteropt.scenario import scenario_from_dict
-from factories import TRUCK, optimise
 
 CLI = Path(sys.executable).parent / "clusteropt"
 TOLLED = {**TRUCK, "toll_rate_eur_per_km": 0.2}
