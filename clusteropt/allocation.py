@@ -108,7 +108,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     by_trip_row: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
     for r in sol.loads.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km = lanes.distance(r._1, r.to)
+        km = lanes.distance(r._1, r.to, vt.mode)
         t = r.tonnes * w[r.period]
         key = (r.period, r._1, r.to, r.commodity, r.owner or "", r.role)
         part = {"tonne_km": t * km}
@@ -130,7 +130,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     row_tkm: dict[tuple, dict[tuple, float]] = defaultdict(dict)
     for r in sol.trips.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km, h = lanes.distance(r._1, r.to), lanes.time(r._1, r.to, vt.speed_kmh)
+        km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
+                                                                  vt.mode)
         n = r.trips * w[r.period]
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip
         amounts = {"transport_cost_eur": n * rates.trip_cost(vt, km, h)
@@ -151,7 +152,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
                 + t * w[r.period] * km
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km, h = lanes.distance(r._1, r.to), lanes.time(r._1, r.to, vt.speed_kmh)
+        km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
+                                                                  vt.mode)
         n = r.trips * w[r.period]
         amounts = {"transport_cost_eur": n * rates.empty_cost(vt, km, h),
                    "toll_cost_eur": n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),

@@ -1,10 +1,16 @@
 """Lanes: the distance (km), time (h) and optional per-tonne cost between every pair of a
 scenario's nodes, by the scenario's distance method (straight line × circuity, road network,
-or an explicit matrix). A matrix scenario needs no geometry; a missing pair is no lane (inf)."""
+or an explicit matrix). A matrix scenario needs no geometry; a missing pair is no lane (inf).
+
+Distances per mode (issue 24): barge and rail legs run on waterways and railways, not roads.
+Straight-line and network scenarios give them straight line × ``distance.circuity_barge`` /
+``circuity_rail``; a matrix may give ``distance_km_barge`` / ``distance_km_rail`` per lane, and
+where a cell is empty the mode's km are the road km × circuity_mode / circuity (the road km
+back to the straight line, then the mode's detour; equal circuities: the road km)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,6 +32,8 @@ class Lanes:
     cost_eur_per_t: np.ndarray | None = None
     snap_km: np.ndarray | None = None
     toll_share_given: np.ndarray | None = None  # matrix column toll_share (NaN: not given)
+    mode_km: dict[str, np.ndarray] = field(default_factory=dict)  # barge, rail km (n × n)
+    mode_own: dict[str, np.ndarray] = field(default_factory=dict)  # matrix: own km given
 
     def __post_init__(self) -> None:
         self.index = {n: i for i, n in enumerate(self.node_ids)}
@@ -39,15 +47,19 @@ class Lanes:
             return float(self.toll_share_given[i, j])
         return toll_share_default(float(self.km[i, j]))
 
-    def distance(self, a: str, b: str) -> float:
-        return float(self.km[self.index[a], self.index[b]])
+    def distance(self, a: str, b: str, mode: str = "road") -> float:
+        """km from a to b by ``mode`` (road km for road and modes without their own)."""
+        km = self.mode_km.get(mode, self.km)
+        return float(km[self.index[a], self.index[b]])
 
-    def time(self, a: str, b: str, speed_kmh: float) -> float:
-        """Driving time in hours: explicit where the matrix gives it, else km / speed."""
+    def time(self, a: str, b: str, speed_kmh: float, mode: str = "road") -> float:
+        """Driving (sailing) time in hours: the matrix's ``time_h`` where it gives one and the
+        mode has no distance of its own on the lane, else the mode's km / speed."""
         i, j = self.index[a], self.index[b]
-        if self.time_h is not None and np.isfinite(self.time_h[i, j]):
+        own = mode in self.mode_km and (mode not in self.mode_own or self.mode_own[mode][i, j])
+        if not own and self.time_h is not None and np.isfinite(self.time_h[i, j]):
             return float(self.time_h[i, j])
-        return float(self.km[i, j]) / speed_kmh
+        return self.distance(a, b, mode) / speed_kmh
 
     def lane_cost(self, a: str, b: str) -> float | None:
         if self.cost_eur_per_t is None:
@@ -81,15 +93,25 @@ def toll_share_default(road_km: float) -> float:
     return defaults.factor(key)
 
 
+MODE_CIRCUITY = {"barge": "circuity_barge", "rail": "circuity_rail"}  # distance keys
+
+
+def _modes(sc: Scenario) -> list[str]:
+    """The non-road modes some vehicle type uses (only they get km tables of their own)."""
+    return [m for m in MODE_CIRCUITY if any(v.mode == m for v in sc.vehicles.values())]
+
+
 def build_lanes(sc: Scenario) -> Lanes:
-    """Lane tables for a scenario, by its distance method."""
+    """Lane tables for a scenario, by its distance method (and per mode, see above)."""
     ids = list(sc.nodes)
     if sc.distance.method == "matrix":
         return _matrix_lanes(sc, ids)
     x, y = _projected(sc, ids)
+    straight = {m: geo.straight_line_km(x, y) * getattr(sc.distance, MODE_CIRCUITY[m])
+                for m in _modes(sc)}
     if sc.distance.method == "straight_line":
         km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
-        return Lanes(ids, km)
+        return Lanes(ids, km, mode_km=straight)
     path = sc.base_dir / sc.distance.file
     try:
         net = geo.RoadNetwork.from_file(path, target_crs=sc.crs, layer=sc.distance.layer)
@@ -102,7 +124,7 @@ def build_lanes(sc: Scenario) -> Lanes:
     if bad:
         sc.warnings.append(f"{len(bad)} node pairs are not connected by the road network, "
                            f"e.g. {bad[0][0]} → {bad[0][1]}; those lanes are not used")
-    return Lanes(ids, km, snap_km=snap)
+    return Lanes(ids, km, snap_km=snap, mode_km=straight)
 
 
 def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +183,8 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
         if col not in frame.columns:
             issues.append(Issue(table.source, 1, col, "the matrix needs columns from, to, "
                                                       "distance_km (time_h, cost_eur_per_t, "
-                                                      "toll_share optional)"))
+                                                      "toll_share, distance_km_barge, "
+                                                      "distance_km_rail optional)"))
     if not issues and not len(frame):
         issues.append(Issue(table.source, None, None, "the matrix has no rows: give one row "
                                                       "per pair of nodes a flow may use"))
@@ -179,7 +202,8 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
             issues.append(Issue(table.source, int(rows[k]), col,
                                 f"unknown node '{_as_id(frame[col].iloc[k])}'"))
     values = {}
-    for col in ("distance_km", "time_h", "cost_eur_per_t", "toll_share"):
+    mode_cols = {f"distance_km_{m}": m for m in MODE_CIRCUITY}
+    for col in ("distance_km", "time_h", "cost_eur_per_t", "toll_share", *mode_cols):
         if col not in frame.columns:
             continue
         raw = frame[col]
@@ -209,6 +233,14 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     if "toll_share" in values:
         lanes.toll_share_given = np.full((n, n), np.nan)
         lanes.toll_share_given[i, j] = values["toll_share"]
+    for m in _modes(sc):
+        fallback = km * (getattr(sc.distance, MODE_CIRCUITY[m]) / sc.distance.circuity)
+        given = np.full((n, n), np.nan)
+        if f"distance_km_{m}" in values:
+            given[i, j] = values[f"distance_km_{m}"]
+        own = np.isfinite(given) & np.isfinite(km)  # a mode km only where the lane exists
+        lanes.mode_km[m] = np.where(own, given, fallback)
+        lanes.mode_own[m] = own
     return lanes
 
 

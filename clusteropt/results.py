@@ -49,8 +49,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     # loaded trips (trip-priced) with their implicit empties and load-independent CO2
     for r in sol.trips.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km = lanes.distance(r.__getattribute__("_1"), r.to)  # "from" is field _1
-        h = lanes.time(r._1, r.to, vt.speed_kmh)
+        km = lanes.distance(r.__getattribute__("_1"), r.to, vt.mode)  # "from" is field _1
+        h = lanes.time(r._1, r.to, vt.speed_kmh, vt.mode)
         n = r.trips * w[r.period]
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip  # market closure
         kg = _emitted(sc, rates.trip_emissions(vt, km), n + implied)
@@ -65,8 +65,8 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          **kg, tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km = lanes.distance(r._1, r.to)
-        h = lanes.time(r._1, r.to, vt.speed_kmh)
+        km = lanes.distance(r._1, r.to, vt.mode)
+        h = lanes.time(r._1, r.to, vt.speed_kmh, vt.mode)
         n = r.trips * w[r.period]
         kg = _emitted(sc, rates.trip_emissions(vt, km), n)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
@@ -80,7 +80,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     per_com = []
     for r in sol.loads.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
-        km = lanes.distance(r._1, r.to)
+        km = lanes.distance(r._1, r.to, vt.mode)
         t = r.tonnes * w[r.period]
         lc = sc.commodities[r.commodity].load_class
         vkm_loaded = vkm_empty = trips = 0.0
@@ -283,7 +283,7 @@ def leg_hours(sc: Scenario, lanes: Lanes, vehicle: str, i: str, j: str) -> float
     """Door-to-door hours of one leg by one vehicle type: driving + loading and unloading
     (``handling_h_per_trip``) + a carrier's ``transit_h``."""
     vt = sc.vehicles[vehicle]
-    return lanes.time(i, j, vt.speed_kmh) + vt.handling_h_per_trip + vt.transit_h
+    return lanes.time(i, j, vt.speed_kmh, vt.mode) + vt.handling_h_per_trip + vt.transit_h
 
 
 def flow_lead_times(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:

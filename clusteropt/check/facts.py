@@ -281,8 +281,8 @@ class Facts:
         """(km, cost of a loaded trip, cost of an empty trip, toll of either) on leg a→b, € per
         trip; the toll: ``toll_eur_per_km`` on every km + ``toll_rate_eur_per_km`` on the
         lane's tolled share of them."""
-        km = self.lanes.distance(a, b)
-        h = self.lanes.time(a, b, vt.speed_kmh)
+        km = self.lanes.distance(a, b, vt.mode)
+        h = self.lanes.time(a, b, vt.speed_kmh, vt.mode)
         empty = vt.cost_eur_per_km * km + vt.cost_eur_per_h * h
         toll = km * vt.toll_eur_per_km + km * self.lanes.toll_share(a, b) * \
             vt.toll_rate_eur_per_km

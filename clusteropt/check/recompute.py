@@ -65,7 +65,7 @@ def kpis(f: Facts) -> dict[str, float]:
         vt = r.vt
         if vt is None:
             continue
-        w, km, t = f.w[r.period], f.lanes.distance(r.a, r.b), r.tonnes
+        w, km, t = f.w[r.period], f.lanes.distance(r.a, r.b, vt.mode), r.tonnes
         k["tonne_km"] += w * t * km
         if vt.pricing == "trip":
             ef = _factors(vt)

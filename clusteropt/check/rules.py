@@ -519,10 +519,10 @@ def check_transit(f: Facts) -> list[Finding]:
             if not el:  # the route rule reports it
                 hours = math.nan
                 break
-            hours += min(f.lanes.time(a, b, vt.speed_kmh) for vt in el)
+            hours += min(f.lanes.time(a, b, vt.speed_kmh, vt.mode) for vt in el)
             vids = f.leg_vehicles.get((u.period, a, b, u.commodity, u.owner, role), ())
-            actual += max((f.lanes.time(a, b, sc.vehicles[v].speed_kmh) for v in vids),
-                          default=0.0)
+            actual += max((f.lanes.time(a, b, sc.vehicles[v].speed_kmh, sc.vehicles[v].mode)
+                           for v in vids), default=0.0)
         if not math.isfinite(hours):
             continue
         route = f"demand '{u.demand}' period '{u.period}' path '{';'.join(u.path)}'"

@@ -520,7 +520,7 @@ class RouteMaker:
         el = self.eligible(k, i, j, role)
         if not el:
             return None
-        return min(self.lanes.time(i, j, v.speed_kmh) for v in el)
+        return min(self.lanes.time(i, j, v.speed_kmh, v.mode) for v in el)
 
     def __call__(self, s: str, t: str, k: str) -> list[tuple[str, ...]]:
         rules = self.sc.hubs
@@ -914,7 +914,7 @@ def price_transport(b: Parts) -> None:
     co2 = _Emissions(sc, b.terms)
     for (i, j, _k, v, p, _owner, role), load in b.y.items():
         vt = sc.vehicles[v]
-        km = lanes.distance(i, j)
+        km = lanes.distance(i, j, vt.mode)
         w = weight[p]
         if vt.pricing == "tariff":
             cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
@@ -925,7 +925,8 @@ def price_transport(b: Parts) -> None:
     for key, tr in b.trips.items():
         i, j, v, _g, p, _o = key
         vt = sc.vehicles[v]
-        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        km, w = lanes.distance(i, j, vt.mode), weight[p]
+        h = lanes.time(i, j, vt.speed_kmh, vt.mode)
         toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
         b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
         if toll:
@@ -940,7 +941,8 @@ def price_transport(b: Parts) -> None:
             co2.add(by_market, _times(w * rho, rates.trip_emissions(vt, km)))
     for (i, j, v, p), e in b.empty.items():
         vt = sc.vehicles[v]
-        km, h, w = lanes.distance(i, j), lanes.time(i, j, vt.speed_kmh), weight[p]
+        km, w = lanes.distance(i, j, vt.mode), weight[p]
+        h = lanes.time(i, j, vt.speed_kmh, vt.mode)
         b.terms["transport"].add([(e, w * rates.empty_cost(vt, km, h))])
         toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
         if toll:
