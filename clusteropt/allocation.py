@@ -33,13 +33,15 @@ from clusteropt.solution import Solution
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
            "disposal_cost_eur", "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km",
-           "tonnes", "co2_ttw_t", "co2_wtw_t")
+           "tonnes", "co2_ttw_t", "co2_wtw_t", "nox_kg", "pm10_kg", "air_pollution_cost_eur")
 FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
               "handling_cost_eur": "EUR/yr",
               "internal_cost_eur": "EUR/yr", "disposal_cost_eur": "EUR/yr",
               "carbon_cost_eur": "EUR/yr", "logistics_cost_eur": "EUR/yr",
               "truck_km": "km/yr", "vehicle_trips": "trips/yr", "tonne_km": "tkm/yr",
-              "tonnes": "t/yr", "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)"}
+              "tonnes": "t/yr", "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
+              "nox_kg": "kg NOx/yr", "pm10_kg": "kg PM10/yr",
+              "air_pollution_cost_eur": "EUR/yr"}
 
 
 def owner_of(sc: Scenario, demand: str) -> str:
@@ -100,7 +102,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     def co2(per_unit: dict[str, float], units: float) -> dict[str, float]:
         """Firm figures of ``units`` × kg per unit: t CO2e (TTW, WTW) and the priced terms."""
         kg = {q: v * units for q, v in per_unit.items()}
-        out = {"co2_ttw_t": kg["co2_ttw_kg"] / 1000.0, "co2_wtw_t": kg["co2_wtw_kg"] / 1000.0}
+        out = {"co2_ttw_t": kg["co2_ttw_kg"] / 1000.0, "co2_wtw_t": kg["co2_wtw_kg"] / 1000.0,
+               "nox_kg": kg["nox_kg"], "pm10_kg": kg["pm10_kg"]}
         out.update({f"{t}_cost_eur": eur for t, eur in rates.priced_emissions(sc, kg).items()})
         return out
 
@@ -172,7 +175,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         figs = {name: float(direct[f].get(name, 0.0)) for name in FIGURES}
         figs["logistics_cost_eur"] = sum(figs[k] for k in (
             "transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
-            "disposal_cost_eur", "carbon_cost_eur"))
+            "disposal_cost_eur", "carbon_cost_eur", "air_pollution_cost_eur"))
         figs["relocation_cost_eur"] = sc.annuity(a.reloc_cost_eur.get(sol.placement[f], 0.0))
         rows.append({"activity": f, "name": a.name, "movable": a.movable,
                      "today": a.stay_node() or "", "chosen": sol.placement[f], **figs})

@@ -1,8 +1,9 @@
 """Emission factors of a vehicle type, resolved in one place from the scenario data (model.md
-§7): kg CO2e tank-to-wheel (TTW) and well-to-wheel (WTW) per vehicle-km running empty and
-fully laden (trip pricing), or per tonne-km (tariff pricing).
+§7): kg CO2e tank-to-wheel (TTW) and well-to-wheel (WTW), kg NOx and kg PM10 (exhaust, as
+given in g) per vehicle-km running empty and fully laden (trip pricing), or per tonne-km
+(tariff pricing).
 
-Precedence, per figure:
+Precedence for CO2, per figure:
 
 1. given CO2 columns (``co2_empty_kg_per_km``, ``co2_full_kg_per_km``, ``co2_ttw_kg_per_tkm``)
    are TTW as given, and WTW = TTW × ``wtw_ttw_ratio`` (when the row gives no ratio: the
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from clusteropt.scenario import VehicleType
 
-QUANTITIES = ("co2_ttw_kg", "co2_wtw_kg")  # what a vehicle emits, each in kg
+QUANTITIES = ("co2_ttw_kg", "co2_wtw_kg", "nox_kg", "pm10_kg")  # what a vehicle emits, in kg
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,18 @@ def factors(vt: VehicleType) -> Factors:
     ttw_e, wtw_e = _co2(vt, c_empty, e_empty)
     ttw_f, wtw_f = _co2(vt, c_full, e_full)
     ttw_t, wtw_t = _co2(vt, vt.co2_ttw_kg_per_tkm, vt.energy_per_tkm)
-    return Factors(empty={"co2_ttw_kg": ttw_e, "co2_wtw_kg": wtw_e},
-                   full={"co2_ttw_kg": ttw_f, "co2_wtw_kg": wtw_f},
-                   per_tkm={"co2_ttw_kg": ttw_t, "co2_wtw_kg": wtw_t})
+    nox_e, nox_f = _pair(vt.nox_empty_g_per_km, vt.nox_full_g_per_km)
+    pm_e, pm_f = _pair(vt.pm10_empty_g_per_km, vt.pm10_full_g_per_km)
+    return Factors(empty={"co2_ttw_kg": ttw_e, "co2_wtw_kg": wtw_e, "nox_kg": nox_e,
+                          "pm10_kg": pm_e},
+                   full={"co2_ttw_kg": ttw_f, "co2_wtw_kg": wtw_f, "nox_kg": nox_f,
+                         "pm10_kg": pm_f},
+                   per_tkm={"co2_ttw_kg": ttw_t, "co2_wtw_kg": wtw_t,
+                            "nox_kg": (vt.nox_g_per_tkm or 0.0) / 1000.0,
+                            "pm10_kg": (vt.pm10_g_per_tkm or 0.0) / 1000.0})
+
+
+def _pair(empty_g: float | None, full_g: float | None) -> tuple[float, float]:
+    """(empty, full) kg per vehicle-km from g; full falls back to empty, empty to 0."""
+    e = empty_g or 0.0
+    return e / 1000.0, (full_g if full_g is not None else e) / 1000.0

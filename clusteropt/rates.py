@@ -14,6 +14,7 @@ vehicle type.
                   with ef the kg per km (per tkm) of each quantity, TTW and WTW CO2 alike,
                   from ``clusteropt.emissions`` (carrier × energy, or the given factors)
     carbon        price · CO2 on the scenario's basis (TTW or WTW)
+    air pollution NOx price · kg NOx + PM10 price · kg PM10 (options, € per kg)
 
 Market closure (model.md §4): a loaded trip closed by the market brings ``ρ`` empty trips on
 its own leg: ρ = e / (1 − e) with e the empty share of km (rule ``share``, and at gateways
@@ -91,9 +92,12 @@ def tariff_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:
 
 
 def priced_emissions(sc: Scenario, kg: dict[str, float]) -> dict[str, float]:
-    """The cost terms (euro) of emitted kg: carbon = price × CO2 on the scenario's basis."""
-    return {"carbon": sc.options.co2_price_eur_per_t / 1000.0
-            * kg[f"co2_{sc.options.co2_basis}_kg"]}
+    """The cost terms (euro) of emitted kg: carbon = price × CO2 on the scenario's basis;
+    air_pollution = NOx price × kg NOx + PM10 price × kg PM10."""
+    o = sc.options
+    return {"carbon": o.co2_price_eur_per_t / 1000.0 * kg[f"co2_{o.co2_basis}_kg"],
+            "air_pollution": o.nox_price_eur_per_kg * kg["nox_kg"]
+            + o.pm10_price_eur_per_kg * kg["pm10_kg"]}
 
 
 def empty_factor(rule: str, empty_share: float) -> float:

@@ -117,11 +117,13 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                       vehicle_km_empty=("vehicle_km_empty", "sum"),
                       tonne_km=("tonne_km", "sum"), capacity_tkm=("capacity_tkm", "sum"),
                       cost_eur=("cost_eur", "sum"), toll_eur=("toll_eur", "sum"),
-                      co2_wtw_kg=("co2_wtw_kg", "sum")))
+                      co2_wtw_kg=("co2_wtw_kg", "sum"), nox_kg=("nox_kg", "sum"),
+                      pm10_kg=("pm10_kg", "sum")))
     empties = raw[raw.load_class == "(empty)"].groupby(keys, as_index=False).agg(
         distance_km=("distance_km", "first"), empty_trips=("empty_trips", "sum"),
         vehicle_km_empty=("vehicle_km_empty", "sum"), cost_eur=("cost_eur", "sum"),
-        toll_eur=("toll_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum"))
+        toll_eur=("toll_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum"),
+        nox_kg=("nox_kg", "sum"), pm10_kg=("pm10_kg", "sum"))
     leg_table = pd.concat([leg_table, empties], ignore_index=True).fillna(0.0)
     leg_table["load_factor"] = (leg_table.tonne_km / leg_table.capacity_tkm).where(
         leg_table.capacity_tkm > 0)
@@ -164,6 +166,9 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         "tonne_km": float(raw.tonne_km.sum()),
         "co2_ttw_t": float(raw.co2_ttw_kg.sum()) / 1000.0,
         "co2_wtw_t": float(raw.co2_wtw_kg.sum()) / 1000.0,
+        "nox_kg": float(raw.nox_kg.sum()),
+        "pm10_kg": float(raw.pm10_kg.sum()),
+        "air_pollution_cost_eur": float(raw.air_pollution_eur.sum()),
     }
     k["development_cost_eur"], k["relocation_cost_eur"] = _site_costs(sc, sol)
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
@@ -181,7 +186,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
 
 
-PRICED = ("carbon_eur",)  # leg columns of the priced emissions (cost terms + "_eur")
+PRICED = ("carbon_eur", "air_pollution_eur")  # leg columns of the priced terms (term + "_eur")
 
 
 def _emitted(sc: Scenario, per_unit: dict[str, float], units: float) -> dict[str, float]:

@@ -181,6 +181,12 @@ class VehicleType:
     energy_full_per_km: float | None = None
     energy_per_tkm: float | None = None  # tariff: carrier units per tonne-km
     carrier_ttw_kg: float = 0.0  # the carrier's kg CO2e per unit, tank-to-wheel
+    nox_empty_g_per_km: float | None = None  # exhaust NOx and PM10 (issue 24)
+    nox_full_g_per_km: float | None = None
+    pm10_empty_g_per_km: float | None = None
+    pm10_full_g_per_km: float | None = None
+    nox_g_per_tkm: float | None = None
+    pm10_g_per_tkm: float | None = None
     carrier_wtt_kg: float = 0.0  # … well-to-tank
 
     def carries(self, load_class: str) -> bool:

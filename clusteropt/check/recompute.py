@@ -12,7 +12,8 @@ disposal (disposal or shortage t × the commodity's price) and carbon (price × 
 scenario's basis). Emissions of each quantity (CO2 TTW, CO2 WTW): trips × km × ef_empty +
 loaded t·km × (ef_full − ef_empty) / payload; tariff t·km × ef_tkm, with ef from ``_factors``
 (given CO2 columns, WTW = TTW × ratio; else the carrier's factors × the consumption per km or
-tkm). Road tariff vehicles with
+tkm; NOx and PM10 from their g per vehicle-km or tkm; priced by the options' € per kg as
+``air_pollution_cost_eur``). Road tariff vehicles with
 ``load_t_per_vkm`` L and ``empty_share`` e add t·km/L truck-km, e of them empty.
 """
 
@@ -23,20 +24,21 @@ from clusteropt.check.rules import facility_users, rho_of
 
 COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
              "transport_cost_eur", "toll_cost_eur", "internal_cost_eur", "handling_cost_eur",
-             "disposal_cost_eur", "carbon_cost_eur")
+             "disposal_cost_eur", "carbon_cost_eur", "air_pollution_cost_eur")
 KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
-            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
+            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "nox_kg", "pm10_kg",
+            "disposal_t",
             "shortage_t", "hub_throughput_t")
 
 
 def kpis(f: Facts) -> dict[str, float]:
     """Every KPI of ``KPI_KEYS`` recomputed from the facts (annual)."""
     sc, k = f.sc, {key: 0.0 for key in KPI_KEYS}
-    co2 = [0.0, 0.0]  # kg TTW, kg WTW
+    co2 = [0.0, 0.0, 0.0, 0.0]  # kg CO2e TTW, kg CO2e WTW, kg NOx, kg PM10
 
-    def emit(per_unit: tuple[float, float], units: float) -> None:
-        co2[0] += per_unit[0] * units
-        co2[1] += per_unit[1] * units
+    def emit(per_unit: tuple[float, ...], units: float) -> None:
+        for n, v in enumerate(per_unit):
+            co2[n] += v * units
 
     k["development_cost_eur"] = sum(f.site_cost(s) for s, n in sc.nodes.items()
                                     if n.kind in ("site", "hub") and f.is_open(s))
@@ -69,7 +71,7 @@ def kpis(f: Facts) -> dict[str, float]:
         k["tonne_km"] += w * t * km
         if vt.pricing == "trip":
             ef = _factors(vt)
-            emit((ef["full"][0] - ef["empty"][0], ef["full"][1] - ef["empty"][1]),
+            emit(tuple(a - b for a, b in zip(ef["full"], ef["empty"])),
                  w * km * t / vt.payload_t)
             continue
         lane = f.lanes.lane_cost(r.a, r.b)
@@ -107,18 +109,22 @@ def kpis(f: Facts) -> dict[str, float]:
         if vt.mode == "road":
             k["truck_km_empty"] += w * n * km
     k["co2_ttw_t"], k["co2_wtw_t"] = co2[0] / 1000.0, co2[1] / 1000.0
+    k["nox_kg"], k["pm10_kg"] = co2[2], co2[3]
     basis = co2[1] if sc.options.co2_basis == "wtw" else co2[0]
     k["carbon_cost_eur"] = sc.options.co2_price_eur_per_t * basis / 1000.0
+    k["air_pollution_cost_eur"] = (sc.options.nox_price_eur_per_kg * co2[2]
+                                   + sc.options.pm10_price_eur_per_kg * co2[3])
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
     k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
     return {key: float(v) for key, v in k.items()}
 
 
-def _factors(vt) -> dict[str, tuple[float, float]]:
-    """(kg CO2e TTW, kg CO2e WTW) per vehicle-km empty and full and per tonne-km, read from
-    the vehicle row: a given co2 column is TTW and its WTW is TTW × wtw_ttw_ratio (absent: the
-    carrier's WTW/TTW, else 1); without one, the carrier's TTW and TTW + WTT per unit × the
-    consumption; full falls back to empty."""
+def _factors(vt) -> dict[str, tuple[float, float, float, float]]:
+    """(kg CO2e TTW, kg CO2e WTW, kg NOx, kg PM10) per vehicle-km empty and full and per
+    tonne-km, read from the vehicle row: a given co2 column is TTW and its WTW is TTW ×
+    wtw_ttw_ratio (absent: the carrier's WTW/TTW, else 1); without one, the carrier's TTW and
+    TTW + WTT per unit × the consumption; NOx and PM10 in g / 1000; full falls back to
+    empty."""
     ttw_unit = vt.carrier_ttw_kg if vt.carrier else 0.0
     wtw_unit = ttw_unit + (vt.carrier_wtt_kg if vt.carrier else 0.0)
     ratio = vt.wtw_ttw_ratio if vt.wtw_ttw_ratio is not None else (
@@ -135,9 +141,18 @@ def _factors(vt) -> dict[str, tuple[float, float]]:
         else vt.co2_empty_kg_per_km
     full_energy = vt.energy_full_per_km if vt.energy_full_per_km is not None \
         else vt.energy_empty_per_km
-    return {"empty": pair(vt.co2_empty_kg_per_km, vt.energy_empty_per_km),
-            "full": pair(full_given, full_energy),
-            "tkm": pair(vt.co2_ttw_kg_per_tkm, vt.energy_per_tkm)}
+    def grams(v) -> float:
+        return (v or 0.0) / 1000.0
+
+    nox_full = vt.nox_full_g_per_km if vt.nox_full_g_per_km is not None \
+        else vt.nox_empty_g_per_km
+    pm_full = vt.pm10_full_g_per_km if vt.pm10_full_g_per_km is not None \
+        else vt.pm10_empty_g_per_km
+    return {"empty": (*pair(vt.co2_empty_kg_per_km, vt.energy_empty_per_km),
+                      grams(vt.nox_empty_g_per_km), grams(vt.pm10_empty_g_per_km)),
+            "full": (*pair(full_given, full_energy), grams(nox_full), grams(pm_full)),
+            "tkm": (*pair(vt.co2_ttw_kg_per_tkm, vt.energy_per_tkm), grams(vt.nox_g_per_tkm),
+                    grams(vt.pm10_g_per_tkm))}
 
 
 def _facilities_cost(f: Facts) -> float:

@@ -33,7 +33,7 @@ from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
 from clusteropt.scenario import Scenario, VehicleType
 
 COST_TERMS = ("development", "relocation", "facilities", "transport", "toll", "internal",
-              "handling", "disposal", "carbon")
+              "handling", "disposal", "carbon", "air_pollution")
 KPI_TERMS = emissions.QUANTITIES  # kg per year of each emitted quantity
 ONE = LinearTerm.constant(1.0)
 ZERO = LinearTerm.constant(0.0)

@@ -31,7 +31,8 @@ COST_PARTS = (("development_cost_eur", "development"), ("relocation_cost_eur", "
               ("facilities_cost_eur", "facilities"), ("transport_cost_eur", "transport"),
               ("toll_cost_eur", "toll"),
               ("internal_cost_eur", "internal"), ("handling_cost_eur", "handling"),
-              ("disposal_cost_eur", "disposal"), ("carbon_cost_eur", "carbon"))
+              ("disposal_cost_eur", "disposal"), ("carbon_cost_eur", "carbon"),
+              ("air_pollution_cost_eur", "NOx/PM10"))
 STEP_LABELS = {"B0": "B0 today", "B1": "B1 relocated", "B2": "B2 + bundling",
                "B3": "B3 optimum"}
 EFFECT_LABELS = {"relocation": "relocation", "bundling": "bundling", "hub_modal": "hub/modal",
@@ -44,6 +45,7 @@ COLUMN_UNITS: dict[str, str] = {
     "trips_total": "trips/yr", "vehicle_km_loaded": "km/yr", "vehicle_km_empty": "km/yr",
     "vehicle_km": "km/yr", "truck_km": "km/yr", "tonne_km": "tkm/yr",
     "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "toll_eur": "EUR/yr",
+    "nox_kg": "kg NOx/yr", "pm10_kg": "kg PM10/yr", "air_pollution_eur": "EUR/yr",
     "co2_wtw_kg": "kg CO2e/yr (WTW)",
     "co2_ttw_kg": "kg CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
     "co2_ttw_t": "t CO2e/yr (TTW)",
