@@ -110,3 +110,34 @@ def test_bad_carrier_rows_are_located(tmp_path, row, column, words):
     issues = err.value.issues
     assert [i.column for i in issues] == [column]
     assert words in issues[0].message and issues[0].row is not None
+
+
+def test_the_catalogue_types_load_with_their_stated_factors(tmp_path):
+    # data/vehicle_types_more.csv rows as a scenario's vehicles: an electric truck and train
+    # have TTW 0 and WTW = kWh × 0.374; the HVO truck TTW = l × 0.038, WTW = l × 0.347.
+    import pandas as pd
+
+    more = pd.read_csv(defaults.DATA_DIR / "vehicle_types_more.csv", dtype=str,
+                       keep_default_na=False)
+    rows = [{k: v for k, v in r.items() if v != "" and k != "source"}
+            for r in more.to_dict("records")]
+    for r in rows:
+        r["load_classes"] = "*"
+    sc, _ = hand_scenario(tmp_path, {"a": (0, 0), "b": (100, 0)},
+                          _nodes("a", "b", modes="road;rail"),
+                          [{"id": "mill", "node": "a"}, {"id": "farm", "node": "b"}],
+                          [{"id": "feed", "load_class": "feed"}],
+                          [{"id": "ab", "origin": "mill", "destination": "farm",
+                            "commodity": "feed", "tonnes_per_period": 10}], vehicles=rows)
+    f = {v: emissions.factors(vt) for v, vt in sc.vehicles.items()}
+    bev = f["bev-tractor-semitrailer"]
+    assert (bev.empty["co2_ttw_kg"], bev.full["co2_ttw_kg"]) == (0.0, 0.0)
+    assert bev.empty["co2_wtw_kg"] == pytest.approx(0.92 * 0.374)
+    assert bev.full["co2_wtw_kg"] == pytest.approx(1.50 * 0.374)
+    assert bev.empty["nox_kg"] == 0.0
+    hvo = f["hvo-tractor-semitrailer"]
+    assert hvo.empty["co2_ttw_kg"] == pytest.approx(0.2694 * 0.038)
+    assert hvo.empty["co2_wtw_kg"] == pytest.approx(0.2694 * 0.347)
+    rail = f["rail-electric-container"]
+    assert rail.per_tkm["co2_ttw_kg"] == 0.0
+    assert rail.per_tkm["co2_wtw_kg"] == pytest.approx(0.027 * 0.374)
