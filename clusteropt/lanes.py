@@ -68,7 +68,8 @@ class Lanes:
         return float(v) if np.isfinite(v) else None
 
     def table(self) -> pd.DataFrame:
-        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t."""
+        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t, and
+        distance_km_<mode> for barge and rail where some vehicle type uses them."""
         n = len(self.node_ids)
         ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         mask = ii.ravel() != jj.ravel()
@@ -81,6 +82,8 @@ class Lanes:
             out["time_h"] = self.time_h.ravel()[mask]
         if self.cost_eur_per_t is not None:
             out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
+        for mode, km in self.mode_km.items():
+            out[f"distance_km_{mode}"] = km.ravel()[mask]
         return out
 
 

@@ -219,7 +219,7 @@ def run_table(out) -> pd.DataFrame:
 LEG_COLUMNS = ["from", "to", "vehicle", "mode", "load_classes", "distance_km", "tonnes",
                "trips", "empty_trips", "trips_total", "vehicle_km_loaded", "vehicle_km_empty",
                "vehicle_km", "truck_km", "tonne_km", "capacity_tkm", "load_factor", "cost_eur",
-               "co2_wtw_kg"]
+               "co2_wtw_kg", "nox_kg", "pm10_kg"]
 
 
 def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
@@ -233,8 +233,8 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
                              for c in LEG_COLUMNS})
     df = legs.copy()
     for c in ("tonnes", "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty",
-              "tonne_km", "capacity_tkm", "cost_eur", "co2_wtw_kg"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0)
+              "tonne_km", "capacity_tkm", "cost_eur", "co2_wtw_kg", "nox_kg", "pm10_kg"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0) if c in df.columns else 0.0
     g = df.groupby(["from", "to", "vehicle"], as_index=False, sort=True)
     out = g.agg(mode=("mode", "first"),
                 load_classes=("load_class", lambda s: ";".join(sorted(
@@ -244,7 +244,8 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
                 vehicle_km_loaded=("vehicle_km_loaded", "sum"),
                 vehicle_km_empty=("vehicle_km_empty", "sum"), tonne_km=("tonne_km", "sum"),
                 capacity_tkm=("capacity_tkm", "sum"), cost_eur=("cost_eur", "sum"),
-                co2_wtw_kg=("co2_wtw_kg", "sum"))
+                co2_wtw_kg=("co2_wtw_kg", "sum"), nox_kg=("nox_kg", "sum"),
+                pm10_kg=("pm10_kg", "sum"))
     out["trips_total"] = out.trips + out.empty_trips
     out["vehicle_km"] = out.vehicle_km_loaded + out.vehicle_km_empty
     out["truck_km"] = out.vehicle_km.where(out["mode"] == "road", 0.0)
