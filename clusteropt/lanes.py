@@ -11,6 +11,7 @@ back to the straight line, then the mode's detour; equal circuities: the road km
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -91,9 +92,14 @@ def toll_share_default(road_km: float) -> float:
     """The share of road km on tolled roads by distance band: ``data/factors.csv`` keys
     ``toll_share_below_10km``, ``toll_share_10_to_50km``, ``toll_share_from_50km`` (marked
     assumptions: legs start and end on local roads, longer legs run mostly on motorways)."""
-    key = ("toll_share_below_10km" if road_km < 10 else "toll_share_10_to_50km"
-           if road_km < 50 else "toll_share_from_50km")
-    return defaults.factor(key)
+    below_10, to_50, from_50 = _toll_bands()
+    return below_10 if road_km < 10 else to_50 if road_km < 50 else from_50
+
+
+@cache
+def _toll_bands() -> tuple[float, float, float]:
+    return tuple(defaults.factor(k) for k in ("toll_share_below_10km", "toll_share_10_to_50km",
+                                              "toll_share_from_50km"))
 
 
 MODE_CIRCUITY = {"barge": "circuity_barge", "rail": "circuity_rail"}  # distance keys

@@ -908,7 +908,9 @@ def price_transport(b: Parts) -> None:
     * market closure: w · ρ · empty cost · mkt (or · trips where every trip is closed by the
       market), CO2 likewise;
     * empty legs: w · empty cost · empty, CO2 ef_empty · d per empty trip.
-    Carbon: CO2 × the scenario's price on its basis (WTW or TTW)."""
+    Every emitted quantity (CO2 TTW and WTW, NOx, PM10; ``clusteropt.emissions``) goes to its
+    own term like CO2; carbon: CO2 × the scenario's price on its basis (WTW or TTW);
+    air_pollution: NOx and PM10 × their prices. Distances and times are the vehicle's mode's."""
     sc, lanes, weight = b.sc, b.lanes, b.weight
     factor = rates.role_factors(sc.hubs)
     co2 = _Emissions(sc, b.terms)
