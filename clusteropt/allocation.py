@@ -31,14 +31,17 @@ from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
 
-FIGURES = ("transport_cost_eur", "handling_cost_eur", "internal_cost_eur", "disposal_cost_eur",
-           "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t",
-           "co2_wtw_t")
-FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "handling_cost_eur": "EUR/yr",
+FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
+           "disposal_cost_eur", "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km",
+           "tonnes", "co2_ttw_t", "co2_wtw_t", "nox_kg", "pm10_kg", "air_pollution_cost_eur")
+FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
+              "handling_cost_eur": "EUR/yr",
               "internal_cost_eur": "EUR/yr", "disposal_cost_eur": "EUR/yr",
               "carbon_cost_eur": "EUR/yr", "logistics_cost_eur": "EUR/yr",
               "truck_km": "km/yr", "vehicle_trips": "trips/yr", "tonne_km": "tkm/yr",
-              "tonnes": "t/yr", "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)"}
+              "tonnes": "t/yr", "co2_ttw_t": "t CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
+              "nox_kg": "kg NOx/yr", "pm10_kg": "kg PM10/yr",
+              "air_pollution_cost_eur": "EUR/yr"}
 
 
 def owner_of(sc: Scenario, demand: str) -> str:
@@ -57,10 +60,8 @@ def _legs(path: list[str]) -> list[tuple[str, str, str]]:
 
 def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     """One row per activity in play: its share of every figure in ``FIGURES`` (annual), and
-    ``logistics_cost_eur`` (transport + handling + internal + disposal + carbon)."""
+    ``logistics_cost_eur`` (transport + toll + handling + internal + disposal + carbon)."""
     w = {p.id: p.weight for p in sc.periods}
-    basis = sc.options.co2_basis
-    price_kg = sc.options.co2_price_eur_per_t / 1000.0
     bundled = bool((sol.switches or {}).get("bundling", sc.options.bundling))
     role_factor = rates.role_factors(sc.hubs)
     lc = {k: c.load_class for k, c in sc.commodities.items()}
@@ -98,9 +99,13 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
             for name, v in amounts.items():
                 direct[firm][name] += v * t / total if total else 0.0
 
-    def co2(vt, kg: float) -> dict[str, float]:
-        return {"co2_ttw_t": kg / 1000.0, "co2_wtw_t": kg * vt.wtw_ttw_ratio / 1000.0,
-                "carbon_cost_eur": kg * rates.co2_weight(vt, basis) * price_kg}
+    def co2(per_unit: dict[str, float], units: float) -> dict[str, float]:
+        """Firm figures of ``units`` × kg per unit: t CO2e (TTW, WTW) and the priced terms."""
+        kg = {q: v * units for q, v in per_unit.items()}
+        out = {"co2_ttw_t": kg["co2_ttw_kg"] / 1000.0, "co2_wtw_t": kg["co2_wtw_kg"] / 1000.0,
+               "nox_kg": kg["nox_kg"], "pm10_kg": kg["pm10_kg"]}
+        out.update({f"{t}_cost_eur": eur for t, eur in rates.priced_emissions(sc, kg).items()})
+        return out
 
     # loads by trip row (for the trips) and the tariff and load-dependent parts
     by_trip_row: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
@@ -113,13 +118,13 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         if vt.pricing == "tariff":
             part["transport_cost_eur"] = t * role_factor[r.role] * rates.tariff_cost_per_t(
                 vt, km, lanes.lane_cost(r._1, r.to))
-            part.update(co2(vt, t * rates.tariff_co2_per_t(vt, km)))
+            part.update(co2(rates.tariff_emissions_per_t(vt, km), t))
             if vt.load_t_per_vkm and vt.mode == "road":
                 vkm = t * km / vt.load_t_per_vkm
                 part["truck_km"] = vkm
                 part["vehicle_trips"] = vkm * (1 - vt.empty_share) / km if km else 0.0
         else:
-            part.update(co2(vt, t * rates.load_co2_per_t(vt, km)))
+            part.update(co2(rates.load_emissions_per_t(vt, km), t))
             by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity], r.owner or ""].append(
                 (key, r.tonnes))
         to_flows(key, part)
@@ -129,12 +134,14 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     for r in sol.trips.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
-                                                                 vt.mode)
+                                                                  vt.mode)
         n = r.trips * w[r.period]
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip
         amounts = {"transport_cost_eur": n * rates.trip_cost(vt, km, h)
                    + implied * rates.empty_cost(vt, km, h),
-                   **co2(vt, (n + implied) * rates.trip_co2(vt, km)),
+                   "toll_cost_eur": (n + implied) * rates.trip_toll(
+                       vt, km, lanes.toll_share(r._1, r.to)),
+                   **co2(rates.trip_emissions(vt, km), n + implied),
                    "vehicle_trips": n}
         if vt.mode == "road":
             amounts["truck_km"] = (n + implied) * km
@@ -149,10 +156,11 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
-                                                                 vt.mode)
+                                                                  vt.mode)
         n = r.trips * w[r.period]
         amounts = {"transport_cost_eur": n * rates.empty_cost(vt, km, h),
-                   **co2(vt, n * rates.trip_co2(vt, km))}
+                   "toll_cost_eur": n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),
+                   **co2(rates.trip_emissions(vt, km), n)}
         if vt.mode == "road":
             amounts["truck_km"] = n * km
         shares = row_tkm.get((r.vehicle, r.period), {})
@@ -166,8 +174,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
             continue
         figs = {name: float(direct[f].get(name, 0.0)) for name in FIGURES}
         figs["logistics_cost_eur"] = sum(figs[k] for k in (
-            "transport_cost_eur", "handling_cost_eur", "internal_cost_eur",
-            "disposal_cost_eur", "carbon_cost_eur"))
+            "transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
+            "disposal_cost_eur", "carbon_cost_eur", "air_pollution_cost_eur"))
         figs["relocation_cost_eur"] = sc.annuity(a.reloc_cost_eur.get(sol.placement[f], 0.0))
         rows.append({"activity": f, "name": a.name, "movable": a.movable,
                      "today": a.stay_node() or "", "chosen": sol.placement[f], **figs})

@@ -1,6 +1,8 @@
 """Shipped default figures (``data/``): scalar factors and vehicle types, each with its source.
 
-``factor(key)`` reads ``data/factors.csv`` (key, value, unit, source, tag)."""
+``factor(key)`` reads ``data/factors.csv`` (key, value, unit, source, tag); ``carriers()`` the
+energy carriers of ``data/energy_carriers.csv`` (TTW and WTT kg CO2e per unit of fuel or
+energy, with source, year and tag)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,13 @@ def factors() -> pd.DataFrame:
 def factor(key: str) -> float:
     """One scalar default by key (see ``data/factors.csv`` for unit and source)."""
     return float(factors().loc[key, "value"])
+
+
+@cache
+def carriers() -> pd.DataFrame:
+    """The energy carriers (unit, ttw_kg_co2e_per_unit, wtt_kg_co2e_per_unit, year, source,
+    tag), indexed by carrier id."""
+    return pd.read_csv(DATA_DIR / "energy_carriers.csv").set_index("carrier")
 
 
 @cache

@@ -1,17 +1,24 @@
 """Lanes: the distance (km), time (h) and optional per-tonne cost between every pair of a
 scenario's nodes, by the scenario's distance method (straight line × circuity, road network,
-great circle × circuity, or an explicit matrix), and per transport mode where the mode has its
-own distance rule (``MODE_DISTANCE``: sea legs along the sea lanes, air legs on the great
-circle). A matrix scenario needs no geometry; a missing pair is no lane (inf)."""
+great circle × circuity, or an explicit matrix). A matrix scenario needs no geometry; a
+missing pair is no lane (inf).
+
+Distances per mode: modes with their own rule (``MODE_DISTANCE``) — sea legs along the sea
+lanes, air legs on the great circle — whatever the scenario's method; barge and rail legs
+run on waterways and railways, not roads: straight-line and network scenarios give them
+straight line × ``distance.circuity_barge`` / ``circuity_rail``; a matrix may give
+``distance_km_barge`` / ``distance_km_rail`` per lane, and where a cell is empty the mode's km
+are the road km × circuity_mode / circuity."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from clusteropt import geo
+from clusteropt import defaults, geo
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.io import TableError, read_table
 from clusteropt.scenario import Scenario
@@ -33,25 +40,35 @@ class Lanes:
     time_h: np.ndarray | None = None
     cost_eur_per_t: np.ndarray | None = None
     snap_km: np.ndarray | None = None
-    mode_km: dict[str, np.ndarray] = field(default_factory=dict)
+    toll_share_given: np.ndarray | None = None  # matrix column toll_share (NaN: not given)
+    mode_km: dict[str, np.ndarray] = field(default_factory=dict)  # barge, rail km (n × n)
+    mode_own: dict[str, np.ndarray] = field(default_factory=dict)  # matrix: own km given
 
     def __post_init__(self) -> None:
         self.index = {n: i for i, n in enumerate(self.node_ids)}
 
-    def distance(self, a: str, b: str, mode: str | None = None) -> float:
-        """Leg length (km): the mode's own distance where it has one, else the scenario's."""
-        table = self.mode_km.get(mode, self.km) if mode else self.km
-        return float(table[self.index[a], self.index[b]])
-
-    def time(self, a: str, b: str, speed_kmh: float, mode: str | None = None) -> float:
-        """Travel time in hours: explicit where the matrix gives it (the scenario's own
-        distances only), else km / speed."""
+    # ---- truck toll (issue 24): the share of a lane's road km on tolled roads ---------------
+    def toll_share(self, a: str, b: str) -> float:
+        """Share (0–1) of the road km from a to b on tolled roads: the matrix's ``toll_share``
+        where given, else the default of the lane's distance band (``toll_share_default``)."""
         i, j = self.index[a], self.index[b]
-        if mode in self.mode_km:
-            return float(self.mode_km[mode][i, j]) / speed_kmh
-        if self.time_h is not None and np.isfinite(self.time_h[i, j]):
+        if self.toll_share_given is not None and np.isfinite(self.toll_share_given[i, j]):
+            return float(self.toll_share_given[i, j])
+        return toll_share_default(float(self.km[i, j]))
+
+    def distance(self, a: str, b: str, mode: str = "road") -> float:
+        """km from a to b by ``mode`` (road km for road and modes without their own)."""
+        km = self.mode_km.get(mode, self.km)
+        return float(km[self.index[a], self.index[b]])
+
+    def time(self, a: str, b: str, speed_kmh: float, mode: str = "road") -> float:
+        """Driving (sailing) time in hours: the matrix's ``time_h`` where it gives one and the
+        mode has no distance of its own on the lane, else the mode's km / speed."""
+        i, j = self.index[a], self.index[b]
+        own = mode in self.mode_km and (mode not in self.mode_own or self.mode_own[mode][i, j])
+        if not own and self.time_h is not None and np.isfinite(self.time_h[i, j]):
             return float(self.time_h[i, j])
-        return float(self.km[i, j]) / speed_kmh
+        return self.distance(a, b, mode) / speed_kmh
 
     def lane_cost(self, a: str, b: str) -> float | None:
         if self.cost_eur_per_t is None:
@@ -60,7 +77,8 @@ class Lanes:
         return float(v) if np.isfinite(v) else None
 
     def table(self) -> pd.DataFrame:
-        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t."""
+        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t, and
+        distance_km_<mode> for barge and rail where some vehicle type uses them."""
         n = len(self.node_ids)
         ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         mask = ii.ravel() != jj.ravel()
@@ -73,15 +91,39 @@ class Lanes:
             out["time_h"] = self.time_h.ravel()[mask]
         if self.cost_eur_per_t is not None:
             out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
-        for mode, table in self.mode_km.items():
-            out[f"{mode}_km"] = table.ravel()[mask]
+        for mode, km in self.mode_km.items():
+            out[f"distance_km_{mode}"] = km.ravel()[mask]
         return out
 
 
+def toll_share_default(road_km: float) -> float:
+    """The share of road km on tolled roads by distance band: ``data/factors.csv`` keys
+    ``toll_share_below_10km``, ``toll_share_10_to_50km``, ``toll_share_from_50km`` (marked
+    assumptions: legs start and end on local roads, longer legs run mostly on motorways)."""
+    below_10, to_50, from_50 = _toll_bands()
+    return below_10 if road_km < 10 else to_50 if road_km < 50 else from_50
+
+
+@cache
+def _toll_bands() -> tuple[float, float, float]:
+    return tuple(defaults.factor(k) for k in ("toll_share_below_10km", "toll_share_10_to_50km",
+                                              "toll_share_from_50km"))
+
+
+MODE_CIRCUITY = {"barge": "circuity_barge", "rail": "circuity_rail"}  # distance keys
+
+
+def _modes(sc: Scenario) -> list[str]:
+    """The non-road modes some vehicle type uses (only they get km tables of their own)."""
+    return [m for m in MODE_CIRCUITY if any(v.mode == m for v in sc.vehicles.values())]
+
+
 def build_lanes(sc: Scenario) -> Lanes:
-    """Lane tables for a scenario, by its distance method, plus the per-mode distances."""
-    lanes = _scenario_lanes(sc, list(sc.nodes))
-    lanes.mode_km = _mode_lanes(sc, lanes.node_ids)
+    """Lane tables for a scenario, by its distance method, plus the per-mode distances (see
+    above)."""
+    ids = list(sc.nodes)
+    lanes = _scenario_lanes(sc, ids)
+    lanes.mode_km.update(_mode_lanes(sc, lanes.node_ids))
     return lanes
 
 
@@ -91,11 +133,16 @@ def _scenario_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     x, y = _projected(sc, ids)
     if sc.distance.method == "great_circle":
         lon, lat = _lonlat(sc, ids)
-        return Lanes(ids, geo.great_circle_km(lon, lat) * sc.distance.circuity)
+        flat = geo.great_circle_km(lon, lat)
+        return Lanes(ids, flat * sc.distance.circuity,
+                     mode_km={m: flat * getattr(sc.distance, MODE_CIRCUITY[m])
+                              for m in _modes(sc)})
     _require_faithful_crs(sc, ids, x, y)
+    straight = {m: geo.straight_line_km(x, y) * getattr(sc.distance, MODE_CIRCUITY[m])
+                for m in _modes(sc)}
     if sc.distance.method == "straight_line":
         km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
-        return Lanes(ids, km)
+        return Lanes(ids, km, mode_km=straight)
     path = sc.base_dir / sc.distance.file
     try:
         net = geo.RoadNetwork.from_file(path, target_crs=sc.crs, layer=sc.distance.layer)
@@ -108,7 +155,7 @@ def _scenario_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     if bad:
         sc.warnings.append(f"{len(bad)} node pairs are not connected by the road network, "
                            f"e.g. {bad[0][0]} → {bad[0][1]}; those lanes are not used")
-    return Lanes(ids, km, snap_km=snap)
+    return Lanes(ids, km, snap_km=snap, mode_km=straight)
 
 
 def _mode_lanes(sc: Scenario, ids: list[str]) -> dict[str, np.ndarray]:
@@ -226,8 +273,9 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     for col in ("from", "to", "distance_km"):
         if col not in frame.columns:
             issues.append(Issue(table.source, 1, col, "the matrix needs columns from, to, "
-                                                      "distance_km (time_h, cost_eur_per_t "
-                                                      "optional)"))
+                                                      "distance_km (time_h, cost_eur_per_t, "
+                                                      "toll_share, distance_km_barge, "
+                                                      "distance_km_rail optional)"))
     if not issues and not len(frame):
         issues.append(Issue(table.source, None, None, "the matrix has no rows: give one row "
                                                       "per pair of nodes a flow may use"))
@@ -245,17 +293,19 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
             issues.append(Issue(table.source, int(rows[k]), col,
                                 f"unknown node '{_as_id(frame[col].iloc[k])}'"))
     values = {}
-    for col in ("distance_km", "time_h", "cost_eur_per_t"):
+    mode_cols = {f"distance_km_{m}": m for m in MODE_CIRCUITY}
+    for col in ("distance_km", "time_h", "cost_eur_per_t", "toll_share", *mode_cols):
         if col not in frame.columns:
             continue
         raw = frame[col]
         num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(num) | (num < 0)
+        bad = ~np.isfinite(num) | (num < 0) | ((num > 1) if col == "toll_share" else False)
         if col != "distance_km":
             bad &= raw.notna().to_numpy()  # optional columns may be empty
+        what = "a share between 0 and 1" if col == "toll_share" else "a finite number ≥ 0"
         for k in np.flatnonzero(bad)[:50]:
             issues.append(Issue(table.source, int(rows[k]), col,
-                                f"expected a finite number ≥ 0, got '{raw.iloc[k]}'"))
+                                f"expected {what}, got '{raw.iloc[k]}'"))
         values[col] = num
     if issues:
         raise ScenarioError(issues)
@@ -270,7 +320,19 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     if "cost_eur_per_t" in values:
         cost = np.full((n, n), np.nan)
         cost[i, j] = values["cost_eur_per_t"]
-    return Lanes(ids, km, time_h, cost)
+    lanes = Lanes(ids, km, time_h, cost)
+    if "toll_share" in values:
+        lanes.toll_share_given = np.full((n, n), np.nan)
+        lanes.toll_share_given[i, j] = values["toll_share"]
+    for m in _modes(sc):
+        fallback = km * (getattr(sc.distance, MODE_CIRCUITY[m]) / sc.distance.circuity)
+        given = np.full((n, n), np.nan)
+        if f"distance_km_{m}" in values:
+            given[i, j] = values[f"distance_km_{m}"]
+        own = np.isfinite(given) & np.isfinite(km)  # a mode km only where the lane exists
+        lanes.mode_km[m] = np.where(own, given, fallback)
+        lanes.mode_own[m] = own
+    return lanes
 
 
 def _as_id(v) -> str:

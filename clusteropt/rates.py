@@ -1,13 +1,20 @@
-"""Per-leg rates: what one trip, one empty trip or one tonne costs (euro) and emits (kg CO2e
-TTW) on a leg of ``km`` kilometres and ``h`` hours driving, for a vehicle type.
+"""Per-leg rates: what one trip, one empty trip or one tonne costs (euro) and emits (kg of each
+quantity, ``clusteropt.emissions``) on a leg of ``km`` kilometres and ``h`` hours driving, for a
+vehicle type.
 
-    loaded trip   (c_km + toll) · d + c_h · (t + handling)
-    empty trip    (c_km + toll) · d + c_h · t           (toll is paid per km driven)
+    loaded trip   c_km · d + c_h · (t + handling)
+    empty trip    c_km · d + c_h · t
+    toll          (toll_km + σ · toll_rate) · d per trip, loaded or empty (its own cost term):
+                  ``toll_eur_per_km`` on every km, ``toll_rate_eur_per_km`` on the lane's
+                  share σ of km on tolled roads (``Lanes.toll_share``)
     tariff        (tariff_tkm · d + tariff_t) per tonne, or the lane's explicit €/t
-    CO2 (TTW)     ef_empty · d per trip (loaded or empty)
+    emissions     ef_empty · d per trip (loaded or empty)
                   + (ef_full − ef_empty) · d · tonnes / payload     (load-dependent part)
                   tariff modes: ef_tkm · d per tonne
-    CO2 (WTW)     TTW · wtw_ttw_ratio
+                  with ef the kg per km (per tkm) of each quantity, TTW and WTW CO2 alike,
+                  from ``clusteropt.emissions`` (carrier × energy, or the given factors)
+    carbon        price · CO2 on the scenario's basis (TTW or WTW)
+    air pollution NOx price · kg NOx + PM10 price · kg PM10 (options, € per kg)
 
 Market closure (model.md §4): a loaded trip closed by the market brings ``ρ`` empty trips on
 its own leg: ρ = e / (1 − e) with e the empty share of km (rule ``share``, and at gateways
@@ -23,6 +30,7 @@ own copy by design.
 
 from __future__ import annotations
 
+from clusteropt import emissions
 from clusteropt.scenario import Facility, HubRules, Scenario, VehicleType
 
 
@@ -44,24 +52,30 @@ def role_factors(hubs: HubRules) -> dict[str, float]:
 
 
 def trip_cost(v: VehicleType, km: float, h: float) -> float:
-    """Euro per loaded trip."""
-    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * (
-        h + v.handling_h_per_trip)
+    """Euro per loaded trip, toll apart."""
+    return v.cost_eur_per_km * km + v.cost_eur_per_h * (h + v.handling_h_per_trip)
 
 
 def empty_cost(v: VehicleType, km: float, h: float) -> float:
-    """Euro per empty trip."""
-    return (v.cost_eur_per_km + v.toll_eur_per_km) * km + v.cost_eur_per_h * h
+    """Euro per empty trip, toll apart."""
+    return v.cost_eur_per_km * km + v.cost_eur_per_h * h
 
 
-def trip_co2(v: VehicleType, km: float) -> float:
-    """kg CO2e TTW per trip, the load-independent part (= an empty trip)."""
-    return v.co2_empty_kg_per_km * km
+def trip_toll(v: VehicleType, km: float, toll_share: float) -> float:
+    """Euro of toll per trip (loaded or empty) on a leg with ``toll_share`` of its km tolled."""
+    return (v.toll_eur_per_km + toll_share * v.toll_rate_eur_per_km) * km
 
 
-def load_co2_per_t(v: VehicleType, km: float) -> float:
-    """kg CO2e TTW per tonne carried by a trip-priced vehicle (load-dependent part)."""
-    return (v.co2_full_kg_per_km - v.co2_empty_kg_per_km) * km / v.payload_t
+def trip_emissions(v: VehicleType, km: float) -> dict[str, float]:
+    """kg per trip of every emitted quantity, the load-independent part (= an empty trip)."""
+    f = emissions.factors(v)
+    return {q: f.empty[q] * km for q in emissions.QUANTITIES}
+
+
+def load_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:
+    """kg per tonne carried by a trip-priced vehicle (the load-dependent part)."""
+    f = emissions.factors(v)
+    return {q: (f.full[q] - f.empty[q]) * km / v.payload_t for q in emissions.QUANTITIES}
 
 
 def tariff_cost_per_t(v: VehicleType, km: float, lane_cost: float | None = None) -> float:
@@ -71,9 +85,19 @@ def tariff_cost_per_t(v: VehicleType, km: float, lane_cost: float | None = None)
     return v.tariff_eur_per_tkm * km + v.tariff_eur_per_t
 
 
-def tariff_co2_per_t(v: VehicleType, km: float) -> float:
-    """kg CO2e TTW per tonne by a tariff vehicle."""
-    return v.co2_ttw_kg_per_tkm * km
+def tariff_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:
+    """kg per tonne by a tariff vehicle."""
+    f = emissions.factors(v)
+    return {q: f.per_tkm[q] * km for q in emissions.QUANTITIES}
+
+
+def priced_emissions(sc: Scenario, kg: dict[str, float]) -> dict[str, float]:
+    """The cost terms (euro) of emitted kg: carbon = price × CO2 on the scenario's basis;
+    air_pollution = NOx price × kg NOx + PM10 price × kg PM10."""
+    o = sc.options
+    return {"carbon": o.co2_price_eur_per_t / 1000.0 * kg[f"co2_{o.co2_basis}_kg"],
+            "air_pollution": o.nox_price_eur_per_kg * kg["nox_kg"]
+            + o.pm10_price_eur_per_kg * kg["pm10_kg"]}
 
 
 def empty_factor(rule: str, empty_share: float) -> float:
@@ -83,8 +107,3 @@ def empty_factor(rule: str, empty_share: float) -> float:
     if rule == "share":
         return empty_share / (1.0 - empty_share)
     return 0.0
-
-
-def co2_weight(v: VehicleType, basis: str) -> float:
-    """Multiplier from TTW kg to the scenario's CO2 basis."""
-    return v.wtw_ttw_ratio if basis == "wtw" else 1.0

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clusteropt import rates
+from clusteropt import emissions, rates
 from clusteropt.kpis import INVESTMENT, KPI_UNITS, LOGISTICS
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario
@@ -45,8 +45,6 @@ class Results:
 def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     """Compute every KPI and table from the solution's tables and the scenario data."""
     w = {p.id: p.weight for p in sc.periods}
-    basis = sc.options.co2_basis
-    price_kg = sc.options.co2_price_eur_per_t / 1000.0
     legs = []
     # loaded trips (trip-priced) with their implicit empties and load-independent CO2
     for r in sol.trips.itertuples(index=False):
@@ -55,28 +53,27 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         h = lanes.time(r._1, r.to, vt.speed_kmh, vt.mode)
         n = r.trips * w[r.period]
         implied = r.market_trips * w[r.period] * r.implicit_empty_per_trip  # market closure
-        co2 = (n + implied) * rates.trip_co2(vt, km)
+        kg = _emitted(sc, rates.trip_emissions(vt, km), n + implied)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
                          mode=vt.mode, load_class=r.load_class, owner=r.owner,
                          distance_km=km, trips=n, empty_trips=implied,
                          vehicle_km_loaded=n * km, vehicle_km_empty=implied * km,
                          cost_eur=n * rates.trip_cost(vt, km, h)
                          + implied * rates.empty_cost(vt, km, h),
-                         co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
-                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
-                         tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
+                         toll_eur=(n + implied) * rates.trip_toll(vt, km, lanes.toll_share(
+                             r._1, r.to)),
+                         **kg, tonnes=0.0, tonne_km=0.0, capacity_tkm=n * km * vt.payload_t))
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km = lanes.distance(r._1, r.to, vt.mode)
         h = lanes.time(r._1, r.to, vt.speed_kmh, vt.mode)
         n = r.trips * w[r.period]
-        co2 = n * rates.trip_co2(vt, km)
+        kg = _emitted(sc, rates.trip_emissions(vt, km), n)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
                          mode=vt.mode, load_class="(empty)", owner="", distance_km=km,
                          trips=0.0, empty_trips=n, vehicle_km_loaded=0.0, vehicle_km_empty=n * km,
-                         cost_eur=n * rates.empty_cost(vt, km, h), co2_ttw_kg=co2,
-                         co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
-                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg,
+                         cost_eur=n * rates.empty_cost(vt, km, h), **kg,
+                         toll_eur=n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
     # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
     role_factor = rates.role_factors(sc.hubs)
@@ -90,7 +87,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         if vt.pricing == "tariff":
             cost = t * role_factor[r.role] * rates.tariff_cost_per_t(
                 vt, km, lanes.lane_cost(r._1, r.to))
-            co2 = t * rates.tariff_co2_per_t(vt, km)
+            kg = _emitted(sc, rates.tariff_emissions_per_t(vt, km), t)
             if vt.load_t_per_vkm:  # the vehicles behind the tariff
                 vkm = t * km / vt.load_t_per_vkm
                 vkm_empty = vkm * vt.empty_share
@@ -98,20 +95,19 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                 trips = vkm_loaded / km if km else 0.0
         else:
             cost = 0.0
-            co2 = t * rates.load_co2_per_t(vt, km)
+            kg = _emitted(sc, rates.load_emissions_per_t(vt, km), t)
         legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
                          mode=vt.mode, load_class=lc, owner=r.owner, distance_km=km,
                          trips=trips, empty_trips=trips * vt.empty_share / (1 - vt.empty_share)
                          if trips else 0.0, vehicle_km_loaded=vkm_loaded,
                          vehicle_km_empty=vkm_empty,
-                         cost_eur=cost, co2_ttw_kg=co2, co2_wtw_kg=co2 * vt.wtw_ttw_ratio,
-                         carbon_eur=co2 * rates.co2_weight(vt, basis) * price_kg, tonnes=t,
-                         tonne_km=t * km, capacity_tkm=0.0))
+                         cost_eur=cost, toll_eur=0.0, **kg, tonnes=t, tonne_km=t * km,
+                         capacity_tkm=0.0))
         per_com.append(dict(commodity=r.commodity, leg=(r._1, r.to, r.vehicle, r.period),
                             tonnes=t, tonne_km=t * km))
     cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",
             "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty", "tonnes",
-            "tonne_km", "capacity_tkm", "cost_eur", "co2_ttw_kg", "co2_wtw_kg", "carbon_eur"]
+            "tonne_km", "capacity_tkm", "cost_eur", "toll_eur", *emissions.QUANTITIES, *PRICED]
     raw = pd.DataFrame(legs, columns=cols)
     keys = ["from", "to", "vehicle", "mode", "load_class"]
     leg_table = (raw[raw.load_class != "(empty)"].groupby(keys, as_index=False)
@@ -120,11 +116,14 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                       vehicle_km_loaded=("vehicle_km_loaded", "sum"),
                       vehicle_km_empty=("vehicle_km_empty", "sum"),
                       tonne_km=("tonne_km", "sum"), capacity_tkm=("capacity_tkm", "sum"),
-                      cost_eur=("cost_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum")))
+                      cost_eur=("cost_eur", "sum"), toll_eur=("toll_eur", "sum"),
+                      co2_wtw_kg=("co2_wtw_kg", "sum"), nox_kg=("nox_kg", "sum"),
+                      pm10_kg=("pm10_kg", "sum")))
     empties = raw[raw.load_class == "(empty)"].groupby(keys, as_index=False).agg(
         distance_km=("distance_km", "first"), empty_trips=("empty_trips", "sum"),
         vehicle_km_empty=("vehicle_km_empty", "sum"), cost_eur=("cost_eur", "sum"),
-        co2_wtw_kg=("co2_wtw_kg", "sum"))
+        toll_eur=("toll_eur", "sum"), co2_wtw_kg=("co2_wtw_kg", "sum"),
+        nox_kg=("nox_kg", "sum"), pm10_kg=("pm10_kg", "sum"))
     leg_table = pd.concat([leg_table, empties], ignore_index=True).fillna(0.0)
     leg_table["load_factor"] = (leg_table.tonne_km / leg_table.capacity_tkm).where(
         leg_table.capacity_tkm > 0)
@@ -146,6 +145,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         "development_cost_eur": sol.terms.get("development", 0.0),
         "relocation_cost_eur": sol.terms.get("relocation", 0.0),
         "transport_cost_eur": float(raw.cost_eur.sum()),
+        "toll_cost_eur": float(raw.toll_eur.sum()),
         "internal_cost_eur": internal,
         "handling_cost_eur": handling,
         "facilities_cost_eur": _facility_cost(sc, sol),
@@ -166,6 +166,9 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
         "tonne_km": float(raw.tonne_km.sum()),
         "co2_ttw_t": float(raw.co2_ttw_kg.sum()) / 1000.0,
         "co2_wtw_t": float(raw.co2_wtw_kg.sum()) / 1000.0,
+        "nox_kg": float(raw.nox_kg.sum()),
+        "pm10_kg": float(raw.pm10_kg.sum()),
+        "air_pollution_cost_eur": float(raw.air_pollution_eur.sum()),
     }
     k["development_cost_eur"], k["relocation_cost_eur"] = _site_costs(sc, sol)
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
@@ -181,6 +184,15 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     k["total_cost_eur"] = k["logistics_cost_eur"] + k["investment_cost_eur"]
     return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
+
+
+PRICED = ("carbon_eur", "air_pollution_eur")  # leg columns of the priced terms (term + "_eur")
+
+
+def _emitted(sc: Scenario, per_unit: dict[str, float], units: float) -> dict[str, float]:
+    """Leg columns of ``units`` × the kg per unit of every quantity, and their prices."""
+    kg = {q: v * units for q, v in per_unit.items()}
+    return {**kg, **{f"{t}_eur": eur for t, eur in rates.priced_emissions(sc, kg).items()}}
 
 
 def _site_costs(sc: Scenario, sol: Solution) -> tuple[float, float]:

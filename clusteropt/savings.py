@@ -43,11 +43,12 @@ from clusteropt.scenario import Scenario
 EFFECT_KPIS = {"cost_eur": "total_cost_eur", "logistics_cost_eur": "logistics_cost_eur",
                "investment_cost_eur": "investment_cost_eur",
                "transport_cost_eur": "transport_cost_eur", "truck_km": "truck_km",
-               "trips": "vehicle_trips", "co2_ttw_t": "co2_ttw_t", "co2_wtw_t": "co2_wtw_t"}
+               "trips": "vehicle_trips", "co2_ttw_t": "co2_ttw_t", "co2_wtw_t": "co2_wtw_t",
+               "nox_kg": "nox_kg", "pm10_kg": "pm10_kg"}
 EFFECT_UNITS = {"cost_eur": "EUR/yr", "logistics_cost_eur": "EUR/yr",
                 "investment_cost_eur": "EUR/yr", "transport_cost_eur": "EUR/yr",
                 "truck_km": "km/yr", "trips": "trips/yr", "co2_ttw_t": "t CO2e/yr (TTW)",
-                "co2_wtw_t": "t CO2e/yr (WTW)"}
+                "co2_wtw_t": "t CO2e/yr (WTW)", "nox_kg": "kg NOx/yr", "pm10_kg": "kg PM10/yr"}
 # per-tonne figure → (KPI, factor)
 PER_TONNE = {"cost_eur_per_t": ("total_cost_eur", 1.0),
              "logistics_cost_eur_per_t": ("logistics_cost_eur", 1.0),

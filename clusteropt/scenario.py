@@ -160,21 +160,34 @@ class VehicleType:
     pallets: float | None
     cost_eur_per_km: float
     cost_eur_per_h: float
-    toll_eur_per_km: float
+    toll_eur_per_km: float  # on every km driven
+    toll_rate_eur_per_km: float  # on the km on tolled roads (Lanes.toll_share)
     speed_kmh: float
     handling_h_per_trip: float
-    co2_empty_kg_per_km: float
-    co2_full_kg_per_km: float
-    wtw_ttw_ratio: float
+    co2_empty_kg_per_km: float | None  # TTW as given (precedence over the carrier, §7)
+    co2_full_kg_per_km: float | None
+    wtw_ttw_ratio: float | None  # for the given co2_* only
     tariff_eur_per_tkm: float
     tariff_eur_per_t: float
-    co2_ttw_kg_per_tkm: float
+    co2_ttw_kg_per_tkm: float | None
     load_classes: list[str] | None  # None: any
     baseline: bool
     legs: str = "any"  # 'hub': only on legs of hub routes; 'transfer': only hub-to-hub legs
     load_t_per_vkm: float | None = None  # tariff: t per vehicle-km (empties included)
     empty_share: float = 0.0  # tariff: empty share of its vehicle-km
     transit_h: float = 0.0  # h per leg on top of driving and handling (lead time)
+    carrier: str | None = None  # energy carrier id (data/energy_carriers.csv)
+    energy_empty_per_km: float | None = None  # carrier units per vehicle-km
+    energy_full_per_km: float | None = None
+    energy_per_tkm: float | None = None  # tariff: carrier units per tonne-km
+    carrier_ttw_kg: float = 0.0  # the carrier's kg CO2e per unit, tank-to-wheel
+    nox_empty_g_per_km: float | None = None  # exhaust NOx and PM10 (issue 24)
+    nox_full_g_per_km: float | None = None
+    pm10_empty_g_per_km: float | None = None
+    pm10_full_g_per_km: float | None = None
+    nox_g_per_tkm: float | None = None
+    pm10_g_per_tkm: float | None = None
+    carrier_wtt_kg: float = 0.0  # … well-to-tank
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
@@ -637,6 +650,25 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
     return out
 
 
+def _attach_carrier(vt: VehicleType, file: str, row: int | None, errs: _Collector) -> None:
+    """Copy the TTW and WTT factors of the vehicle type's energy carrier onto it (data, not a
+    rule: ``clusteropt.emissions`` and the checker turn them into factors per km)."""
+    energy = [c for c in ("energy_empty_per_km", "energy_full_per_km", "energy_per_tkm")
+              if getattr(vt, c) is not None]
+    if vt.carrier is None:
+        if energy:
+            errs.add(file, row, energy[0], f"{energy[0]} needs a carrier (e.g. diesel_b7, "
+                                           f"electricity_nl; see data/energy_carriers.csv)")
+        return
+    table = defaults.carriers()
+    if vt.carrier not in table.index:
+        errs.add(file, row, "carrier", f"unknown energy carrier '{vt.carrier}'; known: "
+                                       f"{', '.join(table.index)} (data/energy_carriers.csv)")
+        return
+    vt.carrier_ttw_kg = float(table.loc[vt.carrier, "ttw_kg_co2e_per_unit"])
+    vt.carrier_wtt_kg = float(table.loc[vt.carrier, "wtt_kg_co2e_per_unit"])
+
+
 def _format_id(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -874,11 +906,12 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
                                              "tonnes, e.g. 26")
-        vehicles[rec.id] = VehicleType(
+        vehicles[rec.id] = vt = VehicleType(
             **{k: getattr(rec, k) for k in VehicleRow.model_fields
                if k not in ("load_classes", "name", "fuel")},
             name=rec.name or rec.id,
             load_classes=None if LOAD_CLASSES_ANY in classes or not classes else classes)
+        _attach_carrier(vt, file, row, errs)
 
     activities: dict[str, Activity] = {}
     act_rows: dict[str, tuple[str, int | None]] = {}

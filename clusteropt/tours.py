@@ -12,8 +12,9 @@ lanes, and returns the tours that serve every stop exactly once in tonnes:
   the empty leg out (collection) or back (delivery) — no empty-running factor applies to it.
 
 Cost of a tour, € (the rules of a trip-priced vehicle, ``shared/design/model.md`` §4):
-(cost_eur_per_km + toll_eur_per_km) · km + cost_eur_per_h · (driving h + stop_h per stop +
-handling_h_per_trip at the depot). Duration: driving h + stop and depot handling h ≤ max_hours.
+cost_eur_per_km · km + toll (toll_eur_per_km · km + toll_rate_eur_per_km · the lane's tolled
+km) + cost_eur_per_h · (driving h + stop_h per stop + handling_h_per_trip at the depot).
+Duration: driving h + stop and depot handling h ≤ max_hours.
 PyVRP works in integers: kg, seconds and, as each edge's "distance", its cost in euro cents
 (km and driving time priced; the stop times cost the same in every solution and the depot
 handling is a fixed cost per tour), so the tours are optimal to within a cent per edge;
@@ -71,8 +72,16 @@ def tour_measures(depot: str, stops: tuple[str, ...], vt: VehicleType, lanes: La
     km = sum(lanes.distance(a, b, vt.mode) for a, b in legs)
     drive = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in legs)
     hours = drive + stop_h * len(stops) + vt.handling_h_per_trip
-    cost = (vt.cost_eur_per_km + vt.toll_eur_per_km) * km + vt.cost_eur_per_h * hours
+    cost = vt.cost_eur_per_km * km + sum(_toll(vt, lanes, a, b) for a, b in legs) \
+        + vt.cost_eur_per_h * hours
     return km, hours, cost
+
+
+def _toll(vt: VehicleType, lanes: Lanes, a: str, b: str) -> float:
+    """Toll of leg a→b, €: toll_eur_per_km on every km + toll_rate_eur_per_km on the lane's
+    tolled share (the trip rule of ``clusteropt.rates.trip_toll``)."""
+    km = lanes.distance(a, b, vt.mode)
+    return (vt.toll_eur_per_km + lanes.toll_share(a, b) * vt.toll_rate_eur_per_km) * km
 
 
 def plan_tours(depot: str, tonnes: Mapping[str, float], vt: VehicleType, lanes: Lanes,
@@ -141,13 +150,13 @@ def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed) ->
                        start_depot=dep, end_depot=dep, shift_duration=shift,
                        fixed_cost=round(vt.cost_eur_per_h * vt.handling_h_per_trip * CENT),
                        unit_distance_cost=1, unit_duration_cost=0)
-    per_km = vt.cost_eur_per_km + vt.toll_eur_per_km
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
             if i != j:  # the edge's "distance" is its cost in cents (km and driving time)
                 hours = lanes.time(a, b, vt.speed_kmh, vt.mode)
                 m.add_edge(locs[i], locs[j],
-                           distance=round((per_km * lanes.distance(a, b, vt.mode)
+                           distance=round((vt.cost_eur_per_km * lanes.distance(a, b, vt.mode)
+                                           + _toll(vt, lanes, a, b)
                                            + vt.cost_eur_per_h * hours) * CENT),
                            duration=round(hours * S))
     stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT), MaxRuntime(seconds)])

@@ -82,12 +82,16 @@ TERM_KEYS = {"development": ("development_cost_eur", 1.0),
              "relocation": ("relocation_cost_eur", 1.0),
              "facilities": ("facilities_cost_eur", 1.0),
              "transport": ("transport_cost_eur", 1.0),
+             "toll": ("toll_cost_eur", 1.0),
              "internal": ("internal_cost_eur", 1.0),
              "handling": ("handling_cost_eur", 1.0),
              "disposal": ("disposal_cost_eur", 1.0),
              "carbon": ("carbon_cost_eur", 1.0),
+             "air_pollution": ("air_pollution_cost_eur", 1.0),
              "co2_ttw_kg": ("co2_ttw_t", 1000.0),
-             "co2_wtw_kg": ("co2_wtw_t", 1000.0)}
+             "co2_wtw_kg": ("co2_wtw_t", 1000.0),
+             "nox_kg": ("nox_kg", 1.0),
+             "pm10_kg": ("pm10_kg", 1.0)}
 
 
 @dataclass

@@ -278,12 +278,15 @@ class Facts:
         return self._near[n]
 
     def leg_rates(self, vt: VehicleType, a: str, b: str) -> tuple[float, float, float]:
-        """(km, cost of a loaded trip, cost of an empty trip) on leg a→b, € per trip."""
+        """(km, cost of a loaded trip, cost of an empty trip, toll of either) on leg a→b, € per
+        trip; the toll: ``toll_eur_per_km`` on every km + ``toll_rate_eur_per_km`` on the
+        lane's tolled share of them."""
         km = self.lanes.distance(a, b, vt.mode)
         h = self.lanes.time(a, b, vt.speed_kmh, vt.mode)
-        per_km = vt.cost_eur_per_km + vt.toll_eur_per_km
-        empty = per_km * km + vt.cost_eur_per_h * h
-        return km, empty + vt.cost_eur_per_h * vt.handling_h_per_trip, empty
+        empty = vt.cost_eur_per_km * km + vt.cost_eur_per_h * h
+        toll = km * vt.toll_eur_per_km + km * self.lanes.toll_share(a, b) * \
+            vt.toll_rate_eur_per_km
+        return km, empty + vt.cost_eur_per_h * vt.handling_h_per_trip, empty, toll
 
 
 def partner_of(f: Facts, r: FlowRow) -> tuple[list[Violation], bool]:

@@ -5,11 +5,15 @@ development (open sites and hubs: annuity + opex + fixed), relocation (annuity o
 relocation cost at the chosen node), facilities (modules · (annuity + opex) + connect cost per
 connection + own cost of every user not connected), transport (trip-priced: loaded trips ×
 (€/km·km + €/h·(h + handling)) + (explicit empties + ρ · market trips) × (€/km·km + €/h·h);
+toll: every one of those trips × km × (toll €/km + tolled share × toll rate €/km);
 tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor), internal
 (co-located t × internal_cost_eur_per_t), handling (t × handling_eur_per_t per hub passed),
 disposal (disposal or shortage t × the commodity's price) and carbon (price × CO2 on the
-scenario's basis). CO2 TTW: trips × km × co2_empty + loaded t·km × (co2_full − co2_empty) /
-payload; tariff t·km × co2_ttw_kg_per_tkm; WTW = TTW × wtw_ttw_ratio. Road tariff vehicles with
+scenario's basis). Emissions of each quantity (CO2 TTW, CO2 WTW): trips × km × ef_empty +
+loaded t·km × (ef_full − ef_empty) / payload; tariff t·km × ef_tkm, with ef from ``_factors``
+(given CO2 columns, WTW = TTW × ratio; else the carrier's factors × the consumption per km or
+tkm; NOx and PM10 from their g per vehicle-km or tkm; priced by the options' € per kg as
+``air_pollution_cost_eur``). Road tariff vehicles with
 ``load_t_per_vkm`` L and ``empty_share`` e add t·km/L truck-km, e of them empty.
 """
 
@@ -19,21 +23,22 @@ from clusteropt.check.facts import POOLED, Facts
 from clusteropt.check.rules import facility_users, rho_of
 
 COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
-             "transport_cost_eur", "internal_cost_eur", "handling_cost_eur",
-             "disposal_cost_eur", "carbon_cost_eur")
+             "transport_cost_eur", "toll_cost_eur", "internal_cost_eur", "handling_cost_eur",
+             "disposal_cost_eur", "carbon_cost_eur", "air_pollution_cost_eur")
 KPI_KEYS = (*COST_KEYS, "total_cost_eur", "truck_km_loaded", "truck_km_empty", "truck_km",
-            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "disposal_t",
+            "vehicle_trips", "tonne_km", "tonnes", "co2_ttw_t", "co2_wtw_t", "nox_kg", "pm10_kg",
+            "disposal_t",
             "shortage_t", "hub_throughput_t")
 
 
 def kpis(f: Facts) -> dict[str, float]:
     """Every KPI of ``KPI_KEYS`` recomputed from the facts (annual)."""
     sc, k = f.sc, {key: 0.0 for key in KPI_KEYS}
-    co2 = [0.0, 0.0]  # kg TTW, kg WTW
+    co2 = [0.0, 0.0, 0.0, 0.0]  # kg CO2e TTW, kg CO2e WTW, kg NOx, kg PM10
 
-    def emit(vt, kg_ttw: float) -> None:
-        co2[0] += kg_ttw
-        co2[1] += kg_ttw * vt.wtw_ttw_ratio
+    def emit(per_unit: tuple[float, ...], units: float) -> None:
+        for n, v in enumerate(per_unit):
+            co2[n] += v * units
 
     k["development_cost_eur"] = sum(f.site_cost(s) for s, n in sc.nodes.items()
                                     if n.kind in ("site", "hub") and f.is_open(s))
@@ -65,13 +70,14 @@ def kpis(f: Facts) -> dict[str, float]:
         w, km, t = f.w[r.period], f.lanes.distance(r.a, r.b, vt.mode), r.tonnes
         k["tonne_km"] += w * t * km
         if vt.pricing == "trip":
-            emit(vt, w * (vt.co2_full_kg_per_km - vt.co2_empty_kg_per_km) * km * t
-                 / vt.payload_t)
+            ef = _factors(vt)
+            emit(tuple(a - b for a, b in zip(ef["full"], ef["empty"])),
+                 w * km * t / vt.payload_t)
             continue
         lane = f.lanes.lane_cost(r.a, r.b)
         per_t = lane if lane is not None else vt.tariff_eur_per_tkm * km + vt.tariff_eur_per_t
         k["transport_cost_eur"] += w * t * per_t * f.role_factor[r.role]
-        emit(vt, w * vt.co2_ttw_kg_per_tkm * km * t)
+        emit(_factors(vt)["tkm"], w * km * t)
         if vt.load_t_per_vkm and vt.mode == "road":  # the trucks behind the tariff
             vkm = w * t * km / vt.load_t_per_vkm
             k["truck_km_loaded"] += vkm * (1.0 - vt.empty_share)
@@ -82,10 +88,11 @@ def kpis(f: Facts) -> dict[str, float]:
         if vt is None or vt.pricing != "trip":
             continue
         w, n = f.w[r.period], r.trips
-        km, c_loaded, c_empty = f.leg_rates(vt, r.a, r.b)
+        km, c_loaded, c_empty, toll = f.leg_rates(vt, r.a, r.b)
         implied = rho_of(f, r) * r.market_used  # empty trips of the market closure
         k["transport_cost_eur"] += w * (n * c_loaded + implied * c_empty)
-        emit(vt, w * vt.co2_empty_kg_per_km * km * (n + implied))
+        k["toll_cost_eur"] += w * (n + implied) * toll
+        emit(_factors(vt)["empty"], w * km * (n + implied))
         k["vehicle_trips"] += w * n
         if vt.mode == "road":
             k["truck_km_loaded"] += w * n * km
@@ -95,17 +102,57 @@ def kpis(f: Facts) -> dict[str, float]:
         if vt is None or vt.pricing != "trip":
             continue
         w, n = f.w[r.period], r.trips
-        km, _, c_empty = f.leg_rates(vt, r.a, r.b)
+        km, _, c_empty, toll = f.leg_rates(vt, r.a, r.b)
         k["transport_cost_eur"] += w * n * c_empty
-        emit(vt, w * vt.co2_empty_kg_per_km * km * n)
+        k["toll_cost_eur"] += w * n * toll
+        emit(_factors(vt)["empty"], w * km * n)
         if vt.mode == "road":
             k["truck_km_empty"] += w * n * km
     k["co2_ttw_t"], k["co2_wtw_t"] = co2[0] / 1000.0, co2[1] / 1000.0
+    k["nox_kg"], k["pm10_kg"] = co2[2], co2[3]
     basis = co2[1] if sc.options.co2_basis == "wtw" else co2[0]
     k["carbon_cost_eur"] = sc.options.co2_price_eur_per_t * basis / 1000.0
+    k["air_pollution_cost_eur"] = (sc.options.nox_price_eur_per_kg * co2[2]
+                                   + sc.options.pm10_price_eur_per_kg * co2[3])
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
     k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
     return {key: float(v) for key, v in k.items()}
+
+
+def _factors(vt) -> dict[str, tuple[float, float, float, float]]:
+    """(kg CO2e TTW, kg CO2e WTW, kg NOx, kg PM10) per vehicle-km empty and full and per
+    tonne-km, read from the vehicle row: a given co2 column is TTW and its WTW is TTW ×
+    wtw_ttw_ratio (absent: the carrier's WTW/TTW, else 1); without one, the carrier's TTW and
+    TTW + WTT per unit × the consumption; NOx and PM10 in g / 1000; full falls back to
+    empty."""
+    ttw_unit = vt.carrier_ttw_kg if vt.carrier else 0.0
+    wtw_unit = ttw_unit + (vt.carrier_wtt_kg if vt.carrier else 0.0)
+    ratio = vt.wtw_ttw_ratio if vt.wtw_ttw_ratio is not None else (
+        wtw_unit / ttw_unit if ttw_unit > 0 else 1.0)
+
+    def pair(given, energy) -> tuple[float, float]:
+        if given is not None:
+            return given, given * ratio
+        if energy is None or not vt.carrier:
+            return 0.0, 0.0
+        return energy * ttw_unit, energy * wtw_unit
+
+    full_given = vt.co2_full_kg_per_km if vt.co2_full_kg_per_km is not None \
+        else vt.co2_empty_kg_per_km
+    full_energy = vt.energy_full_per_km if vt.energy_full_per_km is not None \
+        else vt.energy_empty_per_km
+    def grams(v) -> float:
+        return (v or 0.0) / 1000.0
+
+    nox_full = vt.nox_full_g_per_km if vt.nox_full_g_per_km is not None \
+        else vt.nox_empty_g_per_km
+    pm_full = vt.pm10_full_g_per_km if vt.pm10_full_g_per_km is not None \
+        else vt.pm10_empty_g_per_km
+    return {"empty": (*pair(vt.co2_empty_kg_per_km, vt.energy_empty_per_km),
+                      grams(vt.nox_empty_g_per_km), grams(vt.pm10_empty_g_per_km)),
+            "full": (*pair(full_given, full_energy), grams(nox_full), grams(pm_full)),
+            "tkm": (*pair(vt.co2_ttw_kg_per_tkm, vt.energy_per_tkm), grams(vt.nox_g_per_tkm),
+                    grams(vt.pm10_g_per_tkm))}
 
 
 def _facilities_cost(f: Facts) -> float:

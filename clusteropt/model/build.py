@@ -63,8 +63,8 @@ from clusteropt.model.families import COST_TERMS, KPI_TERMS, Route
 from clusteropt.model.hubarcs import ArcGroup
 from clusteropt.scenario import Scenario
 
-__all__ = ["COST_TERMS", "BuiltModel", "LinearTerm", "ModelInputError", "Route", "Switches",
-           "build"]
+__all__ = ["COST_TERMS", "KPI_TERMS", "BuiltModel", "LinearTerm", "ModelInputError", "Route",
+           "Switches", "build"]
 
 
 @dataclass

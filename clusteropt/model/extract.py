@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from clusteropt.model.build import COST_TERMS, BuiltModel
+from clusteropt.model.build import COST_TERMS, KPI_TERMS, BuiltModel
 from clusteropt.model.hubarcs import decompose
 from clusteropt.solution import (
     EMPTY_COLS,
@@ -78,7 +78,7 @@ def extract(model: BuiltModel) -> Solution:
             users = sorted(f for (f, s2, u2), c in model.connect.items()
                            if s2 == s and u2 == u and (c.varValue or 0.0) > 0.5)
             facilities.append((u, s, float(n), ";".join(users)))
-    terms = {t: model.terms[t].value() for t in (*COST_TERMS, "co2_ttw_kg", "co2_wtw_kg")}
+    terms = {t: model.terms[t].value() for t in (*COST_TERMS, *KPI_TERMS)}
     return Solution(
         objective_eur=sum(terms[t] for t in COST_TERMS), open_sites=open_sites,
         placement=placement, flows=pd.DataFrame(flows, columns=FLOW_COLS),

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from clusteropt import rates
+from clusteropt import emissions, rates
 from clusteropt.lanes import Lanes
 from clusteropt.model.core import (
     Elastic,
@@ -32,9 +32,9 @@ from clusteropt.model.core import (
 from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
 from clusteropt.scenario import Scenario, VehicleType
 
-COST_TERMS = ("development", "relocation", "facilities", "transport", "internal", "handling",
-              "disposal", "carbon")
-KPI_TERMS = ("co2_ttw_kg", "co2_wtw_kg")
+COST_TERMS = ("development", "relocation", "facilities", "transport", "toll", "internal",
+              "handling", "disposal", "carbon", "air_pollution")
+KPI_TERMS = emissions.QUANTITIES  # kg per year of each emitted quantity
 ONE = LinearTerm.constant(1.0)
 ZERO = LinearTerm.constant(0.0)
 
@@ -901,14 +901,17 @@ def price_transport(b: Parts) -> None:
 
     * tariff loads: w · y · cost per t (× the role's factor χ, α, δ on hub legs); CO2 per t;
     * trip-priced loads: the load-dependent CO2 (ef_full − ef_empty) · d · y / payload;
-    * trips: w · trip cost · trips, CO2 ef_empty · d per trip;
+    * trips: w · trip cost · trips, CO2 ef_empty · d per trip; toll: w · toll per trip · trips
+      (and per empty trip, below);
     * market closure: w · ρ · empty cost · mkt (or · trips where every trip is closed by the
       market), CO2 likewise;
     * empty legs: w · empty cost · empty, CO2 ef_empty · d per empty trip.
-    Carbon: CO2 × the scenario's price on its basis (WTW or TTW)."""
+    Every emitted quantity (CO2 TTW and WTW, NOx, PM10; ``clusteropt.emissions``) goes to its
+    own term like CO2; carbon: CO2 × the scenario's price on its basis (WTW or TTW);
+    air_pollution: NOx and PM10 × their prices. Distances and times are the vehicle's mode's."""
     sc, lanes, weight = b.sc, b.lanes, b.weight
     factor = rates.role_factors(sc.hubs)
-    co2 = _Co2(b.terms, sc.options.co2_basis, sc.options.co2_price_eur_per_t / 1000.0)
+    co2 = _Emissions(sc, b.terms)
     for (i, j, _k, v, p, _owner, role), load in b.y.items():
         vt = sc.vehicles[v]
         km = lanes.distance(i, j, vt.mode)
@@ -916,41 +919,52 @@ def price_transport(b: Parts) -> None:
         if vt.pricing == "tariff":
             cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
             b.terms["transport"].add(load.terms, w * cost_t, load.const)
-            co2.add(load, w * rates.tariff_co2_per_t(vt, km), vt)
+            co2.add(load, _times(w, rates.tariff_emissions_per_t(vt, km)))
         else:
-            co2.add(load, w * rates.load_co2_per_t(vt, km), vt)
+            co2.add(load, _times(w, rates.load_emissions_per_t(vt, km)))
     for key, tr in b.trips.items():
         i, j, v, _g, p, _o = key
         vt = sc.vehicles[v]
-        km, h, w = (lanes.distance(i, j, vt.mode), lanes.time(i, j, vt.speed_kmh, vt.mode),
-                    weight[p])
+        km, w = lanes.distance(i, j, vt.mode), weight[p]
+        h = lanes.time(i, j, vt.speed_kmh, vt.mode)
+        toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
         b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
-        co2.add(LinearTerm.of(tr), w * rates.trip_co2(vt, km), vt)
+        if toll:
+            b.terms["toll"].add([(tr, w * toll)])
+        co2.add(LinearTerm.of(tr), _times(w, rates.trip_emissions(vt, km)))
         rho = b.implicit_empty[key]
         if rho:
             by_market = LinearTerm.of(b.market.get(key, tr))
             b.terms["transport"].add(by_market.terms, w * rho * rates.empty_cost(vt, km, h))
-            co2.add(by_market, w * rho * rates.trip_co2(vt, km), vt)
+            if toll:
+                b.terms["toll"].add(by_market.terms, w * rho * toll)
+            co2.add(by_market, _times(w * rho, rates.trip_emissions(vt, km)))
     for (i, j, v, p), e in b.empty.items():
         vt = sc.vehicles[v]
-        km, h, w = (lanes.distance(i, j, vt.mode), lanes.time(i, j, vt.speed_kmh, vt.mode),
-                    weight[p])
+        km, w = lanes.distance(i, j, vt.mode), weight[p]
+        h = lanes.time(i, j, vt.speed_kmh, vt.mode)
         b.terms["transport"].add([(e, w * rates.empty_cost(vt, km, h))])
-        co2.add(LinearTerm.of(e), w * rates.trip_co2(vt, km), vt)
+        toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
+        if toll:
+            b.terms["toll"].add([(e, w * toll)])
+        co2.add(LinearTerm.of(e), _times(w, rates.trip_emissions(vt, km)))
 
 
-class _Co2:
-    """Adds kg CO2 (TTW) × an amount to the TTW and WTW terms and its price to carbon."""
+def _times(scale: float, kg: dict[str, float]) -> dict[str, float]:
+    return {q: scale * v for q, v in kg.items()}
 
-    def __init__(self, terms: dict[str, LinearTerm], basis: str, price_kg: float):
-        self.terms, self.basis, self.price_kg = terms, basis, price_kg
 
-    def add(self, amount: LinearTerm, kg_ttw: float, vt: VehicleType) -> None:
-        if kg_ttw == 0.0:
-            return
-        self.terms["co2_ttw_kg"].add(amount.terms, kg_ttw, amount.const)
-        self.terms["co2_wtw_kg"].add(amount.terms, kg_ttw * vt.wtw_ttw_ratio, amount.const)
-        if self.price_kg:
-            self.terms["carbon"].add(amount.terms,
-                                     kg_ttw * rates.co2_weight(vt, self.basis) * self.price_kg,
-                                     amount.const)
+class _Emissions:
+    """Adds kg of every quantity × an amount to the quantity's term (``co2_ttw_kg`` …) and
+    their price to the cost terms (``rates.priced_emissions``)."""
+
+    def __init__(self, sc: Scenario, terms: dict[str, LinearTerm]):
+        self.sc, self.terms = sc, terms
+
+    def add(self, amount: LinearTerm, kg: dict[str, float]) -> None:
+        for q, v in kg.items():
+            if v:
+                self.terms[q].add(amount.terms, v, amount.const)
+        for term, eur in rates.priced_emissions(self.sc, kg).items():
+            if eur:
+                self.terms[term].add(amount.terms, eur, amount.const)

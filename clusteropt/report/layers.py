@@ -94,12 +94,13 @@ def municipality_layer(legs: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
     """Annual truck movements per polygon: road legs (straight lines between nodes) that cross
     or start/end in it. ``trips`` = loaded + empty trips on those legs, ``trips_from_or_to``
     those with an end inside, ``trips_through`` the rest; ``truck_km`` = the legs' vehicle-km
-    allocated by the share of the straight line inside the polygon. With ``baseline`` (B0 legs)
-    also B0's trips and truck-km and the saving (B0 − now, positive = fewer). Only polygons
-    with trips (now or in B0)."""
+    allocated by the share of the straight line inside the polygon, and the trucks' ``nox_kg``
+    and ``pm10_kg`` likewise (where they are emitted matters for nitrogen deposition). With
+    ``baseline`` (B0 legs) also B0's trips, truck-km and NOx and the saving (B0 − now, positive
+    = fewer). Only polygons with trips (now or in B0)."""
     poly = polygons.reset_index(drop=True)
     res = _per_polygon(legs, poly)
-    cols = ["trips", "trips_from_or_to", "trips_through", "truck_km"]
+    cols = ["trips", "trips_from_or_to", "trips_through", "truck_km", "nox_kg", "pm10_kg"]
     out = poly.copy()
     for c in cols:
         out[c] = res[c]
@@ -108,8 +109,10 @@ def municipality_layer(legs: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
         b = _per_polygon(baseline, poly)
         out["baseline_trips"] = b["trips"]
         out["baseline_truck_km"] = b["truck_km"]
+        out["baseline_nox_kg"] = b["nox_kg"]
         out["saving_trips"] = out.baseline_trips - out.trips
         out["saving_truck_km"] = out.baseline_truck_km - out.truck_km
+        out["saving_nox_kg"] = out.baseline_nox_kg - out.nox_kg
         keep |= out.baseline_trips > 1e-9
     out = out[keep].sort_values("trips", ascending=False).reset_index(drop=True)
     other = [c for c in out.columns if c != "geometry"]
@@ -118,13 +121,16 @@ def municipality_layer(legs: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame,
 
 def _per_polygon(legs: gpd.GeoDataFrame, poly: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     n = len(poly)
-    res = {c: np.zeros(n) for c in ("trips", "trips_from_or_to", "trips_through", "truck_km")}
+    res = {c: np.zeros(n) for c in ("trips", "trips_from_or_to", "trips_through", "truck_km",
+                                    "nox_kg", "pm10_kg")}
     road = legs[(legs["mode"] == "road") & legs.geometry.notna() & (legs.trips_total > 0)]
     if not len(road) or not n:
         return res
     lines = road.geometry.to_crs(poly.crs).values
     trips = road.trips_total.to_numpy(float)
     vkm = road.vehicle_km.to_numpy(float)
+    nox = road.nox_kg.to_numpy(float) if "nox_kg" in road.columns else np.zeros(len(road))
+    pm10 = road.pm10_kg.to_numpy(float) if "pm10_kg" in road.columns else np.zeros(len(road))
     tree = poly.sindex
     li, pi = tree.query(lines, predicate="intersects")
     if len(li):
@@ -134,6 +140,8 @@ def _per_polygon(legs: gpd.GeoDataFrame, poly: gpd.GeoDataFrame) -> dict[str, np
         share = np.where(total > 0, inside / np.where(total > 0, total, 1.0), 1.0)
         np.add.at(res["trips"], pi, trips[li])
         np.add.at(res["truck_km"], pi, vkm[li] * share)
+        np.add.at(res["nox_kg"], pi, nox[li] * share)
+        np.add.at(res["pm10_kg"], pi, pm10[li] * share)
         ends = shapely.union(shapely.get_point(lines[li], 0), shapely.get_point(lines[li], -1))
         touches = shapely.intersects(polys[pi], ends)
         np.add.at(res["trips_from_or_to"], pi[touches], trips[li][touches])

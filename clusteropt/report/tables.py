@@ -29,8 +29,10 @@ from clusteropt.solution import Solution
 # cost components in the order of the stacked bars (KPI key, label)
 COST_PARTS = (("development_cost_eur", "development"), ("relocation_cost_eur", "relocation"),
               ("facilities_cost_eur", "facilities"), ("transport_cost_eur", "transport"),
+              ("toll_cost_eur", "toll"),
               ("internal_cost_eur", "internal"), ("handling_cost_eur", "handling"),
-              ("disposal_cost_eur", "disposal"), ("carbon_cost_eur", "carbon"))
+              ("disposal_cost_eur", "disposal"), ("carbon_cost_eur", "carbon"),
+              ("air_pollution_cost_eur", "NOx/PM10"))
 STEP_LABELS = {"B0": "B0 today", "B1": "B1 relocated", "B2": "B2 + bundling",
                "B3": "B3 optimum"}
 EFFECT_LABELS = {"relocation": "relocation", "bundling": "bundling", "hub_modal": "hub/modal",
@@ -42,7 +44,9 @@ COLUMN_UNITS: dict[str, str] = {
     "distance_km": "km", "tonnes": "t/yr", "trips": "trips/yr", "empty_trips": "trips/yr",
     "trips_total": "trips/yr", "vehicle_km_loaded": "km/yr", "vehicle_km_empty": "km/yr",
     "vehicle_km": "km/yr", "truck_km": "km/yr", "tonne_km": "tkm/yr",
-    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "co2_wtw_kg": "kg CO2e/yr (WTW)",
+    "capacity_tkm": "tkm/yr", "cost_eur": "EUR/yr", "toll_eur": "EUR/yr",
+    "nox_kg": "kg NOx/yr", "pm10_kg": "kg PM10/yr", "air_pollution_eur": "EUR/yr",
+    "co2_wtw_kg": "kg CO2e/yr (WTW)",
     "co2_ttw_kg": "kg CO2e/yr (TTW)", "co2_wtw_t": "t CO2e/yr (WTW)",
     "co2_ttw_t": "t CO2e/yr (TTW)",
     "load_factor": "share", "x": "m", "y": "m", "today_x": "m", "today_y": "m",
@@ -215,7 +219,7 @@ def run_table(out) -> pd.DataFrame:
 LEG_COLUMNS = ["from", "to", "vehicle", "mode", "load_classes", "distance_km", "tonnes",
                "trips", "empty_trips", "trips_total", "vehicle_km_loaded", "vehicle_km_empty",
                "vehicle_km", "truck_km", "tonne_km", "capacity_tkm", "load_factor", "cost_eur",
-               "co2_wtw_kg"]
+               "co2_wtw_kg", "nox_kg", "pm10_kg"]
 
 
 def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
@@ -229,8 +233,8 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
                              for c in LEG_COLUMNS})
     df = legs.copy()
     for c in ("tonnes", "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty",
-              "tonne_km", "capacity_tkm", "cost_eur", "co2_wtw_kg"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0)
+              "tonne_km", "capacity_tkm", "cost_eur", "co2_wtw_kg", "nox_kg", "pm10_kg"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0.0) if c in df.columns else 0.0
     g = df.groupby(["from", "to", "vehicle"], as_index=False, sort=True)
     out = g.agg(mode=("mode", "first"),
                 load_classes=("load_class", lambda s: ";".join(sorted(
@@ -240,7 +244,8 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
                 vehicle_km_loaded=("vehicle_km_loaded", "sum"),
                 vehicle_km_empty=("vehicle_km_empty", "sum"), tonne_km=("tonne_km", "sum"),
                 capacity_tkm=("capacity_tkm", "sum"), cost_eur=("cost_eur", "sum"),
-                co2_wtw_kg=("co2_wtw_kg", "sum"))
+                co2_wtw_kg=("co2_wtw_kg", "sum"), nox_kg=("nox_kg", "sum"),
+                pm10_kg=("pm10_kg", "sum"))
     out["trips_total"] = out.trips + out.empty_trips
     out["vehicle_km"] = out.vehicle_km_loaded + out.vehicle_km_empty
     out["truck_km"] = out.vehicle_km.where(out["mode"] == "road", 0.0)

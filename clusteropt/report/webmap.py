@@ -225,6 +225,7 @@ def _flows(sc, lt: pd.DataFrame, ll: dict, colours: dict[str, str], tmax: float
                 ("empty trips", r["empty_trips"], "trips/yr"),
                 ("truck-km" if road else "vehicle-km", r["vehicle_km"], "km/yr"),
                 ("CO2 (WTW)", r["co2_wtw_kg"] / 1000.0, "t CO2e/yr"),
+                ("NOx", r.get("nox_kg", 0.0), "kg/yr"),
                 ("load factor", r["load_factor"], ""),
                 ("cost", r["cost_eur"], "EUR/yr")]
         title = f"{_name(sc, r['from'])} → {_name(sc, r['to'])}"

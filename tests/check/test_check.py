@@ -126,6 +126,12 @@ def recheck(sc, lanes, sol) -> CheckResult:
     return check_solution(sc, lanes, sol)
 
 
+def road_cost(k: dict) -> float:
+    """Transport + toll: the hand numbers below count the truck's 0.1 €/km toll with its
+    cost per km (the toll is its own term since issue 24)."""
+    return k["transport_cost_eur"] + k["toll_cost_eur"]
+
+
 def kinds(res: CheckResult) -> set[str]:
     return {v.rule for v in res.violations}
 
@@ -141,7 +147,9 @@ def test_paper_case_stay_bundled(tmp_path):
     assert res.passed, res.violations
     k = res.kpis
     assert set(k) == set(KPI_KEYS)
-    assert k["transport_cost_eur"] == pytest.approx(61360 / 3)
+    # the toll apart since issue 24: 0.1 €/km × 50 km × 4 trips/wk × 52 = 1,040 €/yr
+    assert k["toll_cost_eur"] == pytest.approx(1040)
+    assert k["transport_cost_eur"] == pytest.approx(61360 / 3 - 1040)
     assert k["co2_ttw_t"] == pytest.approx(7.14)
     assert k["co2_wtw_t"] == pytest.approx(8.925)
     assert k["carbon_cost_eur"] == pytest.approx(892.5)
@@ -179,7 +187,9 @@ def test_paper_case_relocated_to_open_site(tmp_path):
         objective=transport + carbon + dev + reloc)
     res = check_solution(sc, lanes, sol)
     assert res.passed, res.violations
-    assert res.kpis["transport_cost_eur"] == pytest.approx(24128)
+    # 24,128 with the toll (0.1 €/km × 60 km × 4 trips × 52 = 1,248), reported apart
+    assert res.kpis["transport_cost_eur"] + res.kpis["toll_cost_eur"] == pytest.approx(24128)
+    assert res.kpis["toll_cost_eur"] == pytest.approx(1248)
     assert res.kpis["co2_ttw_t"] == pytest.approx(8.568)
     assert res.kpis["development_cost_eur"] == pytest.approx(dev)
     assert res.kpis["relocation_cost_eur"] == pytest.approx(reloc)
@@ -199,7 +209,7 @@ def test_unbundled_share_and_dedicated(tmp_path):
             objective=transport + co2 * 1.25 / 10, bundling=False, empty_rule=rule)
         res = check_solution(sc, lanes, sol)
         assert res.passed, (rule, res.violations)
-        assert res.kpis["transport_cost_eur"] == pytest.approx(transport)
+        assert road_cost(res.kpis) == pytest.approx(transport)
         assert res.kpis["truck_km_empty"] == pytest.approx(52 * rho * 2 * 50)
         assert res.kpis["co2_ttw_t"] == pytest.approx(co2 / 1000)
         # the dedicated ρ on a 'share' run (or the other way round) is named
@@ -234,7 +244,7 @@ def test_gateway_trips_carry_rho_and_stay_out_of_balance(tmp_path):
     sol.objective_eur = 61360 / 3 + gw + 100 * (7140 + co2_gw) * 1.25 / 1000
     res = check_solution(sc, lanes, sol)
     assert res.passed, res.violations
-    assert res.kpis["transport_cost_eur"] == pytest.approx(61360 / 3 + gw)
+    assert road_cost(res.kpis) == pytest.approx(61360 / 3 + gw)
     assert res.kpis["truck_km_empty"] == pytest.approx(52 * (2 * 50 + RHO * 70))
     # a gateway trip is always closed by the market (it stays out of the balance)
     wrong = copy.deepcopy(sol)
@@ -255,7 +265,7 @@ def test_market_closure_of_bundled_trips(tmp_path):
     sol.trips.loc[0, "market_trips"] = 2.0
     res = recheck(sc, lanes, sol)
     assert res.passed, res.violations
-    assert res.kpis["transport_cost_eur"] == pytest.approx(52 * 2 * (325 + RHO * 265) / 3)
+    assert road_cost(res.kpis) == pytest.approx(52 * 2 * (325 + RHO * 265) / 3)
     assert res.kpis["truck_km_empty"] == pytest.approx(52 * 2 * RHO * 50)
     assert res.kpis["co2_ttw_t"] == pytest.approx(
         52 * (0.6 * 50 * 2 * (1 + RHO) + 0.3 * 50 * 30 / 26) / 1000)
@@ -438,11 +448,11 @@ def test_wrong_objective(tmp_path):
 def test_reported_terms_are_compared(tmp_path):
     sc, lanes = make(tmp_path)
     sol = stay_bundled()
-    sol.terms = {"development": 0.0, "relocation": 0.0, "transport": 61360 / 3,
-                 "internal": 0.0, "handling": 0.0, "disposal": 0.0, "carbon": 892.5,
+    sol.terms = {"development": 0.0, "relocation": 0.0, "transport": 61360 / 3 - 1040,
+                 "toll": 1040.0, "internal": 0.0, "handling": 0.0, "disposal": 0.0, "carbon": 892.5,
                  "co2_ttw_kg": 7140.0, "co2_wtw_kg": 8925.0}
     assert check_solution(sc, lanes, sol).passed
-    sol.terms["transport"] = 61360 / 3 + 1000
+    sol.terms["transport"] = 61360 / 3 - 1040 + 1000
     sol.terms["carbon"] = 892.5 - 1000
     res = check_solution(sc, lanes, sol)
     assert kinds(res) == {"term"} and len(res.violations) == 2
@@ -543,7 +553,7 @@ def test_shipment_frequency(tmp_path):
     sol.empties.loc[0, "trips"] = 3.0
     res = recheck(sc, lanes, sol)
     assert res.passed, res.violations
-    assert res.kpis["transport_cost_eur"] == pytest.approx(52 * 3 * (325 + 265) / 3)
+    assert road_cost(res.kpis) == pytest.approx(52 * 3 * (325 + 265) / 3)
     # the demand's own frequency comes first
     doc["tables"]["demands"][0]["shipments_per_period"] = 4
     sc, lanes = make(tmp_path, doc)

@@ -308,6 +308,12 @@ def test_municipalities(outcomes, written):
         assert np.allclose(mun.trips_from_or_to + mun.trips_through, mun.trips)
         # truck-km allocated by the line inside: no more than the total (water is no polygon)
         assert 0.8 * road.truck_km.sum() <= mun.truck_km.sum() <= road.truck_km.sum() + 1e-6
+        # NOx likewise (issue 24); the shipped trucks emit 2.779-3.196 g per truck-km
+        assert 0.8 * road.nox_kg.sum() <= mun.nox_kg.sum() <= road.nox_kg.sum() + 1e-6
+        busy = mun[mun.truck_km > 1.0]
+        assert ((busy.nox_kg >= 2.779e-3 * busy.truck_km - 1e-6)
+                & (busy.nox_kg <= 3.196e-3 * busy.truck_km + 1e-6)).all()
+        assert np.allclose(mun.saving_nox_kg, mun.baseline_nox_kg - mun.nox_kg)
         b0 = o.savings.steps["B0"]
         assert mun.baseline_truck_km.sum() <= b0["truck_km"] + 1e-6
         assert np.allclose(mun.saving_trips, mun.baseline_trips - mun.trips)
