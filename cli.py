@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from clusteropt import interrupt
-from clusteropt.console import console, err_console, fail_input
+from clusteropt.console import console, err_console, fail_input, print_warnings
 from clusteropt.errors import ScenarioError
 from clusteropt.outputs import check_out, scenario_inputs, write_folder
 
@@ -178,9 +178,10 @@ def _print_summary(path: Path, sc) -> None:
         method += f" × circuity {sc.distance.circuity:g}"
     t.add_row("distances", method)
     t.add_row("variants", escape(", ".join(sc.variants) or "none"))
-    t.add_row("warnings", escape("; ".join(sc.warnings) or "none"))
     console.print(t)
-    console.print("[green]valid[/]")
+    print_warnings(sc.warnings)
+    console.print("[green]valid[/]" + (f" ({len(sc.warnings)} warning(s) above)"
+                                       if sc.warnings else ""))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
-from clusteropt.errors import ScenarioError
+from clusteropt.errors import ScenarioError, grouped
 
 
 # Wide tables stay readable when output goes to a file or a CI log (no terminal width there).
@@ -28,9 +28,19 @@ err_console = Console(stderr=True, width=_width(sys.stderr))
 
 
 def fail_input(err: ScenarioError) -> None:
-    """Print every issue of an input error on stderr and exit with status 2."""
-    err_console.print(f"[bold red]error:[/] {len(err.issues)} problem(s) in the input",
+    """Print every distinct problem of an input error on stderr (the same problem in many rows
+    once, with the rows counted) and exit with status 2."""
+    issues = grouped(err.issues)
+    err_console.print(f"[bold red]error:[/] {len(issues)} problem(s) in the input",
                       highlight=False)
-    for issue in err.issues:
+    for issue in issues:
         err_console.print(f"  {escape(str(issue))}", highlight=False, soft_wrap=True)
     sys.exit(2)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """The scenario's warnings (plausibility, unused columns …) on stderr, one per line, each
+    marked — never inside a table, where they would be overlooked."""
+    for w in dict.fromkeys(warnings):
+        err_console.print(f"[bold yellow]warning:[/] {escape(w)}", highlight=False,
+                          soft_wrap=True)
