@@ -13,6 +13,7 @@ answer, Ctrl-C that stops). Each test is the exact reproduction of a reported fa
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "clusteropt"
 MINI = ROOT / "scenarios" / "westland-mini.yaml"
 VERKASSEN = ROOT / "scenarios" / "verkassen.yaml"
-ENV = {"COLUMNS": "200", "NO_COLOR": "1", "PATH": str(CLI.parent)}
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "PATH": str(CLI.parent),
+       "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # a worktree's code first
 
 
 def _copy_mini(folder: Path) -> Path:
