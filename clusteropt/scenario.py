@@ -647,6 +647,29 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
     return out
 
 
+def _geocode(postcode: str | None, place: str | None) -> tuple[float, float] | str | None:
+    """(lat, lon) of a node from its postcode, else its place (an id of data/places.csv, else
+    a Dutch place name: clusteropt.geocode); the reason as text when it cannot be located;
+    None when neither is given."""
+    from clusteropt import geocode
+
+    try:
+        if postcode is not None:
+            p = geocode.postcode(postcode)
+            return p.lat, p.lon
+        if place is not None:
+            ll = defaults.place(place)
+            if ll is not None:
+                return ll
+            p = geocode.place_name(place)
+            return p.lat, p.lon
+    except geocode.GeocodeError as err:
+        if postcode is not None:
+            return str(err)
+        return f"{err}; or an id of data/places.csv (e.g. naaldwijk, rfh-aalsmeer)"
+    return None
+
+
 def _period_columns(table: Table, pids: list[str], errs: _Collector) -> None:
     """Each ``tonnes_<x>`` column of the demands table whose ``x`` is no period: one error
     for the column, with the rows that fill it counted and the closest known name."""
@@ -881,18 +904,18 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     if table_crs and str(table_crs).upper() != crs.upper():
         _xy_to_lonlat([r for r, _, _, _ in recs["nodes"]], table_crs)
     for rec, wide, file, row in recs["nodes"]:
-        if rec.place is not None and rec.lat is None and rec.x is None:
-            ll = defaults.place(rec.place)
-            if ll is None:
-                errs.add(file, row, "place", f"unknown place '{rec.place}'; see data/places.csv "
-                                             f"for the ids (e.g. naaldwijk, rfh-aalsmeer)")
-            else:
-                rec.lat, rec.lon = ll
+        if rec.lat is None and rec.x is None:
+            where = _geocode(rec.postcode, rec.place)
+            if isinstance(where, tuple):
+                rec.lat, rec.lon = where
+            elif where is not None:
+                errs.add(file, row, "postcode" if rec.postcode is not None else "place", where)
         has_ll = rec.lat is not None and rec.lon is not None
         has_xy = rec.x is not None and rec.y is not None
         if not (has_ll or has_xy) and distance.method != "matrix":
-            errs.add(file, row, "lat", "coordinates are required: lat and lon (WGS84), or x and "
-                                       "y in the scenario CRS — or use distance method 'matrix'")
+            errs.add(file, row, "lat", "coordinates are required: lat and lon (WGS84), x and "
+                                       "y in the scenario CRS, a Dutch postcode or a place — "
+                                       "or use distance method 'matrix'")
         if rec.lat is not None and not -90 <= rec.lat <= 90:
             errs.add(file, row, "lat", f"expected a latitude between -90 and 90, got {rec.lat}")
         if rec.lon is not None and not -180 <= rec.lon <= 180:

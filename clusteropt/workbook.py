@@ -70,6 +70,7 @@ def _frames() -> dict[str, pd.DataFrame]:
              "commodities": COMMODITIES_CSV, "demands": DEMANDS_CSV}
     frames = {n: pd.read_csv(io.StringIO(t), dtype=str, keep_default_na=False)
               for n, t in texts.items()}
+    frames["nodes"].insert(frames["nodes"].columns.get_loc("place") + 1, "postcode", "")
     frames["vehicles"] = pd.read_csv(defaults.DATA_DIR / "vehicle_types.csv", dtype=str,
                                      keep_default_na=False)
     for frame in frames.values():
@@ -152,10 +153,11 @@ def _validation(sheet: str, column: str, f, DataValidation, places):
         return DataValidation(type="list", formula1=f"={ref}!$A$2:$A${MAX_ROWS}",
                               allow_blank=True, error=f"not an id of the {ref} sheet",
                               errorTitle="unknown id", showErrorMessage=True)
-    if column == "place":
+    if column == "place":  # place names are allowed too: a warning, not a refusal
         return DataValidation(type="list", formula1=f"=lists!$A$1:$A${len(places)}",
-                              allow_blank=True, showErrorMessage=True,
-                              error="not a place id of data/places.csv (or give lat/lon)")
+                              allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                              error="not a place id of data/places.csv: it is read as a "
+                                    "Dutch place name (or give a postcode or lat/lon)")
     if column == "load_class":  # other classes are allowed: a warning, not a refusal
         return DataValidation(type="list", formula1=f"=lists!$B$1:$B${len(LOAD_CLASSES)}",
                               allow_blank=True, showErrorMessage=True, errorStyle="warning",
