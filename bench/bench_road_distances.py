@@ -5,7 +5,7 @@ world highways) against straight line × circuity on Dutch place pairs (a script
     PYTHONPATH=/tmp/scg:. python bench/bench_road_distances.py
 
 Pairs: every pair of the 16 towns and cities below (``data/places.csv``, GeoNames points), 120
-pairs, straight-line 10–260 km. Printed: the load time of the graph, the time per query, and for
+pairs, straight line 8–231 km. Printed: the load time of the graph, the time per query, and for
 each pair the straight-line km (EPSG:28992), scgraph's km and their ratio (scgraph's implied
 circuity); then the ratio's distribution, the pairs whose ratio is below 1.1 (the road
 graph cuts corners or misses the roads near a point: a road is never that straight over these
