@@ -506,8 +506,12 @@ def _keep_interrupted(stop, out, outcomes, write_outputs, force, boundaries, bas
     r, sc = stop.outcome.report, stop.outcome.scenario
     label = sc.name + (f" / {sc.variant}" if sc.variant else "")
     gap_txt = f"gap {r.gap:.3%}" if r.gap is not None else "no bound"
-    stop.kept = (f"the best solution of {label} found so far ({gap_txt}, not proven "
-                 f"optimal, no baseline) was written to {out}, marked interrupted")
+    if r.status == "optimal":  # stopped during the baseline
+        stop.kept = (f"the optimum of {label} ({gap_txt}; stopped during the baseline, so no "
+                     f"savings split) was written to {out}, marked interrupted")
+    else:
+        stop.kept = (f"the best solution of {label} found so far ({gap_txt}, not proven "
+                     f"optimal, no baseline) was written to {out}, marked interrupted")
 
 
 def _report_failed_checks(outcomes) -> None:

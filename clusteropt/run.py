@@ -219,14 +219,24 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
             return fixed.results.kpis, fixed.report.status
 
         try:
-            reason = no_today(sc)
-            if reason:
-                raise BaselineUnavailable(reason)
-            out.savings = savings_split(sc, lanes, out.results.kpis, out.solution.placement,
-                                        evaluate_fixed, frozenset(model.empty))
-        except BaselineUnavailable as err:
-            out.baseline_unavailable = str(err)
-        _firms(out, deadline)
+            try:
+                reason = no_today(sc)
+                if reason:
+                    raise BaselineUnavailable(reason)
+                out.savings = savings_split(sc, lanes, out.results.kpis,
+                                            out.solution.placement, evaluate_fixed,
+                                            frozenset(model.empty))
+            except BaselineUnavailable as err:
+                out.baseline_unavailable = str(err)
+            _firms(out, deadline)
+        except interrupt.Interrupted as stop:  # during the baseline: the optimum stands
+            if not keep_interrupted:
+                raise
+            name = signal.Signals(stop.signum).name
+            out.savings = out.firms = out.baseline_solution = out.baseline_results = None
+            out.baseline_unavailable = f"interrupted ({name}) during the baseline"
+            out.interrupted = name
+            raise interrupt.Interrupted(stop.signum, out) from None
     return out
 
 
