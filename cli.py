@@ -714,7 +714,7 @@ def pareto(scenario, variant, points, time_limit, gap, threads, out, force, fmt,
 
 def _print_pareto(sc, df, wide: bool) -> None:
     """The frontier as a table that fits the terminal (``wide``: every column)."""
-    from clusteropt.console import fitting
+    from clusteropt.console import fitting, print_fitted
 
     basis = sc.options.co2_basis.upper()
 
@@ -737,20 +737,7 @@ def _print_pareto(sc, df, wide: bool) -> None:
                      else "right", no_wrap=True)
     for r in rows:
         t.add_row(*(escape(r[i]) for i in cols))
-    need = 1 + sum(max([len(x) for x in heads[i].split("\n")] + [len(r[i]) for r in rows]) + 3
-                   for i in cols)
-    if wide and need > console.width:  # every column, however wide: a wider console
-        kept, console.width = console._width, need
-        try:
-            console.print(t)
-        finally:
-            console._width = kept
-    else:
-        console.print(t)
-    left = [heads[i].replace("\n", " ") for i in range(len(heads)) if i not in cols]
-    if left:
-        console.print(f"[dim]not shown for the terminal width: {escape(', '.join(left))} "
-                      f"(--wide shows every column)[/]")
+    print_fitted(t, heads, rows, cols, wide)
     console.print(escape(df.attrs["knee_note"]), highlight=False)
     if df.attrs.get("no_today"):
         console.print(f"[yellow]no today's row:[/] {escape(df.attrs['no_today'])}",

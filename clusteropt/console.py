@@ -76,6 +76,27 @@ def fitting(headers: list[str], rows: list[list[str]], width: int,
     return out
 
 
+def print_fitted(table, heads: list[str], rows: list[list[str]], cols: list[int],
+                 wide: bool) -> None:
+    """Print a table whose columns ``cols`` were chosen by :func:`fitting`; with ``wide`` on a
+    console wide enough for every column, however wide the terminal, so nothing is cut; then
+    a note naming the columns left out."""
+    need = 1 + sum(max([len(x) for x in heads[i].split("\n")] + [len(r[i]) for r in rows]) + 3
+                   for i in cols)
+    if wide and need > console.width:
+        kept, console.width = console._width, need
+        try:
+            console.print(table)
+        finally:
+            console._width = kept
+    else:
+        console.print(table)
+    left = [heads[i].replace("\n", " ") for i in range(len(heads)) if i not in cols]
+    if left:
+        console.print(f"[dim]not shown for the terminal width: {escape(', '.join(left))} "
+                      f"(--wide shows every column; --format csv gives them all)[/]")
+
+
 def frame_table(frame, title: str, width: int, wide: bool = False):
     """A DataFrame as a rich table that fits ``width`` (columns chosen by :func:`fitting`,
     a note naming those left out; ``wide``: every column)."""

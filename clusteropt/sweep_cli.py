@@ -64,9 +64,10 @@ PARAM_HELP = ("NAME=SPEC (repeatable). NAME: circuity, co2_price_eur_per_t, empt
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="table: the summary per variant; json or csv: the same "
               "on stdout (no progress).")
+@click.option("--wide", is_flag=True, help="Print every column of the summary, however wide.")
 def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, workers, scheduler,
           scheduler_file, out, gap, time_limit, no_baseline, retry_failed, quiet,
-          fmt) -> None:
+          fmt, wide) -> None:
     """Sweep parameters of a scenario (and variants) on a Dask cluster; resumable.
 
     \b
@@ -132,7 +133,7 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
     finally:
         progress.stop()
     if fmt == "table":
-        _print_result(plan, res, out)
+        _print_result(plan, res, out, wide)
     else:
         _emit_result(plan, res, out, fmt)
     sys.exit(1 if res.lost else 0)
@@ -185,34 +186,31 @@ def _emit_result(plan, res, out: Path, fmt: str) -> None:
                           indent=2, default=str))
 
 
-def _print_result(plan, res, out: Path) -> None:
-    from clusteropt.sweep import SOLVED, distribution, ranking
+def _print_result(plan, res, out: Path, wide: bool = False) -> None:
+    from clusteropt.console import fitting, print_fitted
+    from clusteropt.sweep import SOLVED
 
     table = res.table
-    dist = distribution(table, plan.variants)
-    rank = ranking(table, plan.variants).set_index("variant")
+    frame = _summary_frame(plan, res)
+    heads = ["variant", "solved", "cost €/yr\np5", "cost €/yr\nmedian", "cost €/yr\np95",
+             "truck-km\nmedian", "CO2 t\nmedian", "best at\n(points)", "mean regret\n€/yr"]
+
+    def num(x):
+        return "" if x is None or x != x else f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+    rows = [[str(r.variant), f"{r.solved}/{r.points}", num(r.total_cost_eur_p05),
+             num(r.total_cost_eur_p50), num(r.total_cost_eur_p95), num(r.truck_km_p50),
+             num(r.co2_wtw_t_p50), "" if r.times_best is None or r.times_best != r.times_best
+             else f"{int(r.times_best)}", num(r.mean_regret_eur)]
+            for r in frame.itertuples(index=False)]
+    cols = fitting(heads, rows, console.width, wide, keep=2)
     t = RichTable(title=f"{plan.name}: {len(plan.design.points)} points", header_style="bold",
                   title_justify="left")
-    for h in ("variant", "solved", "cost €/yr p5", "median", "p95", "truck-km median",
-              "CO2 t median", "best at", "mean regret €"):
-        t.add_column(h, justify="left" if h == "variant" else "right")
-
-    def q(v, kpi, col):
-        row = dist[(dist["variant"] == v) & (dist["kpi"] == kpi)]
-        x = row[col].iloc[0] if len(row) else float("nan")
-        return "" if x != x else f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
-
-    for v in plan.variants:
-        sub = table[table["variant"] == v]
-        n_ok = int(sub["status"].isin(SOLVED).sum())
-        r = rank.loc[v] if v in rank.index else None
-        best = f"{int(r['times_best'])}" if r is not None else ""
-        regret = r["mean_regret_eur"] if r is not None else float("nan")
-        t.add_row(v, f"{n_ok}/{len(sub)}", q(v, "total_cost_eur", "p05"),
-                  q(v, "total_cost_eur", "p50"), q(v, "total_cost_eur", "p95"),
-                  q(v, "truck_km", "p50"), q(v, "co2_wtw_t", "p50"), best,
-                  "" if regret != regret else f"{regret:,.0f}")
-    console.print(t)
+    for i in cols:
+        t.add_column(heads[i], justify="left" if i == 0 else "right", no_wrap=i > 0)
+    for r in rows:
+        t.add_row(*(escape(r[i]) for i in cols))
+    print_fitted(t, heads, rows, cols, wide)
     console.print(f"solved {res.solved}, reused {res.reused} stored, {res.failed} without a "
                   f"solution, {res.lost} lost; {res.elapsed_s:.1f} s"
                   + (f" on {res.cluster}" if res.cluster else ""), highlight=False)

@@ -119,13 +119,21 @@ def test_format_json_parses(tiny, args):
         assert doc["points"][0]["point"] == "today" and doc["gap_rel"] == 0.01  # scenario's
 
 
-def test_sweep_format_json_parses(tiny, tmp_path):
-    res = CliRunner().invoke(main, [
-        "sweep", str(tiny), "--variant", "base", "--param", "circuity=1.2,1.4", "--workers",
-        "1", "--out", str(tmp_path / "sw"), "--format", "json"])
+def test_sweep_format_json_parses_and_the_table_fits(tiny, tmp_path, monkeypatch):
+    args = ["sweep", str(tiny), "--variant", "base", "--param", "circuity=1.2,1.4",
+            "--workers", "1", "--out", str(tmp_path / "sw")]
+    res = CliRunner().invoke(main, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output + res.stderr
     doc = json.loads(res.stdout)
     assert doc["points"] == 2 and doc["variants"][0]["solved"] == 2
+    from clusteropt import console as con
+
+    monkeypatch.setattr(con.console, "_width", 60)
+    res = CliRunner().invoke(main, [*args, "--quiet"])  # resumed: the stored points
+    assert res.exit_code == 0, res.output
+    table = res.stdout.split("solved 0, reused 2")[0]
+    assert all(len(line) <= 60 for line in table.splitlines()), table
+    assert "2/2" in table and "not shown for the terminal width" in table
 
 
 @pytest.mark.skipif(not (BENCH / "orlib-cap" / "cap41.txt").is_file(),
