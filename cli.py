@@ -489,10 +489,10 @@ def _solve_one(sc, step: str, *, time_limit, gap, threads, log_file, show: bool,
                               f"(transit time), {model.pruned_sites:,} candidate sites "
                               f"(k nearest)[/]", highlight=False)
 
-    with _LiveProgress(label, show, step) as live:
+    with _LiveProgress(label, show, step) as live:  # no callbacks when nothing is shown
         return run_scenario(sc, time_limit_s=time_limit, gap_rel=gap, threads=threads,
                             log_file=log_file, on_built=announce, baseline=baseline,
-                            progress=live, keep_interrupted=keep)
+                            progress=live if show else None, keep_interrupted=keep)
 
 
 def _keep_interrupted(stop, out, outcomes, write_outputs, force, boundaries, basemap,
