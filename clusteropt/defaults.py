@@ -45,3 +45,18 @@ def place(place_id: str) -> tuple[float, float] | None:
         return None
     row = table.loc[place_id]
     return float(row["lat"]), float(row["lon"])
+
+
+@cache
+def yields() -> pd.DataFrame:
+    """Plausible crop yields (t/ha/yr: typical, low, high, source, tag), indexed by crop."""
+    return pd.read_csv(DATA_DIR / "yields.csv").set_index("crop")
+
+
+def crop_of(commodity_id: str) -> str | None:
+    """The crop of ``data/yields.csv`` a commodity id names (the crop id or an alias)."""
+    key = commodity_id.strip().lower()
+    for crop, row in yields().iterrows():
+        if key == crop or key in str(row["aliases"]).split(";"):
+            return str(crop)
+    return None

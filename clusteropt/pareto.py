@@ -53,8 +53,9 @@ from pulp import lpSum_vars_coefs
 from clusteropt.lanes import Lanes
 from clusteropt.model import Switches, build, extract
 from clusteropt.model.build import COST_TERMS, BuiltModel, LinearTerm
+from clusteropt.model.core import ModelInputError
 from clusteropt.results import evaluate
-from clusteropt.savings import demanded_tonnes, today_switches
+from clusteropt.savings import demanded_tonnes, no_today, today_switches
 from clusteropt.scenario import Scenario
 from clusteropt.solve import SolveReport, solve
 
@@ -191,15 +192,22 @@ def pareto(sc: Scenario, lanes: Lanes, points: int, switches: Switches | None = 
     df, knee_note = _mark(df)
     df["abatement_eur_per_t"] = _abatement(df)
     comparable = None
-    if today:
-        now = today_point(sc, lanes, **kw)
-        tick(total)
+    without_today = no_today(sc) if today else None
+    now = None
+    if today and without_today is None:
+        try:
+            now = today_point(sc, lanes, **kw)
+        except ModelInputError as err:  # e.g. an exact site count today cannot meet
+            without_today = f"today's situation cannot be evaluated: {err}"
+    if now is not None:
         comparable = abs(demanded_tonnes(sc, today=True) - demanded_tonnes(sc)) <= 1e-6 * max(
             1.0, demanded_tonnes(sc, today=True))
         df = _against_today(df, now, comparable)
+    if today:
+        tick(total)
     df.attrs.update(scenario=sc.name, variant=sc.variant, co2_basis=sc.options.co2_basis,
                     co2_price_eur_per_t=sc.options.co2_price_eur_per_t, knee_note=knee_note,
-                    comparable_with_today=comparable, units=UNITS)
+                    comparable_with_today=comparable, units=UNITS, no_today=without_today)
     return df.reindex(columns=COLUMNS)
 
 

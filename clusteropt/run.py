@@ -23,6 +23,7 @@ from clusteropt.savings import (
     PER_TONNE_UNITS,
     Savings,
     demanded_tonnes,
+    no_today,
     per_tonne,
     savings_split,
 )
@@ -195,13 +196,14 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                 step_limit = left / steps_left[0]
             steps_left[0] -= 1
             limits[f"{key}_s"] = step_limit
+            if hasattr(progress, "phase"):  # the CLI's progress line names the step
+                progress.phase = f"baseline {step}"
             try:
                 fixed = run_scenario(sc, lanes, sw, step_limit, gap_rel, threads,
-                                     baseline=False)
-            except ScenarioError as err:
-                raise ScenarioError([Issue(i.file, i.row, i.column,
-                                           f"in the baseline evaluation {step}: {i.message}")
-                                     for i in err.issues]) from None
+                                     baseline=False, progress=progress)
+            except ScenarioError as err:  # today's situation cannot be modelled: no split
+                raise BaselineUnavailable(f"{step}: today's situation cannot be evaluated: "
+                                          + "; ".join(i.message for i in err.issues)) from None
             except InfeasibleError as err:
                 within = f" within {step_limit:.1f} s" if step_limit is not None else ""
                 reasons = ("; " + "; ".join(err.reasons)) if err.reasons else ""
@@ -217,11 +219,24 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
             return fixed.results.kpis, fixed.report.status
 
         try:
-            out.savings = savings_split(sc, lanes, out.results.kpis, out.solution.placement,
-                                        evaluate_fixed, frozenset(model.empty))
-        except BaselineUnavailable as err:
-            out.baseline_unavailable = str(err)
-        _firms(out, deadline)
+            try:
+                reason = no_today(sc)
+                if reason:
+                    raise BaselineUnavailable(reason)
+                out.savings = savings_split(sc, lanes, out.results.kpis,
+                                            out.solution.placement, evaluate_fixed,
+                                            frozenset(model.empty))
+            except BaselineUnavailable as err:
+                out.baseline_unavailable = str(err)
+            _firms(out, deadline)
+        except interrupt.Interrupted as stop:  # during the baseline: the optimum stands
+            if not keep_interrupted:
+                raise
+            name = signal.Signals(stop.signum).name
+            out.savings = out.firms = out.baseline_solution = out.baseline_results = None
+            out.baseline_unavailable = f"interrupted ({name}) during the baseline"
+            out.interrupted = name
+            raise interrupt.Interrupted(stop.signum, out) from None
     return out
 
 

@@ -173,3 +173,15 @@ def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
     per_t = {k: (p0[k] - p3[k] if p0[k] is not None and p3[k] is not None else None)
              for k in PER_TONNE}
     return Savings(rule, steps, saving, pct, statuses, comparable, per_t, t0, t3)
+
+
+def no_today(sc: Scenario) -> str | None:
+    """Why a scenario has no today's situation to compare with (None when it has one): every
+    demand has a new activity at one end, as in a pure location (p-median) study."""
+    new = {a.id for a in sc.activities.values() if a.new}
+    if sc.demands and all(d.origin in new or d.destination in new
+                          for d in sc.demands.values()):
+        return ("no today's situation: every demand has a new activity at one end (a pure "
+                "location study), so there is nothing to compare the option with; the "
+                "baseline and savings split are skipped")
+    return None

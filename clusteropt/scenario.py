@@ -578,15 +578,18 @@ def _parse_bool(v: Any) -> Any:
 
 
 def _records(name: str, table: Table, errs: _Collector, failed: set[str],
-             warnings: list[str]) -> list[tuple[BaseModel, dict, str, int]]:
+             warnings: list[str], extra_columns: tuple[str, ...] = ()
+             ) -> list[tuple[BaseModel, dict, str, int]]:
     """Validate each row of a table; returns (record, wide columns, file, row). The ids of
-    rows that fail go to ``failed``, so that references to them are not reported as unknown."""
+    rows that fail go to ``failed``, so that references to them are not reported as unknown.
+    A column the schema does not know is an error with a suggestion, unless ``extra_columns``
+    (``options.extra_columns``) names it (or holds ``*``: then it is a warning)."""
     model = ROW_MODELS[name]
     fields = model.model_fields
     out = []
     seen: dict[str, int | None] = {}
     prefixes = WIDE_PREFIXES.get(name, ())
-    unknown_cols: set[str] = set()
+    unknown_cols: dict[str, int] = {}  # column → rows with a value in it
     for i, raw in enumerate(table.frame.to_dict("records")):
         file, row = _row_location(table, i)
         data = {k: _cell(v) for k, v in raw.items() if k != "_row"}
@@ -604,8 +607,8 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
                 clean[k] = v
             elif any(k.startswith(p) for p in prefixes):
                 wide[k] = v
-            elif k not in unknown_cols and k not in INFO_COLUMNS:
-                unknown_cols.add(k)
+            elif k not in INFO_COLUMNS:
+                unknown_cols[k] = unknown_cols.get(k, 0) + (v is not None)
         try:
             rec = model.model_validate(clean)
         except ValidationError as err:
@@ -643,10 +646,17 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
             out.append((rec, {k: v for k, v in wide.items() if v is not None}, file, row))
         else:
             failed.add(rid)
-    if unknown_cols:
-        wide_hint = f" or {'/'.join(p + '<id>' for p in prefixes)}" if prefixes else ""
-        warnings.append(f"{table.source}: column(s) {', '.join(sorted(unknown_cols))} are not "
-                        f"used (known: {', '.join(fields)}{wide_hint})")
+    wide_hint = f", {', '.join(p + '<id>' for p in prefixes)}" if prefixes else ""
+    known = [*fields, *INFO_COLUMNS[1:]]
+    for col, filled in unknown_cols.items():
+        if col in extra_columns:
+            continue
+        text = unknown_column(col, filled, known, f"known: {', '.join(fields)}{wide_hint}")
+        if "*" in extra_columns:
+            warnings.append(f"{table.source}: {text} (not used; options.extra_columns: '*')")
+        else:
+            errs.add(table.source, None, None, text + "; list deliberate extra columns in "
+                     "options.extra_columns")
     return out
 
 
@@ -669,16 +679,73 @@ def _attach_carrier(vt: VehicleType, file: str, row: int | None, errs: _Collecto
     vt.carrier_wtt_kg = float(table.loc[vt.carrier, "wtt_kg_co2e_per_unit"])
 
 
+def _geocode(postcode: str | None, place: str | None) -> tuple[float, float] | str | None:
+    """(lat, lon) of a node from its postcode, else its place (an id of data/places.csv, else
+    a Dutch place name: clusteropt.geocode); the reason as text when it cannot be located;
+    None when neither is given."""
+    from clusteropt import geocode
+
+    try:
+        if postcode is not None:
+            p = geocode.postcode(postcode)
+            return p.lat, p.lon
+        if place is not None:
+            ll = defaults.place(place)
+            if ll is not None:
+                return ll
+            p = geocode.place_name(place)
+            return p.lat, p.lon
+    except geocode.GeocodeError as err:
+        if postcode is not None:
+            return str(err)
+        return f"{err}; or an id of data/places.csv (e.g. naaldwijk, rfh-aalsmeer)"
+    return None
+
+
+def _period_columns(table: Table, pids: list[str], errs: _Collector) -> None:
+    """Each ``tonnes_<x>`` column of the demands table whose ``x`` is no period: one error
+    for the column, with the rows that fill it counted and the closest known name."""
+    known = ["tonnes_per_period", *(f"tonnes_{p.lower()}" for p in pids)]
+    frame = table.frame
+    for col in frame.columns:
+        if col.startswith("tonnes_") and col not in known:
+            filled = int(frame[col].notna().sum())
+            errs.add(table.source, None, None, unknown_column(
+                col, filled, known, f"no period '{col[7:]}'; periods are {', '.join(pids)} "
+                                    f"(tonnes_per_period or tonnes_<period>)"))
+
+
+def unknown_column(col: str, filled: int, known: list[str], otherwise: str) -> str:
+    """'column 'x' unknown in 37 rows; did you mean 'y'?' (difflib's closest known name), or
+    the known names when none is close."""
+    import difflib
+
+    where = f"in {filled} row{'s' if filled != 1 else ''}" if filled else "(empty in every row)"
+    close = difflib.get_close_matches(col, known, n=1, cutoff=0.75)
+    hint = f"did you mean '{close[0]}'?" if close else otherwise
+    return f"column '{col}' unknown {where}; {hint}"
+
+
 def _format_id(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
 
 
-def _explain(e: dict, got: Any) -> str:
+def _explain(e: dict, got: Any, known: Any = ()) -> str:
+    """A pydantic error in the project's words (never pydantic's own message); ``known``: the
+    keys allowed where an unknown key was given."""
+    import difflib
+
     kind = e.get("type", "")
     if kind == "missing":
         return "a value is required here"
+    if kind == "extra_forbidden":
+        key = str(e["loc"][-1]) if e.get("loc") else "?"
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+        return "unknown key; " + (f"did you mean '{close[0]}'?" if close else
+                                  f"expected one of {', '.join(known)}" if known else
+                                  "remove it")
     if kind == "literal_error":
         expected = e.get("ctx", {}).get("expected", "one of the listed values")
         return f"expected {expected}, got '{got}'"
@@ -686,7 +753,13 @@ def _explain(e: dict, got: Any) -> str:
         return f"expected a number, got '{got}'"
     if kind.startswith("bool"):
         return f"expected true or false, got '{got}'"
-    return f"{e.get('msg', 'invalid value')} (got '{got}')"
+    if kind.startswith(("dict", "model")):
+        return f"expected a mapping of key: value, got '{got}'"
+    if kind.startswith(("list", "tuple")):
+        return f"expected a list, got '{got}'"
+    if kind.startswith("string"):
+        return f"expected text, got '{got}'"
+    return f"not a valid value here: '{got}'"
 
 
 def _crs_problem(text: str) -> str | None:
@@ -752,7 +825,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         except ValidationError as err:
             for e in err.errors():
                 loc = ".".join(str(p) for p in (key, *e["loc"]))
-                errs.add(label, None, loc, _explain(e, _dig(value, e["loc"])))
+                errs.add(label, None, loc, _explain(e, _dig(value, e["loc"]),
+                                                    list(cls.model_fields)))
             return default
 
     def settle(section: str, obj, where: str):
@@ -781,7 +855,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             except ValidationError as err:
                 for e in err.errors():
                     errs.add(label, None, f"periods[{i + 1}].{'.'.join(map(str, e['loc']))}",
-                             _explain(e, _dig(p, e["loc"])))
+                             _explain(e, _dig(p, e["loc"]), list(Period.model_fields)))
     distance = settle("distance", model_of(Distance, "distance", Distance()), "distance.")
     site_rules = settle("site_rules", model_of(SiteRules, "site_rules", SiteRules()),
                         "site_rules.")
@@ -848,8 +922,10 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                      f"the {name} table has no rows; a scenario needs at least one "
                      f"{name[:-1] if name != 'activities' else 'activity'}")
     errs.raise_if_any()  # an empty table would make every reference to it "unknown"
-    recs = {name: _records(name, tables[name], errs, failed[name], warnings) for name in TABLES
-            if name in tables}
+    extra_columns = tuple(c.lower() for c in _split_list(options.extra_columns))
+    recs = {name: _records(name, tables[name], errs, failed[name], warnings, extra_columns)
+            for name in TABLES if name in tables}
+    _period_columns(tables["demands"], pids, errs)
 
     def unknown(table: str, ref: str, known: dict) -> bool:
         return ref not in known and ref not in failed[table]
@@ -860,18 +936,18 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     if table_crs and str(table_crs).upper() != crs.upper():
         _xy_to_lonlat([r for r, _, _, _ in recs["nodes"]], table_crs)
     for rec, wide, file, row in recs["nodes"]:
-        if rec.place is not None and rec.lat is None and rec.x is None:
-            ll = defaults.place(rec.place)
-            if ll is None:
-                errs.add(file, row, "place", f"unknown place '{rec.place}'; see data/places.csv "
-                                             f"for the ids (e.g. naaldwijk, rfh-aalsmeer)")
-            else:
-                rec.lat, rec.lon = ll
+        if rec.lat is None and rec.x is None:
+            where = _geocode(rec.postcode, rec.place)
+            if isinstance(where, tuple):
+                rec.lat, rec.lon = where
+            elif where is not None:
+                errs.add(file, row, "postcode" if rec.postcode is not None else "place", where)
         has_ll = rec.lat is not None and rec.lon is not None
         has_xy = rec.x is not None and rec.y is not None
         if not (has_ll or has_xy) and distance.method != "matrix":
-            errs.add(file, row, "lat", "coordinates are required: lat and lon (WGS84), or x and "
-                                       "y in the scenario CRS — or use distance method 'matrix'")
+            errs.add(file, row, "lat", "coordinates are required: lat and lon (WGS84), x and "
+                                       "y in the scenario CRS, a Dutch postcode or a place — "
+                                       "or use distance method 'matrix'")
         if rec.lat is not None and not -90 <= rec.lat <= 90:
             errs.add(file, row, "lat", f"expected a latitude between -90 and 90, got {rec.lat}")
         if rec.lon is not None and not -180 <= rec.lon <= 180:
@@ -962,9 +1038,6 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                          f"tonnes_{pid}")
                 v = 0.0
             tonnes[pid] = float(v)
-        for col in wide:
-            if col.startswith("tonnes_") and col[7:] not in {p.lower() for p in pids}:
-                errs.add(file, row, col, f"no period '{col[7:]}'; periods are {pids}")
         needs = {"directed": ("origin", "destination"), "pooled_supply": ("origin",),
                  "pooled_demand": ("destination",)}[rec.kind]
         for col in ("origin", "destination"):
@@ -1038,7 +1111,71 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
     sc.node_rows = node_rows
     _capacity_prechecks(sc, act_rows, {n: t.source for n, t in tables.items()}, errs)
     errs.raise_if_any()
+    sc.warnings.extend(plausibility(sc))
     return sc
+
+
+def plausibility(sc: Scenario) -> list[str]:
+    """Warnings on figures that are allowed but unlikely, each with the figure that triggered
+    it: a crop yield outside its range (``data/yields.csv``: annual tonnes an activity ships of
+    a crop ÷ its ``size_ha``), a firm needing more truck loads a day than
+    ``plausible_max_trucks_per_day_per_firm`` (``data/factors.csv``), a tariff whose mean load
+    per vehicle-km implies a load factor above 1."""
+    out: list[str] = []
+    per_year = {p.id: p.weight for p in sc.periods}
+    period_names = "/".join(p.id for p in sc.periods)
+
+    def annual(d: Demand) -> float:
+        return sum(t * per_year[p] for p, t in d.tonnes.items())
+
+    table = defaults.yields()
+    for aid, a in sc.activities.items():
+        ha = a.size.get("ha")
+        if not ha:
+            continue
+        by_crop: dict[str, float] = {}
+        for d in sc.demands.values():
+            crop = defaults.crop_of(d.commodity)
+            if d.origin == aid and crop is not None:
+                by_crop[crop] = by_crop.get(crop, 0.0) + annual(d)
+        if len(by_crop) != 1:  # no crop, or several sharing the area: no yield to check
+            continue
+        (crop, tonnes), = by_crop.items()
+        y, row = tonnes / ha, table.loc[crop]
+        lo, hi = float(row["low_t_per_ha_yr"]), float(row["high_t_per_ha_yr"])
+        if not lo <= y <= hi:
+            hint = (f"are tonnes per year typed where tonnes per period ({period_names}) "
+                    f"belong?" if y > hi else "are tonnes per period too small, or size_ha "
+                    "too large?")
+            out.append(f"activity '{aid}' ships {tonnes:,.0f} t/yr of {crop} from {ha:g} ha = "
+                       f"{y:,.0f} t/ha/yr, outside the plausible {lo:g}–{hi:g} t/ha/yr "
+                       f"(data/yields.csv); {hint}")
+    road = [v for v in sc.vehicles.values() if v.mode == "road" and v.pricing == "trip"
+            and v.payload_t]
+    limit = defaults.factor("plausible_max_trucks_per_day_per_firm")
+    loads: dict[str, float] = {}
+    for d in sc.demands.values():
+        c = sc.commodities.get(d.commodity)
+        payloads = [v.payload_t for v in road if c is not None and v.carries(c.load_class)]
+        if not payloads:
+            continue
+        n = annual(d) / max(payloads)
+        for end in {d.origin, d.destination} - {None}:
+            loads[end] = loads.get(end, 0.0) + n
+    for aid, n in loads.items():
+        if n / 365 > limit:
+            out.append(f"activity '{aid}' sends and receives {n / 365:,.0f} truck loads a day "
+                       f"(its tonnes ÷ the largest road payload, over 365 days), more than the "
+                       f"plausible {limit:g} (data/factors.csv); check the unit of its demands "
+                       f"(t per period {period_names}, not per year; tonnes, not kg)")
+    for vid, v in sc.vehicles.items():
+        if v.pricing == "tariff" and v.load_t_per_vkm and v.payload_t:
+            lf = v.load_t_per_vkm / ((1 - v.empty_share) * v.payload_t)
+            if lf > 1 + 1e-9:
+                out.append(f"vehicle type '{vid}': load_t_per_vkm {v.load_t_per_vkm:g} with "
+                           f"empty_share {v.empty_share:g} and payload_t {v.payload_t:g} "
+                           f"implies a load factor of {lf:.2f} on loaded km, above 1")
+    return out
 
 
 def _dig(value: Any, loc: tuple) -> Any:

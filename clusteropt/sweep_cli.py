@@ -31,7 +31,9 @@ PARAM_HELP = ("NAME=SPEC (repeatable). NAME: circuity, co2_price_eur_per_t, empt
               "--samples.")
 
 
-@click.command()
+@click.command(short_help="Sweep parameters of a scenario and its variants (grids, "
+                          "distributions, one at a time) on a Dask cluster; resumable.",
+               context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--variant", "variants", multiple=True, help="Sweep this variant (repeatable; "
               "'base' = no variant); default: the base and every variant.")
@@ -58,10 +60,24 @@ PARAM_HELP = ("NAME=SPEC (repeatable). NAME: circuity, co2_price_eur_per_t, empt
               "(about 3× faster; no saving columns, the tornado shows total cost).")
 @click.option("--retry-failed", is_flag=True, help="Solve again the stored points that had "
               "no solution.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="No progress bar; the summary only.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table: the summary per variant; json or csv: the same "
+              "on stdout (no progress).")
+@click.option("--wide", is_flag=True, help="Print every column of the summary, however wide.")
 def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, workers, scheduler,
-          scheduler_file, out, gap, time_limit, no_baseline, retry_failed, quiet) -> None:
-    """Sweep parameters of a scenario (and variants) on a Dask cluster; resumable."""
+          scheduler_file, out, gap, time_limit, no_baseline, retry_failed, quiet,
+          fmt, wide) -> None:
+    """Sweep parameters of a scenario (and variants) on a Dask cluster; resumable.
+
+    \b
+    Examples:
+      clusteropt sweep scenario.yaml --param circuity=1.2:1.4:5 --out sweep
+      clusteropt sweep scenario.yaml --param co2_price_eur_per_t=0,100,200 --out s2
+      clusteropt sweep scenario.yaml --param 'circuity=triangular(1.2,1.3,1.4)' --samples 20
+          --out s3 --format json
+    """
+    quiet = quiet or fmt != "table"
     from clusteropt.sweep import plan_sweep, run_sweep
 
     if sum(x is not None for x in (workers, scheduler, scheduler_file)) > 1:
@@ -116,38 +132,85 @@ def sweep(scenario: Path, variants, params, samples, seed, one_at_a_time, worker
         sys.exit(130)
     finally:
         progress.stop()
-    _print_result(plan, res, out)
+    if fmt == "table":
+        _print_result(plan, res, out, wide)
+    else:
+        _emit_result(plan, res, out, fmt)
     sys.exit(1 if res.lost else 0)
 
 
-def _print_result(plan, res, out: Path) -> None:
+def _summary_frame(plan, res):
+    """One row per variant: solved points, total cost p5/median/p95, truck-km and CO2
+    medians, times best and mean regret (what the table shows)."""
+    import pandas as pd
+
     from clusteropt.sweep import SOLVED, distribution, ranking
 
     table = res.table
     dist = distribution(table, plan.variants)
     rank = ranking(table, plan.variants).set_index("variant")
-    t = RichTable(title=f"{plan.name}: {len(plan.design.points)} points", header_style="bold",
-                  title_justify="left")
-    for h in ("variant", "solved", "cost €/yr p5", "median", "p95", "truck-km median",
-              "CO2 t median", "best at", "mean regret €"):
-        t.add_column(h, justify="left" if h == "variant" else "right")
 
     def q(v, kpi, col):
         row = dist[(dist["variant"] == v) & (dist["kpi"] == kpi)]
-        x = row[col].iloc[0] if len(row) else float("nan")
-        return "" if x != x else f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+        return float(row[col].iloc[0]) if len(row) else None
 
+    rows = []
     for v in plan.variants:
         sub = table[table["variant"] == v]
-        n_ok = int(sub["status"].isin(SOLVED).sum())
         r = rank.loc[v] if v in rank.index else None
-        best = f"{int(r['times_best'])}" if r is not None else ""
-        regret = r["mean_regret_eur"] if r is not None else float("nan")
-        t.add_row(v, f"{n_ok}/{len(sub)}", q(v, "total_cost_eur", "p05"),
-                  q(v, "total_cost_eur", "p50"), q(v, "total_cost_eur", "p95"),
-                  q(v, "truck_km", "p50"), q(v, "co2_wtw_t", "p50"), best,
-                  "" if regret != regret else f"{regret:,.0f}")
-    console.print(t)
+        rows.append({"variant": v, "points": len(sub),
+                     "solved": int(sub["status"].isin(SOLVED).sum()),
+                     "total_cost_eur_p05": q(v, "total_cost_eur", "p05"),
+                     "total_cost_eur_p50": q(v, "total_cost_eur", "p50"),
+                     "total_cost_eur_p95": q(v, "total_cost_eur", "p95"),
+                     "truck_km_p50": q(v, "truck_km", "p50"),
+                     "co2_wtw_t_p50": q(v, "co2_wtw_t", "p50"),
+                     "times_best": None if r is None else int(r["times_best"]),
+                     "mean_regret_eur": None if r is None else float(r["mean_regret_eur"])})
+    return pd.DataFrame(rows)
+
+
+def _emit_result(plan, res, out: Path, fmt: str) -> None:
+    """The sweep summary as JSON or CSV on stdout."""
+    import json
+
+    frame = _summary_frame(plan, res)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
+    click.echo(json.dumps({"scenario": plan.name, "points": len(plan.design.points),
+                           "solved": res.solved, "reused": res.reused, "failed": res.failed,
+                           "lost": res.lost, "elapsed_s": res.elapsed_s, "out": str(out),
+                           "files": sorted(res.files),
+                           "variants": json.loads(frame.to_json(orient="records"))},
+                          indent=2, default=str))
+
+
+def _print_result(plan, res, out: Path, wide: bool = False) -> None:
+    from clusteropt.console import fitting, print_fitted
+    from clusteropt.sweep import SOLVED
+
+    table = res.table
+    frame = _summary_frame(plan, res)
+    heads = ["variant", "solved", "cost €/yr\np5", "cost €/yr\nmedian", "cost €/yr\np95",
+             "truck-km\nmedian", "CO2 t\nmedian", "best at\n(points)", "mean regret\n€/yr"]
+
+    def num(x):
+        return "" if x is None or x != x else f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+    rows = [[str(r.variant), f"{r.solved}/{r.points}", num(r.total_cost_eur_p05),
+             num(r.total_cost_eur_p50), num(r.total_cost_eur_p95), num(r.truck_km_p50),
+             num(r.co2_wtw_t_p50), "" if r.times_best is None or r.times_best != r.times_best
+             else f"{int(r.times_best)}", num(r.mean_regret_eur)]
+            for r in frame.itertuples(index=False)]
+    cols = fitting(heads, rows, console.width, wide, keep=2)
+    t = RichTable(title=f"{plan.name}: {len(plan.design.points)} points", header_style="bold",
+                  title_justify="left")
+    for i in cols:
+        t.add_column(heads[i], justify="left" if i == 0 else "right", no_wrap=i > 0)
+    for r in rows:
+        t.add_row(*(escape(r[i]) for i in cols))
+    print_fitted(t, heads, rows, cols, wide)
     console.print(f"solved {res.solved}, reused {res.reused} stored, {res.failed} without a "
                   f"solution, {res.lost} lost; {res.elapsed_s:.1f} s"
                   + (f" on {res.cluster}" if res.cluster else ""), highlight=False)

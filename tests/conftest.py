@@ -16,6 +16,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from skipsummary import pytest_terminal_summary  # noqa: E402, F401 - the run says what it skipped
+
 # Two growers' sites, two development sites (60 and 40 ha), a market; one movable grower.
 MINI = {
     "name": "mini",

@@ -126,7 +126,7 @@ def _run_all(jobs: list[tuple[str, str, Callable[[Path], Scenario], float, float
     """Run every job, printing table rows as they finish (or one JSON list at the end)."""
     if fmt == "table":
         click.echo(_line([c[0] for c in COLUMNS]))
-    results = []
+    results: list[dict] = []
     for instance, variant, make, scale, optimum in jobs:
         rec = run_benchmark(instance, variant, make, scale, optimum, time_limit_s, gap_rel)
         results.append(rec)
@@ -136,6 +136,12 @@ def _run_all(jobs: list[tuple[str, str, Callable[[Path], Scenario], float, float
                 click.echo(f"    check: {v}")
     if fmt == "json":
         click.echo(json.dumps(results, indent=2))
+    elif fmt == "csv":
+        import pandas as pd
+
+        flat = [{k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()}
+                for r in results]
+        click.echo(pd.DataFrame(flat, columns=list(KEYS)).to_csv(index=False), nl=False)
     else:
         n_opt = sum(1 for r in results if r["optimum"] is not None)
         n_match = sum(1 for r in results if r["match"])
@@ -163,13 +169,23 @@ class _BenchGroup(click.Group):
             ctx.exit(2)
 
 
-@click.group("benchmark", cls=_BenchGroup)
+@click.group("benchmark", cls=_BenchGroup,
+             short_help="Solve published reference instances (OR-Library, AP/CAB hubs) and "
+                        "compare with their optimal values.",
+             context_settings={"help_option_names": ["-h", "--help"]})
 def benchmark() -> None:
-    """Solve published reference instances and compare with their optimal values."""
+    """Solve published reference instances and compare with their optimal values.
+
+    \b
+    Examples:
+      clusteropt benchmark orlib-cap cap71.txt --optima optima.csv
+      clusteropt benchmark hub ap --data AP --n 10 --p 3 --format json
+    """
 
 
-_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
-                       default="table", show_default=True, help="Output format.")
+_FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                       default="table", show_default=True,
+                       help="table: a row per run as it finishes; json or csv at the end.")
 _OPTIMA = click.option("--optima", type=click.Path(path_type=Path),
                        help="optima.csv with the published values to compare with.")
 _LIMIT = click.option("--time-limit", "time_limit", type=float, default=None,
@@ -211,7 +227,13 @@ def _cap_optimum(rows: list[opt.OptimumRow], inst: CapInstance,
 @_FORMAT
 def orlib_cap(files: tuple[Path, ...], capacities: tuple[float, ...], method: str,
               optima: Path | None, time_limit: float | None, gap: float, fmt: str) -> None:
-    """OR-Library capacitated warehouse location (Beasley 1988, split demand allowed)."""
+    """OR-Library capacitated warehouse location (Beasley 1988, split demand allowed).
+
+    \b
+    Examples:
+      clusteropt benchmark orlib-cap cap71.txt cap72.txt --optima optima.csv
+      clusteropt benchmark orlib-cap capa.txt --capacity 8000 --format json
+    """
     rows = opt.read_optima(optima) if optima else []
     jobs = []
     for path in files:
@@ -261,7 +283,13 @@ def orlib_cap(files: tuple[Path, ...], capacities: tuple[float, ...], method: st
 @_FORMAT
 def hub(dataset: str, data: Path, n: int, p: int, alpha: float | None, optima: Path | None,
         form: str, time_limit: float | None, gap: float, fmt: str) -> None:
-    """Uncapacitated multiple-allocation p-hub median (AP or CAB data)."""
+    """Uncapacitated multiple-allocation p-hub median (AP or CAB data).
+
+    \b
+    Examples:
+      clusteropt benchmark hub ap --data AP --n 10 --p 3
+      clusteropt benchmark hub cab --data CAB --n 15 --p 2 --alpha 0.4 --format csv
+    """
     dataset = dataset.lower()
     inst = read_ap(data, n) if dataset == "ap" else read_cab(data, n)
     rows = opt.read_optima(optima) if optima else []

@@ -7,7 +7,10 @@ option ranked 1."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,7 +18,7 @@ from factories import ROOT
 
 from clusteropt.report.conclusion import conclusion, ranked, tie
 
-CLI = ROOT / ".venv" / "bin" / "clusteropt"
+CLI = Path(sys.executable).parent / "clusteropt"  # the venv running the tests
 
 
 def _table(rows):
@@ -69,7 +72,8 @@ def test_unsolved_options_rank_last_and_nothing_solved_is_said():
 def test_compare_prints_the_conclusion_first_and_writes_it(tmp_path):
     scen = ROOT / "scenarios" / "westland-mini.yaml"
     out = tmp_path / "cmp"
-    env = {"COLUMNS": "100", "NO_COLOR": "1", "PATH": str(CLI.parent)}
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "PATH": str(CLI.parent),
+           "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # a worktree's code first
     cmp = subprocess.run([str(CLI), "compare", str(scen), "--variant", "base", "--variant",
                           "growth", "--gap", "0", "--out", str(out)],
                          capture_output=True, text=True, env=env)

@@ -44,7 +44,8 @@ YAML_KEYS = ["name", "crs", "interest_rate", "lifetime_years", "options.time_lim
              "options.empty_running", "periods"]
 YAML_VALUES = [".nan", ".inf", "-5", "0", "1e300", "[a, b]", "{x: 1}", "'text'", "null",
                "NOSUCH", "EPSG:99999"]
-LOCATION = re.compile(r"^  (?P<file>[^,:]+(?:\.csv|\.yaml))(?::[^,]*)?(?:, row (?P<row>\d+))?"
+LOCATION = re.compile(r"^  (?P<file>[^,:]+(?:\.csv|\.yaml))(?::[^,]*)?"
+                      r"(?:, (?:row|line) (?P<row>\d+)|, \d+ rows \([^)]*\))?"
                       r"(?:, (?:column|key) '(?P<col>[^']+)')?: ")
 
 

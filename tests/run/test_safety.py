@@ -13,6 +13,7 @@ answer, Ctrl-C that stops). Each test is the exact reproduction of a reported fa
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "clusteropt"
 MINI = ROOT / "scenarios" / "westland-mini.yaml"
 VERKASSEN = ROOT / "scenarios" / "verkassen.yaml"
-ENV = {"COLUMNS": "200", "NO_COLOR": "1", "PATH": str(CLI.parent)}
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "PATH": str(CLI.parent),
+       "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # a worktree's code first
 
 
 def _copy_mini(folder: Path) -> Path:
@@ -173,10 +175,32 @@ def test_sigterm_with_keep_incumbent_writes_it_marked(tmp_path):
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=90)
     assert p.returncode == 143, err
-    if "was written" in err:  # an incumbent was found before the signal
+    if "was written to" in err:  # an incumbent was found before the signal
         doc = json.loads((out / "summary.json").read_text())
         assert doc["interrupted"] == "SIGTERM" and doc["savings"] is None
         assert "Interrupted (SIGTERM)" in (out / "report.html").read_text()
     else:
         assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] in ([], ["vk"])
+
+
+def test_a_stop_during_the_baseline_keeps_the_optimum(monkeypatch, tmp_path, mini_doc):
+    """--keep-incumbent: a signal while today's situation is solved keeps the optimum (proven),
+    marked interrupted and without savings; without it the stop is passed on."""
+    import clusteropt.run as run_module
+    from clusteropt.scenario import scenario_from_dict
+
+    def stopped(*args, **kwargs):
+        raise interrupt.Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(run_module, "savings_split", stopped)
+    sc = scenario_from_dict(mini_doc, base_dir=tmp_path)
+    with pytest.raises(interrupt.Interrupted) as kept:
+        run_module.run_scenario(sc, keep_interrupted=True)
+    out = kept.value.outcome
+    assert out is not None and out.report.status == "optimal"
+    assert out.interrupted == "SIGTERM" and out.savings is None
+    assert "interrupted (SIGTERM) during the baseline" in out.baseline_unavailable
+    with pytest.raises(interrupt.Interrupted) as passed_on:
+        run_module.run_scenario(sc)
+    assert passed_on.value.outcome is None

@@ -71,7 +71,7 @@ def test_validate_bad_yaml_and_missing_file_exit_2_together(tmp_path):
     res = run("validate", path, tmp_path / "nope.yaml")
     assert_input_error(res)
     assert "2 problem(s)" in res.stderr
-    assert "broken.yaml, row " in res.stderr and "not valid YAML" in res.stderr
+    assert "broken.yaml, line " in res.stderr and "not valid YAML" in res.stderr
     assert "line 2" in res.stderr
     assert "nope.yaml: scenario file not found" in res.stderr
 
