@@ -247,6 +247,15 @@ def vehicles() -> list[dict]:
     return rows
 
 
+def write_vehicles(path: Path) -> None:
+    """The case's vehicle table, written once: the cases keep the vehicle figures they were
+    documented with (data/verkassen/README.md), so a later change of the shipped defaults
+    (data/vehicle_types.csv: Dutch diesel factors, the truck toll) does not change them
+    silently; delete the file to take the current defaults."""
+    if not path.exists():
+        write(path, vehicles())
+
+
 def commodities() -> list[dict]:
     rows = []
     for k, c in CROPS.items():
@@ -396,7 +405,7 @@ def make_verkassen() -> None:
     write(folder / "activities.csv", acts)
     write(folder / "commodities.csv", commodities())
     write(folder / "demands.csv", demands)
-    write(folder / "vehicles.csv", vehicles())
+    write_vehicles(folder / "vehicles.csv")
     group = [g for g in growers if g["growth_plan"]]
     group_ha = sum(g["size_ha"] for g in group)
     assert all(group_ha <= cap for _, cap in AREAS.values()), group_ha
@@ -436,6 +445,7 @@ def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
         "  threads: 2",
         "  co2_price_eur_per_t: 0       # CO2 is reported, not priced",
         "  empty_running: share",
+        "  extra_columns: crop;region;village;sells_to;growth_plan;planned_size_ha   # information",
         "tables:",
         "  nodes: ../data/verkassen/nodes.csv",
         "  activities: ../data/verkassen/activities.csv",
@@ -562,7 +572,7 @@ def make_a7() -> None:
           [c for c in commodities() if c["id"] in ("tomato", "sweet-pepper", "substrate",
                                                       "packaging", "green-waste")])
     write(folder / "demands.csv", demands)
-    write(folder / "vehicles.csv", vehicles())
+    write_vehicles(folder / "vehicles.csv")
     movers = [a for a in acts if a.get("candidates")]
     lines = [
         "# The eight greenhouse growers that moved to Agriport A7 (Kroniek Historisch",
@@ -588,6 +598,7 @@ def make_a7() -> None:
         "  threads: 2",
         "  co2_price_eur_per_t: 0",
         "  empty_running: share",
+        "  extra_columns: crop;ha_2009;ha_planned;planned_size_ha   # information (2009 source)",
         "tables:",
         "  nodes: ../data/verkassen-agriport-a7/nodes.csv",
         "  activities: ../data/verkassen-agriport-a7/activities.csv",
@@ -700,7 +711,7 @@ def make_westland() -> None:
     write(folder / "activities.csv", acts)
     write(folder / "commodities.csv", commodities())
     write(folder / "demands.csv", demands)
-    write(folder / "vehicles.csv", vehicles())
+    write_vehicles(folder / "vehicles.csv")
     ha = sum(g["size_ha"] for g in growers)
     lines = [
         "# The whole-Westland Verkassen case: every Westland greenhouse firm may stay or move to",
@@ -727,6 +738,7 @@ def make_westland() -> None:
         "  threads: 2",
         "  co2_price_eur_per_t: 0",
         "  empty_running: share",
+        "  extra_columns: crop;region;village;sells_to   # information only",
         "tables:",
         "  nodes: ../data/verkassen-westland/nodes.csv",
         "  activities: ../data/verkassen-westland/activities.csv",
