@@ -370,11 +370,9 @@ def make_population(rng: np.random.Generator, counts: dict | None = None,
     return growers
 
 
-def make_verkassen() -> None:
-    rng = np.random.default_rng(SEED)
-    growers = make_population(rng)
-    folder = ROOT / "data" / "verkassen"
-    # today's green waste per composter (t/week); capacity twice that [A]
+def grower_tables(growers: list[dict]) -> tuple[list[dict], dict[str, float], list[dict]]:
+    """The growers' demands, the composters' capacity (twice today's green waste, rounded up
+    to 10 t/week [A]) and the farm nodes."""
     gw_today = {"composter-westland": 0.0, "composter-aalsmeer": 0.0}
     demands = []
     for g in growers:
@@ -386,6 +384,14 @@ def make_verkassen() -> None:
     compost_cap = {k: float(math.ceil(2 * v / 10) * 10) for k, v in gw_today.items()}
     nodes = [dict(id=f"farm-{g['id'][7:]}", name=f"{g['id']} today ({g['village']})",
                   kind="location", lat=g["lat"], lon=g["lon"]) for g in growers]
+    return demands, compost_cap, nodes
+
+
+def make_verkassen() -> None:
+    rng = np.random.default_rng(SEED)
+    growers = make_population(rng)
+    folder = ROOT / "data" / "verkassen"
+    demands, compost_cap, nodes = grower_tables(growers)
     nodes += fixed_nodes(AREAS)
     acts = []
     for g in growers:
@@ -685,17 +691,7 @@ def make_westland() -> None:
     finally:
         SCATTER_KM = saved
     folder = ROOT / "data" / "verkassen-westland"
-    gw_today = {"composter-westland": 0.0, "composter-aalsmeer": 0.0}
-    demands = []
-    for g in growers:
-        rows = grower_demands(g["id"], g["crop"], g["size_ha"], g["seller"], (g["lat"], g["lon"]))
-        demands += rows
-        for r in rows:
-            if r["commodity"] == "green-waste":
-                gw_today[r["baseline_partner"]] += r["tonnes_per_period"]
-    compost_cap = {k: float(math.ceil(2 * v / 10) * 10) for k, v in gw_today.items()}
-    nodes = [dict(id=f"farm-{g['id'][7:]}", name=f"{g['id']} today ({g['village']})",
-                  kind="location", lat=g["lat"], lon=g["lon"]) for g in growers]
+    demands, compost_cap, nodes = grower_tables(growers)
     nodes += fixed_nodes(WESTLAND_AREAS)
     acts = []
     for g in growers:
