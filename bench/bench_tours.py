@@ -38,7 +38,8 @@ def unit_vehicle(capacity: float) -> VehicleType:
     """A vehicle whose tour cost is its distance: 1 per unit of distance, nothing else."""
     return VehicleType(id="v", name="v", mode="road", pricing="trip", payload_t=capacity,
                        volume_m3=None, pallets=None, cost_eur_per_km=1.0, cost_eur_per_h=0.0,
-                       toll_eur_per_km=0.0, speed_kmh=1.0, handling_h_per_trip=0.0,
+                       toll_eur_per_km=0.0, toll_rate_eur_per_km=0.0, speed_kmh=1.0,
+                       handling_h_per_trip=0.0,
                        co2_empty_kg_per_km=0.0, co2_full_kg_per_km=0.0, wtw_ttw_ratio=1.0,
                        tariff_eur_per_tkm=0.0, tariff_eur_per_t=0.0, co2_ttw_kg_per_tkm=0.0,
                        load_classes=None, baseline=True)

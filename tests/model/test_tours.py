@@ -26,7 +26,8 @@ def truck(payload: float = 10.0) -> VehicleType:
     # 1.0 €/km + 0.1 toll, 40 €/h, 60 km/h, 0.5 h unloading at the depot
     return VehicleType(id="truck", name="truck", mode="road", pricing="trip",
                        payload_t=payload, volume_m3=None, pallets=None, cost_eur_per_km=1.0,
-                       cost_eur_per_h=40.0, toll_eur_per_km=0.1, speed_kmh=60.0,
+                       cost_eur_per_h=40.0, toll_eur_per_km=0.1, toll_rate_eur_per_km=0.0,
+                       speed_kmh=60.0,
                        handling_h_per_trip=0.5, co2_empty_kg_per_km=0.6,
                        co2_full_kg_per_km=0.9, wtw_ttw_ratio=1.2, tariff_eur_per_tkm=0.0,
                        tariff_eur_per_t=0.0, co2_ttw_kg_per_tkm=0.0, load_classes=None,
