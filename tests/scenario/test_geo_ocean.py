@@ -132,7 +132,7 @@ def test_each_mode_measures_by_its_own_rule(tmp_path):
     assert math.isinf(lanes.distance("rtm", "inland", "sea"))
     assert math.isinf(lanes.distance("inland", "cur", "air"))
     table = lanes.table().set_index(["from", "to"])
-    assert table.loc[("rtm", "cur"), "sea_km"] == pytest.approx(sea)
+    assert table.loc[("rtm", "cur"), "distance_km_sea"] == pytest.approx(sea)
 
 
 def test_a_mode_node_without_coordinates_is_an_error_at_its_row(tmp_path):
