@@ -233,6 +233,18 @@ def _vehicles_writer() -> Callable[[Path], None]:
     return write
 
 
+def refuse_existing(folder: Path, files, force: bool) -> None:
+    """FileExistsError if ``folder`` is a file, or (unless ``force``) already holds one of
+    ``files``: ``init`` writes nothing over a user's files."""
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} exists and is not a folder; choose another name")
+    if not force:
+        existing = [name for name in files if (folder / name).exists()]
+        if existing:
+            raise FileExistsError(f"{folder} already holds {', '.join(existing)}; "
+                                  f"use --force to overwrite")
+
+
 def write_template(folder: Path, force: bool = False) -> None:
     """Write a starting scenario into ``folder`` (created if needed).
 
@@ -241,13 +253,7 @@ def write_template(folder: Path, force: bool = False) -> None:
     written atomically; ``scenario.yaml`` comes last, so it never names a missing table.
     """
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder; choose another name")
-    if not force:
-        existing = [name for name in FILES if (folder / name).exists()]
-        if existing:
-            raise FileExistsError(f"{folder} already holds {', '.join(existing)}; "
-                                  f"use --force to overwrite")
+    refuse_existing(folder, FILES, force)
     writers: dict[str, Callable[[Path], None]] = {
         "nodes.csv": _text_writer(NODES_CSV),
         "activities.csv": _text_writer(ACTIVITIES_CSV),

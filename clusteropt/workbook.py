@@ -30,6 +30,7 @@ from clusteropt.template import (
     SCENARIO_YAML,
     columns_block,
     options_block,
+    refuse_existing,
 )
 
 __all__ = ["BOOK", "SHEETS", "write_workbook_template"]
@@ -198,13 +199,7 @@ def write_workbook_template(folder: Path, force: bool = False) -> None:
     refuses with FileExistsError if either exists, unless ``force``. The workbook is written
     first, so the YAML never names a missing file."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder; choose another name")
-    if not force:
-        existing = [name for name in FILES if (folder / name).exists()]
-        if existing:
-            raise FileExistsError(f"{folder} already holds {', '.join(existing)}; "
-                                  f"use --force to overwrite")
+    refuse_existing(folder, FILES, force)
     folder.mkdir(parents=True, exist_ok=True)
     writers: dict[str, Callable[[Path], None]] = {
         BOOK: _write_book,

@@ -319,9 +319,11 @@ def grower_demands(gid: str, crop: str, size_ha: float, seller: str, today: tupl
 # ---- the synthetic Verkassen population --------------------------------------------------------
 
 def make_population(rng: np.random.Generator, counts: dict | None = None,
-                    inside=None) -> list[dict]:
+                    inside=None, scatter_km: dict | None = None) -> list[dict]:
     """Growers drawn per (region, crop) count; ``inside``: region → polygon (lon/lat) the farm
-    point must fall in (redrawn until it does)."""
+    point must fall in (redrawn until it does); ``scatter_km``: region → radius (km) around
+    the village, default ``SCATTER_KM``."""
+    scatter_km = scatter_km or SCATTER_KM
     growers = []
     n = 0
     width = 2 if sum((counts or COUNTS).values()) < 100 else 3
@@ -342,7 +344,7 @@ def make_population(rng: np.random.Generator, counts: dict | None = None,
             size = float(np.clip(size, lo, hi))
             lat0, lon0 = PLACES[village]
             while True:
-                r = SCATTER_KM[region] * math.sqrt(rng.random())
+                r = scatter_km[region] * math.sqrt(rng.random())
                 a = 2 * math.pi * rng.random()
                 lat = lat0 + r * math.cos(a) / 111.2
                 lon = lon0 + r * math.sin(a) / (111.2 * math.cos(math.radians(lat0)))
@@ -658,18 +660,12 @@ WESTLAND_COUNTS = {("westland", "tomato"): 65, ("westland", "sweet-pepper"): 57,
 # ten new greenhouse areas: the Nota Ruimte areas and later LNV project locations that
 # data/places.csv holds (domain-facts §3: the two published lists differ) [S]; the space each
 # offers this case [A] 300 ha
-WESTLAND_AREAS = {
-    "agriport-a7": ("Agriport A7 (Middenmeer)", 300),
-    "nieuw-prinsenland": ("Nieuw Prinsenland (Dinteloord)", 300),
-    "zuidplaspolder": ("Zuidplaspolder", 300),
-    "californie": ("Californie / Siberie (Horst aan de Maas, near Venlo)", 300),
-    "koekoekspolder": ("Koekoekspolder (IJsselmuiden)", 300),
-    "bergerden": ("Bergerden (Lingewaard)", 300),
-    "luttelgeest": ("Luttelgeest (Noordoostpolder)", 300),
-    "erica": ("Erica (Emmen)", 300),
-    "klazienaveen": ("Klazienaveen (Emmen)", 300),
-    "tinte": ("Tinte (Voorne)", 300),
-}
+WESTLAND_AREAS = {a: (name, 300) for a, (name, _) in AREAS.items()} | {
+    a: (name, 300) for a, name in (("bergerden", "Bergerden (Lingewaard)"),
+                                   ("luttelgeest", "Luttelgeest (Noordoostpolder)"),
+                                   ("erica", "Erica (Emmen)"),
+                                   ("klazienaveen", "Klazienaveen (Emmen)"),
+                                   ("tinte", "Tinte (Voorne)"))}
 WESTLAND_SCATTER_KM = 4.0  # [A] around a village, kept inside the municipality (CBS 2025)
 
 
@@ -683,13 +679,9 @@ def westland_polygon():
 
 def make_westland() -> None:
     """The whole-Westland population to ten areas: data/verkassen-westland/ and its scenario."""
-    global SCATTER_KM
     rng = np.random.default_rng(SEED)
-    saved, SCATTER_KM = SCATTER_KM, {**SCATTER_KM, "westland": WESTLAND_SCATTER_KM}
-    try:
-        growers = make_population(rng, WESTLAND_COUNTS, {"westland": westland_polygon()})
-    finally:
-        SCATTER_KM = saved
+    growers = make_population(rng, WESTLAND_COUNTS, {"westland": westland_polygon()},
+                              {"westland": WESTLAND_SCATTER_KM})
     folder = ROOT / "data" / "verkassen-westland"
     demands, compost_cap, nodes = grower_tables(growers)
     nodes += fixed_nodes(WESTLAND_AREAS)
