@@ -5,7 +5,8 @@ by tonne-km):
 
 * a trip row (leg, vehicle type, load class, period) — its cost, vehicle-km, trips and the
   empty trips of its market closure — is shared by the loads of its class on that leg in
-  proportion to their tonnes (one leg: tonnes ∝ tonne-km);
+  proportion to their tonnes (one leg: tonnes ∝ tonne-km); so is the cost of a tariff type's
+  load units;
 * an empty repositioning leg is shared by every loaded trip row of the same vehicle type and
   period, in proportion to their tonne-km;
 * a load (commodity, role on the route) is shared by the flows on that leg with that
@@ -115,6 +116,9 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         t = r.tonnes * w[r.period]
         key = (r.period, r._1, r.to, r.commodity, r.owner or "", r.role)
         part = {"tonne_km": t * km}
+        if vt.has_units:  # its load units are shared like a trip row, below
+            by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity], r.owner or ""].append(
+                (key, r.tonnes))
         if vt.pricing == "tariff":
             part["transport_cost_eur"] = t * role_factor[r.role] * rates.tariff_cost_per_t(
                 vt, km, lanes.lane_cost(r._1, r.to))
@@ -153,6 +157,14 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         for key, t in loads:
             row_tkm[r.vehicle, r.period][key] = row_tkm[r.vehicle, r.period].get(key, 0.0) \
                 + t * w[r.period] * km
+    for r in sol.units.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        cost = r.units * w[r.period] * rates.unit_cost(vt, lanes.distance(r._1, r.to, vt.mode))
+        loads = by_trip_row.get((r.period, r._1, r.to, r.vehicle, r.load_class, r.owner or ""),
+                                [])
+        total = sum(t for _, t in loads)
+        for key, t in loads:
+            to_flows(key, {"transport_cost_eur": cost * t / total})
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,

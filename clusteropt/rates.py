@@ -8,6 +8,7 @@ vehicle type.
                   ``toll_eur_per_km`` on every km, ``toll_rate_eur_per_km`` on the lane's
                   share σ of km on tolled roads (``Lanes.toll_share``)
     tariff        (tariff_tkm · d + tariff_t) per tonne, or the lane's explicit €/t
+    load unit     tariff_unit + tariff_unit_km · d per unit of a tariff type with a load unit
     emissions     ef_empty · d per trip (loaded or empty)
                   + (ef_full − ef_empty) · d · tonnes / payload     (load-dependent part)
                   tariff modes: ef_tkm · d per tonne
@@ -83,6 +84,11 @@ def tariff_cost_per_t(v: VehicleType, km: float, lane_cost: float | None = None)
     if lane_cost is not None:
         return lane_cost
     return v.tariff_eur_per_tkm * km + v.tariff_eur_per_t
+
+
+def unit_cost(v: VehicleType, km: float) -> float:
+    """Euro per load unit (container, wagon) of a tariff type on a leg of ``km``."""
+    return v.tariff_eur_per_unit + v.tariff_eur_per_unit_km * km
 
 
 def tariff_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:

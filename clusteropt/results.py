@@ -15,7 +15,9 @@
   tariff carrier's consolidation or schedule time), plus ``handling_h`` of every hub passed;
   co-located flows take 0. ``mean_lead_time_h`` over all flows, ``lead_time_h`` into one
   activity;
-* tables per leg and vehicle type, per commodity (CO2 allocated by tonne-km), per site.
+* tables per leg and vehicle type, per commodity (CO2 allocated by tonne-km), per site; a
+  tariff type with a load unit adds ``units`` (per year) to its legs, and one with a schedule
+  ``departures_used`` (units ÷ units per departure) and ``departures_scheduled`` (per year).
 """
 
 from __future__ import annotations
@@ -75,6 +77,23 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          cost_eur=n * rates.empty_cost(vt, km, h), **kg,
                          toll_eur=n * rates.trip_toll(vt, km, lanes.toll_share(r._1, r.to)),
                          tonnes=0.0, tonne_km=0.0, capacity_tkm=0.0))
+    # load units of tariff types (containers, wagons): their cost per unit; a scheduled
+    # service shows the departures' worth of units used (units ÷ units per departure) and the
+    # departures it offers in the period (the same figure on every load class of the leg)
+    for r in sol.units.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        km = lanes.distance(r._1, r.to, vt.mode)
+        n = r.units * w[r.period]
+        sched = vt.departures_per_period is not None
+        legs.append(dict(period=r.period, **{"from": r._1}, to=r.to, vehicle=r.vehicle,
+                         mode=vt.mode, load_class=r.load_class, owner=r.owner,
+                         distance_km=km, trips=0.0, empty_trips=0.0, vehicle_km_loaded=0.0,
+                         vehicle_km_empty=0.0, cost_eur=n * rates.unit_cost(vt, km),
+                         toll_eur=0.0, **_emitted(sc, NO_EMISSIONS, 0.0), tonnes=0.0,
+                         tonne_km=0.0, capacity_tkm=0.0, units=n,
+                         departures_used=n / vt.units_per_departure if sched else 0.0,
+                         departures_scheduled=w[r.period] * vt.departures_per_period
+                         if sched else 0.0))
     # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
     role_factor = rates.role_factors(sc.hubs)
     per_com = []
@@ -107,8 +126,11 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                             tonnes=t, tonne_km=t * km))
     cols = ["period", "from", "to", "vehicle", "mode", "load_class", "owner", "distance_km",
             "trips", "empty_trips", "vehicle_km_loaded", "vehicle_km_empty", "tonnes",
-            "tonne_km", "capacity_tkm", "cost_eur", "toll_eur", *emissions.QUANTITIES, *PRICED]
+            "tonne_km", "capacity_tkm", "cost_eur", "toll_eur", *emissions.QUANTITIES, *PRICED,
+            "units", "departures_used", "departures_scheduled"]
     raw = pd.DataFrame(legs, columns=cols)
+    raw[["units", "departures_used", "departures_scheduled"]] = raw[
+        ["units", "departures_used", "departures_scheduled"]].fillna(0.0)
     keys = ["from", "to", "vehicle", "mode", "load_class"]
     leg_table = (raw[raw.load_class != "(empty)"].groupby(keys, as_index=False)
                  .agg(distance_km=("distance_km", "first"), tonnes=("tonnes", "sum"),
@@ -118,7 +140,9 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                       tonne_km=("tonne_km", "sum"), capacity_tkm=("capacity_tkm", "sum"),
                       cost_eur=("cost_eur", "sum"), toll_eur=("toll_eur", "sum"),
                       co2_wtw_kg=("co2_wtw_kg", "sum"), nox_kg=("nox_kg", "sum"),
-                      pm10_kg=("pm10_kg", "sum")))
+                      pm10_kg=("pm10_kg", "sum"), units=("units", "sum"),
+                      departures_used=("departures_used", "sum"),
+                      departures_scheduled=("departures_scheduled", "max")))
     empties = raw[raw.load_class == "(empty)"].groupby(keys, as_index=False).agg(
         distance_km=("distance_km", "first"), empty_trips=("empty_trips", "sum"),
         vehicle_km_empty=("vehicle_km_empty", "sum"), cost_eur=("cost_eur", "sum"),
@@ -187,6 +211,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
 
 
 PRICED = ("carbon_eur", "air_pollution_eur")  # leg columns of the priced terms (term + "_eur")
+NO_EMISSIONS = dict.fromkeys(emissions.QUANTITIES, 0.0)  # a load unit's own (its tonnes emit)
 
 
 def _emitted(sc: Scenario, per_unit: dict[str, float], units: float) -> dict[str, float]:

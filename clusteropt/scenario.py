@@ -188,9 +188,28 @@ class VehicleType:
     nox_g_per_tkm: float | None = None
     pm10_g_per_tkm: float | None = None
     carrier_wtt_kg: float = 0.0  # … well-to-tank
+    unit_payload_t: float | None = None  # tariff: the load unit (container, wagon), t
+    unit_volume_m3: float | None = None  # … m³
+    unit_pallets: float | None = None  # … pallet places
+    tariff_eur_per_unit: float = 0.0  # per unit per leg
+    tariff_eur_per_unit_km: float = 0.0  # per unit-km
+    departures_per_period: float | None = None  # scheduled service on every leg it runs
+    units_per_departure: float | None = None
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
+
+    @property
+    def has_units(self) -> bool:
+        """A tariff type that names its load unit: it is counted in whole units per leg."""
+        return self.pricing == "tariff" and any(
+            x is not None for x in (self.unit_payload_t, self.unit_volume_m3, self.unit_pallets))
+
+    def unit_capacity(self) -> tuple[float | None, float | None, float | None]:
+        """(t, m³, pallet places) per trip (trip pricing) or per load unit (tariff)."""
+        if self.pricing == "tariff":
+            return self.unit_payload_t, self.unit_volume_m3, self.unit_pallets
+        return self.payload_t, self.volume_m3, self.pallets
 
 
 @dataclass
@@ -660,6 +679,28 @@ def _records(name: str, table: Table, errs: _Collector, failed: set[str],
     return out
 
 
+def _check_load_unit(rec: Any, file: str, row: int | None, errs: _Collector) -> None:
+    """Load units and schedules belong to tariff types; a price per unit needs a unit; a
+    schedule needs a unit and both of its columns."""
+    unit = [c for c in ("unit_payload_t", "unit_volume_m3", "unit_pallets")
+            if getattr(rec, c) is not None]
+    if unit and rec.pricing != "tariff":
+        errs.add(file, row, unit[0], "a load unit belongs to a tariff-priced type (a "
+                                     "trip-priced type has payload_t, volume_m3, pallets)")
+    for col in ("tariff_eur_per_unit", "tariff_eur_per_unit_km"):
+        if getattr(rec, col) and not unit:
+            errs.add(file, row, col, "a price per unit needs the load unit: give "
+                                     "unit_payload_t, unit_volume_m3 or unit_pallets")
+    dep, per = rec.departures_per_period, rec.units_per_departure
+    if (dep is None) != (per is None):
+        errs.add(file, row, "units_per_departure" if per is None else "departures_per_period",
+                 "a schedule needs both departures_per_period and units_per_departure")
+    elif dep is not None and not unit:
+        errs.add(file, row, "departures_per_period", "a schedule counts load units: give "
+                                                     "unit_payload_t, unit_volume_m3 or "
+                                                     "unit_pallets")
+
+
 def _attach_carrier(vt: VehicleType, file: str, row: int | None, errs: _Collector) -> None:
     """Copy the TTW and WTT factors of the vehicle type's energy carrier onto it (data, not a
     rule: ``clusteropt.emissions`` and the checker turn them into factors per km)."""
@@ -982,6 +1023,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "
                                              "tonnes, e.g. 26")
+        _check_load_unit(rec, file, row, errs)
         vehicles[rec.id] = vt = VehicleType(
             **{k: getattr(rec, k) for k in VehicleRow.model_fields
                if k not in ("load_classes", "name", "fuel")},

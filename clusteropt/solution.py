@@ -17,6 +17,7 @@ FACILITY_COLS = ["facility", "site", "modules", "connected"]
 TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
              "market_trips", "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
+UNIT_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "units"]
 EPS = 1e-7  # values below this (shares, tonnes, trips) are solver round-off
 
 
@@ -31,7 +32,8 @@ class Solution:
     balance); ``loads.role`` is the leg's role on the
     route (direct, collection, transfer, distribution); ``unserved`` holds pooled tonnes sent
     to disposal or left short; ``facilities`` the shared facilities built (modules) and the
-    activities connected (';'-separated)."""
+    activities connected (';'-separated); ``units`` the load units (containers, wagons) of
+    tariff types that name one, per leg, vehicle type, load class and period."""
 
     objective_eur: float
     open_sites: dict[str, int]
@@ -45,6 +47,7 @@ class Solution:
         default_factory=lambda: pd.DataFrame(columns=FACILITY_COLS))
     terms: dict[str, float] = field(default_factory=dict)
     switches: dict = field(default_factory=dict)
+    units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNIT_COLS))
 
     def to_dir(self, folder: Path) -> None:
         """Write as solution.json plus CSV tables (read back with ``from_dir``)."""
@@ -52,7 +55,7 @@ class Solution:
         meta = {"objective_eur": self.objective_eur, "open_sites": self.open_sites,
                 "placement": self.placement, "terms": self.terms, "switches": self.switches}
         (folder / "solution.json").write_text(json.dumps(meta, indent=2))
-        for name in ("flows", "loads", "trips", "empties", "unserved", "facilities"):
+        for name in ("flows", "loads", "trips", "empties", "unserved", "facilities", "units"):
             getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
 
     @classmethod
@@ -61,4 +64,8 @@ class Solution:
         tables = {n: pd.read_csv(folder / f"{n}.csv", keep_default_na=False,
                                  na_values={"tonnes": [""], "trips": [""]})
                   for n in ("flows", "loads", "trips", "empties", "unserved", "facilities")}
+        units = folder / "units.csv"  # absent in solutions written before load units
+        if units.exists():
+            tables["units"] = pd.read_csv(units, keep_default_na=False,
+                                          na_values={"units": [""]})
         return cls(**meta, **tables)

@@ -9,7 +9,8 @@ negative or non-finite amount) is not a record: the problem is filed under the r
 Aggregates several rules need are computed here from the records, by one definition each:
 ``legflow`` (tonnes per period, leg, commodity, owner and role, from the flows' paths),
 ``loadsum`` (the same key, from the vehicle loads), ``class_load`` (tonnes, m³ and pallets per
-trip key of trip-priced vehicles), ``tripsum`` (trips per trip key), ``balance`` (loaded trips
+trip key of trip-priced vehicles), ``tripsum`` (trips per trip key), ``unit_load`` and
+``unitsum`` (the same for the load units of tariff types that name one), ``balance`` (loaded trips
 not closed by the market plus empties, out and in, per vehicle, period and node), ``total``
 (flows + unserved per demand and period), ``intake`` (pooled tonnes per partner, node,
 commodity, period and side) and ``used`` (routes used in a period).
@@ -38,6 +39,7 @@ TABLE_COLS = {
     "empties": ("period", "from", "to", "vehicle", "trips"),
     "unserved": ("demand", "period", "kind", "node", "tonnes"),
     "facilities": ("facility", "site", "modules", "connected"),
+    "units": ("period", "from", "to", "vehicle", "load_class", "owner", "units"),
 }
 ROLES = ("direct", "collection", "transfer", "distribution")
 # role of each leg of a path with 2, 3 or 4 nodes
@@ -224,6 +226,7 @@ class Facts:
     loads: list[LegRow] = field(default_factory=list)
     trips: list[LegRow] = field(default_factory=list)
     empties: list[LegRow] = field(default_factory=list)
+    units: list[LegRow] = field(default_factory=list)  # trips holds the units
     facilities: list[FacilityRow] = field(default_factory=list)
     problems: dict[str, list[Violation]] = field(default_factory=lambda: defaultdict(list))
     legflow: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
@@ -232,6 +235,9 @@ class Facts:
         default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
     leg_vehicles: dict[tuple, set[str]] = field(default_factory=lambda: defaultdict(set))
     tripsum: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
+    unit_load: dict[tuple, list[float]] = field(
+        default_factory=lambda: defaultdict(lambda: [0.0, 0.0, 0.0]))
+    unitsum: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
     balance: dict[tuple, list[float]] = field(
         default_factory=lambda: defaultdict(lambda: [0.0, 0.0]))
     total: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
@@ -347,7 +353,14 @@ def read(sc: Scenario, lanes: Lanes, sol: Solution, tol: float) -> Facts:
     _read_loads(f)
     _read_trips(f)
     _read_empties(f)
+    _read_units(f)
     return f
+
+
+def load_unit(vt: VehicleType) -> tuple[float | None, float | None, float | None] | None:
+    """(t, m³, pallet places) of a tariff type's load unit, or None when it names none."""
+    unit = (vt.unit_payload_t, vt.unit_volume_m3, vt.unit_pallets)
+    return unit if vt.pricing == "tariff" and any(x is not None for x in unit) else None
 
 
 def _context(sc: Scenario, lanes: Lanes, sol: Solution, tol: float) -> Facts:
@@ -570,12 +583,15 @@ def _read_loads(f: Facts) -> None:
             continue
         if t > f.slack(0):
             f.leg_vehicles[p, a, b, k, owner, role].add(vid)
-        if vt.pricing == "trip":
-            cl = f.class_load[p, a, b, vid, com.load_class, owner]
+        unit = load_unit(vt)
+        if vt.pricing == "trip" or unit:
+            cl = (f.class_load if unit is None else f.unit_load)[
+                p, a, b, vid, com.load_class, owner]
+            _, vol, pal = unit or (None, vt.volume_m3, vt.pallets)
             cl[0] += t
-            if com.density_t_per_m3 and vt.volume_m3:
+            if com.density_t_per_m3 and vol:
                 cl[1] += t / com.density_t_per_m3
-            if com.pallets_per_t and vt.pallets:
+            if com.pallets_per_t and pal:
                 cl[2] += t * com.pallets_per_t
 
 
@@ -632,3 +648,21 @@ def _read_empties(f: Facts) -> None:
         if a not in f.gateways and b not in f.gateways:
             f.balance[vid, p, a][0] += n
             f.balance[vid, p, b][1] += n
+
+
+def _read_units(f: Facts) -> None:
+    """``units``: load units per leg, tariff type, load class, period and owner."""
+    for i, r in enumerate(_table(f, "units")):
+        leg = _leg(f, "units", r, i)
+        if leg is None:
+            continue
+        p, a, b = leg
+        vid, g, owner = str(r["vehicle"]), str(r["load_class"]), text(r["owner"])
+        n = num(r["units"])
+        vt = _vehicle(f, "units", i, vid)
+        if not math.isfinite(n) or n < -INT_TOL:
+            f.problem("units", f"period '{p}' {a}→{b} '{vid}' class '{g}' has units {n}")
+            continue
+        f.units.append(LegRow("units", i, p, a, b, vid, vt, owner=owner, load_class=g,
+                              trips=n))
+        f.unitsum[p, a, b, vid, g, owner] += n

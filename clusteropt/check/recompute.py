@@ -6,7 +6,8 @@ relocation cost at the chosen node), facilities (modules · (annuity + opex) + c
 connection + own cost of every user not connected), transport (trip-priced: loaded trips ×
 (€/km·km + €/h·(h + handling)) + (explicit empties + ρ · market trips) × (€/km·km + €/h·h);
 toll: every one of those trips × km × (toll €/km + tolled share × toll rate €/km);
-tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor), internal
+tariff: t · (tariff per tkm · km + per t, or the lane's cost) × the role's factor; load units:
+units · (€ per unit + € per unit-km · km)), internal
 (co-located t × internal_cost_eur_per_t), handling (t × handling_eur_per_t per hub passed),
 disposal (disposal or shortage t × the commodity's price) and carbon (price × CO2 on the
 scenario's basis). Emissions of each quantity (CO2 TTW, CO2 WTW): trips × km × ef_empty +
@@ -83,6 +84,11 @@ def kpis(f: Facts) -> dict[str, float]:
             k["truck_km_loaded"] += vkm * (1.0 - vt.empty_share)
             k["truck_km_empty"] += vkm * vt.empty_share
             k["vehicle_trips"] += vkm * (1.0 - vt.empty_share) / km if km else 0.0
+    for r in f.units:  # load units of tariff types: € per unit + € per unit-km
+        if r.vt is not None:
+            km = f.lanes.distance(r.a, r.b, r.vt.mode)
+            k["transport_cost_eur"] += f.w[r.period] * r.trips * (
+                r.vt.tariff_eur_per_unit + r.vt.tariff_eur_per_unit_km * km)
     for r in f.trips:
         vt = r.vt
         if vt is None or vt.pricing != "trip":

@@ -23,6 +23,7 @@ from clusteropt.check.facts import (
     Violation,
     fmt,
     leg_allowed,
+    load_unit,
     num,
     partner_of,
     path_legs,
@@ -469,6 +470,68 @@ def check_trip_capacity(f: Facts) -> list[Finding]:
     return out
 
 
+def check_units(f: Facts) -> list[Finding]:
+    """``units`` and ``unit capacity (mass|volume|pallets)``: load units only of tariff types
+    that name a load unit, whole numbers, and per leg, type, load class, period and owner
+    units ≥ tonnes / unit_payload_t, ≥ m³ / unit_volume_m3 (m³ = t / density), ≥ pallets /
+    unit_pallets (pallets = t · pallets_per_t), recomputed from the loads."""
+    out = list(f.problems["units"])
+    for r in f.units:
+        if r.vt is not None and load_unit(r.vt) is None:
+            out.append(Violation("units", f"row {r.i} vehicle '{r.vid}' names no load unit "
+                                 f"and has no units"))
+        if abs(r.trips - round(r.trips)) > INT_TOL:
+            out.append(Violation("units", f"units period '{r.period}' {r.a}→{r.b} '{r.vid}' "
+                                 f"class '{r.load_class}' = {r.trips!r} is not an integer",
+                                 (r.period, r.a, r.b, r.vid, r.load_class), r.trips,
+                                 round(r.trips)))
+    for key, amounts in sorted(f.unit_load.items()):
+        p, a, b, vid, g, owner = key
+        have = f.unitsum.get(key, 0.0)
+        for kind, amount, cap in zip(("mass", "volume", "pallets"), amounts,
+                                     load_unit(f.sc.vehicles[vid])):
+            if cap is None:
+                continue
+            q = amount / cap
+            if have < q - f.slack(q):
+                who = f" owner '{owner}'" if owner else ""
+                out.append(Violation(f"unit capacity ({kind})", f"period '{p}' leg '{a}'→'{b}' "
+                                     f"vehicle '{vid}' class '{g}'{who}: {fmt(have)} units < "
+                                     f"{fmt(q)} needed", key, have, q))
+    return out
+
+
+def check_departures(f: Facts) -> list[Finding]:
+    """``departures``: a scheduled tariff type (``departures_per_period`` D,
+    ``units_per_departure`` U) carries on each leg and period at most D · U load units. The
+    units counted are the larger of those written and those its loads need, recomputed: Σ
+    over load classes of ⌈max(t / unit_t, m³ / unit_m³, pallets / unit_pallets)⌉, so a
+    solution cannot pass by writing too few units."""
+    written: dict[tuple, float] = defaultdict(float)
+    needed: dict[tuple, float] = defaultdict(float)
+    for (p, a, b, vid, _g, _o), n in f.unitsum.items():
+        written[p, a, b, vid] += n
+    for (p, a, b, vid, _g, _o), amounts in f.unit_load.items():
+        q = max((x / c for x, c in zip(amounts, load_unit(f.sc.vehicles[vid])) if c),
+                default=0.0)
+        needed[p, a, b, vid] += math.ceil(q - f.slack(q))
+    out: list[Finding] = []
+    for key in sorted(set(written) | set(needed)):
+        p, a, b, vid = key
+        vt = f.sc.vehicles[vid]
+        if vt.departures_per_period is None or vt.units_per_departure is None:
+            continue
+        limit = vt.departures_per_period * vt.units_per_departure
+        n = max(written.get(key, 0.0), needed.get(key, 0.0))
+        if n > limit + f.slack(limit):
+            out.append(Violation("departures", f"period '{p}' leg '{a}'→'{b}' vehicle "
+                                 f"'{vid}': {fmt(n)} load units > "
+                                 f"{fmt(vt.departures_per_period)} departures × "
+                                 f"{fmt(vt.units_per_departure)} units = {fmt(limit)}",
+                                 key, n, limit))
+    return out
+
+
 def check_frequency(f: Facts) -> list[Finding]:
     """``frequency``: a used direct leg of a directed demand with m shipments per period,
     where every vehicle type that may carry it is trip-priced: Σ trips of its load class
@@ -569,6 +632,7 @@ RULES: tuple[Callable[[Facts], list[Finding]], ...] = (
     check_facilities, check_flows, check_routes, check_lanes, check_partners,
     check_partner_capacity, check_unserved, check_demand, check_loads, check_owners,
     check_vehicles, check_trips, check_integrality, check_implicit_empty, check_market,
-    check_trip_capacity, check_frequency, check_transit, check_empties, check_balance)
+    check_trip_capacity, check_units, check_departures, check_frequency, check_transit,
+    check_empties, check_balance)
 
 __all__ = ["RULES", "ROLES", "facility_users", "rho_of"]

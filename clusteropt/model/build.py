@@ -23,12 +23,15 @@ cover_count
 mode_split                  §4 Σ_v y[i,j,k,v] = load[i,j,k]
 trip_mass/_volume/_pallets  §4 Σ_{k∈g} y / payload ≤ trips (and volume, pallets)
 market_link                 §4 market closure: mkt ≤ trips
+unit_mass/_volume/_pallets  §4 tariff load units: Σ_{k∈g} y / unit_t ≤ units (and m³, pallets)
+departures                  §4 scheduled service: Σ_g units ≤ departures · units per departure
 frequency_use, frequency    §4 x ≤ q · u, trips ≥ m · u
 balance                     §4 (trips − mkt) out + empty out = (trips − mkt) in + empty in
 ==========================  ===================================================================
 
 Decisions: ``open[s]``, ``place[f,n]``, route shares ``z`` (flow = q · z), ``y[i,j,k,v,p]``
-(tonnes by vehicle type), integer ``trips[i,j,v,g,p]``, ``mkt`` (trips closed by the market),
+(tonnes by vehicle type), integer ``trips[i,j,v,g,p]``, integer ``units[i,j,v,g,p]`` (load units
+of tariff types that name one), ``mkt`` (trips closed by the market),
 ``empty[i,j,v,p]``, ``shared``/``connect`` (facilities), ``u`` (frequency). A decision fixed by a
 switch or a lock is a constant (``LinearTerm``), so the same row serves both.
 
@@ -127,6 +130,7 @@ class BuiltModel:
     connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)
     rows: dict[str, list[int]] = field(default_factory=dict)  # family → row numbers
     row_keys: dict[str, list[Any]] = field(default_factory=dict)  # family → row indices
+    units: dict[tuple, Any] = field(default_factory=dict)  # (i, j, v, g, p, owner) → integer
 
     def objective_value(self) -> float:
         return sum(self.terms[t].value() for t in COST_TERMS)
@@ -162,6 +166,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.define_partner_capacity(b)  # pooled intake; cover rows
     fam.define_loads(b)            # leg loads; vehicle choice
     fam.define_trips(b)            # integer trips by mass/volume/pallets; market closure
+    fam.define_units(b)            # integer load units of tariff types
+    fam.define_departures(b)       # scheduled services: units ≤ departures × units each
     fam.define_frequency(b)        # shipment frequency
     fam.define_balance(b)          # empty legs; vehicle balance
     fam.price_sites(b)             # development, relocation
@@ -172,8 +178,8 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     prob.setObjective(pulp.lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
                                              for tc in terms[name].terms])
                       + sum(terms[name].const for name in COST_TERMS))
-    n_int = len(b.open_var) + len(b.place) + len(b.trips) + len(b.shared) + len(b.connect) \
-        + len(b.hub_open) + var.counts.get("u", 0)
+    n_int = len(b.open_var) + len(b.place) + len(b.trips) + len(b.units) + len(b.shared) \
+        + len(b.connect) + len(b.hub_open) + var.counts.get("u", 0)
     size = {"variables": sum(var.counts.values()), "integers": n_int,
             "constraints": b.rows.rows, "nonzeros": b.rows.nonzeros}
     opened = {n: (t.const if t.is_constant else t.terms[0][0]) for n, t in b.open_at.items()}
@@ -183,4 +189,4 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
                       pruned_sites=b.pruned_sites, arcs=b.arcs, slacks=b.elastic.slacks,
                       slack_family=b.elastic.family,
                       shared=b.shared, connect=b.connect, rows=dict(b.rows.family),
-                      row_keys=dict(b.rows.keys))
+                      row_keys=dict(b.rows.keys), units=b.units)

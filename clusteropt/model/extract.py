@@ -15,6 +15,7 @@ from clusteropt.solution import (
     FLOW_COLS,
     LOAD_COLS,
     TRIP_COLS,
+    UNIT_COLS,
     UNSERVED_COLS,
     Solution,
 )
@@ -66,6 +67,11 @@ def extract(model: BuiltModel) -> Solution:
             closed = val if m is None else min(float(val), max(0.0, m.varValue or 0.0))
             trips.append((p, i, j, v, g, owner or "", float(val),
                           closed if closed > EPS else 0.0, model.implicit_empty[key]))
+    units = []
+    for (i, j, v, g, p, owner), u in model.units.items():
+        val = round(u.varValue or 0.0)
+        if val > 0:
+            units.append((p, i, j, v, g, owner or "", float(val)))
     empties = []
     for (i, j, v, p), e in model.empty.items():
         val = e.varValue or 0.0
@@ -86,6 +92,7 @@ def extract(model: BuiltModel) -> Solution:
         empties=pd.DataFrame(empties, columns=EMPTY_COLS),
         unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS),
         facilities=pd.DataFrame(facilities, columns=FACILITY_COLS), terms=terms,
+        units=pd.DataFrame(units, columns=UNIT_COLS),
         switches={k: (sorted(v) if isinstance(v, set) else v)
                   for k, v in asdict(model.switches).items()
                   if k != "empty_legs"})  # a candidate set of the model, not a decision

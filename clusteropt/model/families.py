@@ -90,6 +90,9 @@ class Parts:
     class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = field(
         default_factory=lambda: defaultdict(list))
     trips: dict[tuple, Any] = field(default_factory=dict)
+    unit_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = field(
+        default_factory=lambda: defaultdict(list))
+    units: dict[tuple, Any] = field(default_factory=dict)
     market: dict[tuple, Any] = field(default_factory=dict)
     implicit_empty: dict[tuple, float] = field(default_factory=dict)
     empty: dict[tuple, Any] = field(default_factory=dict)
@@ -715,31 +718,74 @@ def define_trips(b: Parts) -> None:
                                   sc.options.empty_share)
     for key, loads_k in b.class_load.items():
         i, j, v, _g, _p, _o = key
-        vt = sc.vehicles[v]
         tr = b.trips[key]
-        mass = [(x, c / vt.payload_t) for load, _, _ in loads_k for x, c in load.terms]
-        const = sum(load.const / vt.payload_t for load, _, _ in loads_k)
-        b.rows.add("trip_mass", key, mass + [(tr, -1.0)], "<=", -const)
-        for family, cap_attr in (("trip_volume", "volume_m3"), ("trip_pallets", "pallets")):
-            cap = getattr(vt, cap_attr)
-            if cap is None:
-                continue
-            vol: Terms = []
-            vconst = 0.0
-            for load, _, k in loads_k:
-                com = sc.commodities[k]
-                factor = (1.0 / com.density_t_per_m3 if family == "trip_volume"
-                          and com.density_t_per_m3 else com.pallets_per_t
-                          if family == "trip_pallets" else None)
-                if not factor:
-                    continue
-                vol += [(x, c * factor / cap) for x, c in load.terms]
-                vconst += load.const * factor / cap
-            if vol or vconst:
-                b.rows.add(family, key, vol + [(tr, -1.0)], "<=", -vconst)
+        _capacity_rows(b, "trip", key, loads_k, tr)
         if key in b.market:
             b.rows.add("market_link", key, [(b.market[key], 1.0), (tr, -1.0)], "<=", 0.0)
         b.implicit_empty[key] = rho_gate if (i in b.gateway or j in b.gateway) else rho_rule
+
+
+def _capacity_rows(b: Parts, prefix: str, key: tuple, loads_k: list, count: Any) -> None:
+    """``<prefix>_mass``, ``_volume``, ``_pallets``: the loads of one class on a leg fill at
+    most ``count`` vehicles (trips) or load units of their type — Σ y / t ≤ count, Σ y /
+    (density · m³) ≤ count, Σ y · pallets_per_t / pallets ≤ count, with (t, m³, pallets) the
+    type's ``unit_capacity`` (a side left out where the type or commodity has no figure)."""
+    vt = loads_k[0][1]
+    for side, cap in zip(("mass", "volume", "pallets"), vt.unit_capacity()):
+        if cap is None:
+            continue
+        terms: Terms = []
+        const = 0.0
+        for load, _, k in loads_k:
+            com = b.sc.commodities[k]
+            factor = (1.0 if side == "mass" else 1.0 / com.density_t_per_m3
+                      if side == "volume" and com.density_t_per_m3 else com.pallets_per_t
+                      if side == "pallets" else None)
+            if not factor:
+                continue
+            terms += [(x, c * factor / cap) for x, c in load.terms]
+            const += load.const * factor / cap
+        if terms or const:
+            b.rows.add(f"{prefix}_{side}", key, terms + [(count, -1.0)], "<=", -const)
+
+
+def define_units(b: Parts) -> None:
+    """Load units of tariff types that name one (``unit_payload_t``, ``unit_volume_m3``,
+    ``unit_pallets``: a container or wagon), per leg, type, load class g, period and owner:
+    integer ``units[i,j,v,g,p,owner]`` with ``unit_mass``: Σ_{k∈g} y / unit_payload_t ≤ units,
+    ``unit_volume``: Σ y / (density_k · unit_volume_m3) ≤ units, ``unit_pallets``: Σ y ·
+    pallets_per_t / unit_pallets ≤ units; priced per unit (``tariff_eur_per_unit`` +
+    ``tariff_eur_per_unit_km`` · d, ``price_transport``), so a pallet-bound load pays for the
+    unit it fills, not for its tonnes. One load class per unit, as per trip.
+
+    Units are **integer** per period: a unit is loaded and paid whole, and the departure
+    limit (``define_departures``) counts whole units; rounding up costs at most one unit per
+    leg, class and period, so a continuous count would under-charge small flows and let a
+    schedule carry fractions of units. There are few such variables (tariff legs × classes ×
+    periods, far fewer than trips), so the integers cost little."""
+    lc_of = {k: c.load_class for k, c in b.sc.commodities.items()}
+    for (i, j, k, v, p, owner, _role), load in b.y.items():
+        vt = b.sc.vehicles[v]
+        if vt.has_units:
+            b.unit_load[i, j, v, lc_of[k], p, owner].append((load, vt, k))
+    b.units = b.var.make("units", list(b.unit_load), cat="Integer")
+    for key, loads_k in b.unit_load.items():
+        _capacity_rows(b, "unit", key, loads_k, b.units[key])
+
+
+def define_departures(b: Parts) -> None:
+    """Scheduled services (``departures_per_period`` D, ``units_per_departure`` U of a tariff
+    type): ``departures``: Σ_{g, owner} units[i,j,v,g,p,owner] ≤ D · U on every leg (i, j)
+    and period p the type runs — a train or barge leaving D times a period never carries more
+    than D · U units there. Per direction: a shuttle's return run is its own leg."""
+    per_leg: dict[tuple, Terms] = defaultdict(list)
+    for (i, j, v, _g, p, _o), u in b.units.items():
+        if b.sc.vehicles[v].departures_per_period is not None:
+            per_leg[i, j, v, p].append((u, 1.0))
+    for (i, j, v, p), us in per_leg.items():
+        vt = b.sc.vehicles[v]
+        b.rows.add("departures", (i, j, v, p), us, "<=",
+                   vt.departures_per_period * vt.units_per_departure)
 
 
 def define_frequency(b: Parts) -> None:
@@ -900,6 +946,8 @@ def price_transport(b: Parts) -> None:
     """transport and CO2 (``rates``), per period weight w_p:
 
     * tariff loads: w · y · cost per t (× the role's factor χ, α, δ on hub legs); CO2 per t;
+      load units: w · (€/unit + €/unit-km · d) · units (no role factor: a unit is shared by
+      the roles of its leg, like a trip);
     * trip-priced loads: the load-dependent CO2 (ef_full − ef_empty) · d · y / payload;
     * trips: w · trip cost · trips, CO2 ef_empty · d per trip; toll: w · toll per trip · trips
       (and per empty trip, below);
@@ -922,6 +970,10 @@ def price_transport(b: Parts) -> None:
             co2.add(load, _times(w, rates.tariff_emissions_per_t(vt, km)))
         else:
             co2.add(load, _times(w, rates.load_emissions_per_t(vt, km)))
+    for (i, j, v, _g, p, _o), u in b.units.items():
+        vt = sc.vehicles[v]
+        b.terms["transport"].add([(u, weight[p] * rates.unit_cost(
+            vt, lanes.distance(i, j, vt.mode)))])
     for key, tr in b.trips.items():
         i, j, v, _g, p, _o = key
         vt = sc.vehicles[v]
