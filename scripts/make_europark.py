@@ -17,19 +17,20 @@ SEED = 20071001  # Euroterminal II opened in October 2007
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "europark-coevorden" / "demands.csv"
 
-# (id, origin, destination, commodity, assumed t/week before the seeded factor)
+# (id, origin, destination, commodity, assumed t/week before the seeded factor); the German
+# customers sit in four Rhine-Ruhr cities beyond the Duisburg terminal (README)
 BASE = [
     ("tak-starch-export", "avebe-tak", "port", "starch-containers", 1400),
-    ("tak-starch-de", "avebe-tak", "de-customers", "starch-bulk", 700),
+    ("tak-starch-de", "avebe-tak", "customers-koeln", "starch-bulk", 700),
     ("gnv-starch-export", "avebe-gnv", "port", "starch-containers", 900),
-    ("gnv-protein-de", "avebe-gnv", "de-customers", "food", 150),
-    ("erica-veg-de", "greenhouse-erica", "de-customers", "vegetables", 600),
+    ("gnv-protein-de", "avebe-gnv", "customers-duesseldorf", "food", 150),
+    ("erica-veg-de", "greenhouse-erica", "customers-dortmund", "vegetables", 600),
     ("erica-veg-export", "greenhouse-erica", "port", "vegetables", 120),
-    ("klazienaveen-veg-de", "greenhouse-klazienaveen", "de-customers", "vegetables", 450),
+    ("klazienaveen-veg-de", "greenhouse-klazienaveen", "customers-essen", "vegetables", 450),
     ("klazienaveen-veg-export", "greenhouse-klazienaveen", "port", "vegetables", 80),
-    ("emmen-food-de", "food-emmen", "de-customers", "food", 350),
+    ("emmen-food-de", "food-emmen", "customers-dortmund", "food", 350),
     ("emmen-food-export", "food-emmen", "port", "food", 250),
-    ("stadskanaal-food-de", "food-stadskanaal", "de-customers", "food", 300),
+    ("stadskanaal-food-de", "food-stadskanaal", "customers-koeln", "food", 300),
     ("stadskanaal-food-export", "food-stadskanaal", "port", "food", 200),
     ("feed-import", "port", "feed-veendam", "feed-materials", 1500),
 ]
