@@ -138,6 +138,58 @@ def test_hub_moves_tonne_km_from_road_to_rail_and_barge(ep):
     assert ep["hub"].results.kpis["total_cost_eur"] < ep["trucking"].results.kpis["total_cost_eur"]
 
 
+GERMAN = ("de-essen", "de-dortmund", "de-duesseldorf", "de-koeln")  # the customers' nodes
+
+
+def test_the_last_leg_from_the_terminal_is_a_truck_leg(ep):
+    """Issue 24: the German customers sit beyond the Duisburg terminal. Every flow to them
+    that rides the train ends its rail leg at Duisburg and reaches the customer by truck, and
+    that delivery is in the legs, their cost and the truck-km; today the same customers are
+    trucked door to door."""
+    hub, truck = ep["hub"], ep["trucking"]
+    legs = hub.results.legs
+    last = legs[(legs["from"] == "duisburg") & legs["to"].isin(GERMAN)]
+    assert len(last) and set(last["mode"]) == {"road"}
+    assert (last.vehicle_km_loaded > 0).all() and (last.cost_eur > 0).all()
+    assert (last.empty_trips > 0).all()  # gateway legs bring their empties like any truck leg
+    road = legs[legs["mode"] == "road"]
+    k = hub.results.kpis
+    assert k["truck_km"] == pytest.approx(float(road.vehicle_km_loaded.sum()
+                                                + road.vehicle_km_empty.sum()), rel=1e-9)
+    assert float(last.vehicle_km_loaded.sum() + last.vehicle_km_empty.sum()) > 0.05 * k["truck_km"]
+    # the checker counts the same truck-km (its own recomputation)
+    assert hub.check.kpis["truck_km"] == pytest.approx(k["truck_km"], rel=1e-6)
+    # rail never reaches a customer: it runs between the terminals only
+    rail = legs[legs["mode"] == "rail"]
+    assert not rail["to"].isin(GERMAN).any() and not rail["from"].isin(GERMAN).any()
+    for r in hub.solution.flows.itertuples(index=False):
+        path = r.path.split(";")
+        if r.dest_node in GERMAN and "duisburg" in path:
+            assert path[-2:] == ["duisburg", r.dest_node]
+    # today: the same customer nodes, door to door by truck
+    flows = truck.solution.flows
+    german = flows[flows.dest_node.isin(GERMAN)]
+    assert len(german) == 6 and (german.path.str.count(";") == 1).all()
+
+
+def test_scheduled_services_and_their_units_in_the_legs(ep):
+    """Rail and container barge count 40-ft units and run to a schedule: on every leg the
+    units per week stay within departures × units per departure (rail 4 × 45, barge 2 × 12),
+    the legs report them, and the checker found nothing (the fixture asserts it)."""
+    sc, sol = ep["hub"].scenario, ep["hub"].solution
+    units = sol.units.groupby(["period", "from", "to", "vehicle"]).units.sum()
+    assert len(units)
+    for (_p, _a, _b, v), n in units.items():
+        vt = sc.vehicles[v]
+        assert n <= vt.departures_per_period * vt.units_per_departure + 1e-9
+    legs = ep["hub"].results.legs
+    rail = legs[legs.vehicle == "rail-container"]
+    assert (rail.units > 0).all() and (rail.departures_used <= rail.departures_scheduled).all()
+    # a pallet-bound chilled unit holds 30 pallets / 2.2 pallets per t ≈ 13.6 t, not 26 t
+    chilled = rail[rail.load_class == "chilled"]
+    assert (chilled.tonnes / chilled.units).max() <= 30 / 2.2 + 1e-6
+
+
 def test_hub_changes_co2_and_reports_the_sign(ep):
     before = ep["trucking"].results.kpis["co2_wtw_t"]
     after = ep["hub"].results.kpis["co2_wtw_t"]
@@ -182,8 +234,9 @@ def test_compare_every_variant(path, tmp_path):
 def test_the_truck_toll_raises_trucking_more_than_the_hub(ep):
     # issue 24: the same trucks with the Dutch toll. By optimality (within the gaps) the
     # optimum with the toll lies between the optimum without it and the toll-free plan priced
-    # with the toll; the toll falls mostly on trucking (all road km) and little on the hub
-    # (collection legs only), so the hub's advantage grows.
+    # with the toll; the toll falls mostly on trucking (all road km) and less on the hub
+    # (collection legs, the last legs from Duisburg and the flows still trucked to Dortmund),
+    # so the hub's advantage grows. Measured: 0.88 M€/yr against 0.23 M€/yr.
     from clusteropt.results import evaluate
 
     tolls = {v: solve(EP, f"{v}-toll") for v in ("trucking", "hub")}
@@ -197,4 +250,4 @@ def test_the_truck_toll_raises_trucking_more_than_the_hub(ep):
         assert out.check.kpis["toll_cost_eur"] == pytest.approx(k["toll_cost_eur"], rel=1e-6)
     gain = {v: tolls[v].results.kpis["total_cost_eur"] - ep[v].results.kpis["total_cost_eur"]
             for v in tolls}
-    assert gain["trucking"] > 5 * gain["hub"] > 0
+    assert gain["trucking"] > 3 * gain["hub"] > 0
