@@ -39,6 +39,12 @@ What is verified (each violation names its constraint and index):
   legs of hub routes.
 * ``trip capacity (mass|volume|pallets)``  integer trips (shared across roles) cover the loads
   of their class.
+* ``units``, ``unit capacity (mass|volume|pallets)``  load units only of tariff types that
+  name a load unit, whole numbers, covering the loads of their class: units ≥ t / unit_payload_t,
+  m³ / unit_volume_m3, pallets / unit_pallets, recomputed from the loads.
+* ``departures``  a scheduled tariff type carries on each leg and period at most
+  departures_per_period × units_per_departure units — the larger of the units written and those
+  the loads need (Σ over classes of the units rounded up).
 * ``frequency``   a used direct leg of a directed demand with ``shipments_per_period`` m, where
   every vehicle type that may carry it is trip-priced: Σ trips of its load class (all vehicle
   types, its owner) ≥ m in every period the leg carries the demand.
@@ -56,8 +62,9 @@ What is verified (each violation names its constraint and index):
 Vehicles behind a road tariff (groupage) with ``load_t_per_vkm`` L and ``empty_share`` e: a
 tonne over d km adds d/L truck-km, e·d/L of them empty, and (1 − e)/L loaded trips.
 
-Costs: tariff cost per tonne × the role's factor (``hubs.collection_factor`` χ,
-``transfer_factor`` α, ``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
+Costs: load units · (€ per unit + € per unit-km · km), no role factor; tariff cost per tonne
+× the role's factor (``hubs.collection_factor`` χ, ``transfer_factor`` α,
+``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
 ``handling_eur_per_t`` per hub passed; ``disposal`` Σ w_p · t × ``disposal_cost_eur_per_t``
 (disposal) or ``shortage_cost_eur_per_t`` (shortage) — the solver keeps both in its one
 ``disposal`` term; development includes open hubs (annuity + opex + fixed); facilities:

@@ -790,7 +790,7 @@ def test_every_rule_in_the_docstring_has_a_rule_function():
     listed = ["table", "open_sites", "placement", "capacity", "facility", "flow", "route",
               "partner", "partner capacity", "unserved", "demand", "load", "trip capacity",
               "frequency", "transit", "integrality", "implicit_empty", "market", "empties",
-              "balance", "objective", "term"]
+              "balance", "objective", "term", "units", "unit capacity", "departures"]
     for rule in listed:
         assert f"``{rule}" in check.__doc__, rule
         assert f'"{rule}' in source or f"'{rule}" in source, rule

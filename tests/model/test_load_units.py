@@ -125,3 +125,21 @@ def test_load_unit_columns_are_validated(tmp_path, row, column):
     with pytest.raises(ScenarioError) as e:
         case(tmp_path, VEG, 100, [{k: v for k, v in row.items() if v is not None}])
     assert column in str(e.value)
+
+
+def test_units_round_trip_through_files(tmp_path):
+    """units.csv is written with the solution and read back; the checker passes on the copy. A
+    solution folder written before load units (no units.csv) reads with no units."""
+    from clusteropt.solution import Solution
+
+    sc, lanes = case(tmp_path, VEG, 100, [RAIL])
+    _, sol, _ = optimise(sc, lanes)
+    sol.to_dir(tmp_path / "sol")
+    back = Solution.from_dir(tmp_path / "sol")
+    assert back.units.units.tolist() == [7.0]
+    assert check_solution(sc, lanes, back).passed
+    (tmp_path / "sol" / "units.csv").unlink()
+    old = Solution.from_dir(tmp_path / "sol")
+    assert list(old.units.columns) == UNIT_COLS and old.units.empty
+    assert {v.rule for v in check_solution(sc, lanes, old).violations} >= {
+        "unit capacity (pallets)"}
