@@ -1058,7 +1058,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
                 errs.add(file, row, "candidates", "a movable activity needs at least one "
                                                   "candidate node (or a stay node in 'node')")
         reloc = {n: (0.0 if n == rec.node and not rec.new else
-                     wide.get(f"reloc_cost_eur_{n.lower()}", rec.reloc_cost_eur))
+                     options.relocation_cost_factor
+                     * wide.get(f"reloc_cost_eur_{n.lower()}", rec.reloc_cost_eur))
                  for n in all_c}
         activities[rec.id] = Activity(
             id=rec.id, name=rec.name or rec.id, node=rec.node, movable=rec.movable,

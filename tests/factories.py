@@ -76,7 +76,7 @@ def optimise(sc, lanes, switches=None):
     return report, sol, evaluate(sc, lanes, sol)
 
 
-def growers_case(tmp_path, cap_s2: float, **extra):
+def growers_case(tmp_path, cap_s2: float, options: dict | None = None, **extra):
     """Auction X at (0,0); stay nodes 100 km away; site S1 10 km (cap 20 ha, opex 5,000/yr),
     site S2 20 km (cap_s2 ha, opex 2,000/yr). Three growers of 10 ha each send 10 t/week
     (one trip) to X; the empty truck returns (rule 'dedicated': a market-closed trip brings
@@ -94,4 +94,5 @@ def growers_case(tmp_path, cap_s2: float, **extra):
     dem = [{"id": f"d{i}", "origin": f"g{i}", "destination": "auction", "commodity": "veg",
             "tonnes_per_period": 10} for i in (1, 2, 3)]
     return hand_scenario(tmp_path, pts, nodes, acts, [{"id": "veg", "load_class": "food"}],
-                         dem, options={"empty_running": "dedicated"}, **extra)
+                         dem, options={"empty_running": "dedicated", **(options or {})},
+                         **extra)

@@ -10,6 +10,7 @@ Parameters (``Param``) address values of the validated :class:`~clusteropt.scena
 * ``empty_share`` — ``options.empty_share`` (0 ≤ e < 1);
 * ``interest_rate`` — the rate that annualises one-off costs (0–1);
 * ``volume_scale`` — multiplies every demand's tonnes (≥ 0; the base is 1);
+* ``relocation_scale`` — multiplies every activity's relocation costs (≥ 0; the base is 1);
 * ``vehicle:<id>.<field>`` — a numeric field of a vehicle type, e.g.
   ``vehicle:tractor-semitrailer.cost_eur_per_km``;
 * ``site:<id>.<field>`` — a numeric field of a development site or hub

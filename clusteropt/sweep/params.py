@@ -31,7 +31,9 @@ def _describe(table: str, column: str) -> str:
 
 
 GLOBAL_PARAMS = {**{name: _describe(*tc) for name, tc in _GLOBAL_FIELDS.items()},
-                 "volume_scale": "multiplies every demand's tonnes (≥ 0, base 1)"}
+                 "volume_scale": "multiplies every demand's tonnes (≥ 0, base 1)",
+                 "relocation_scale": "multiplies every activity's relocation costs (≥ 0, base 1; "
+                                     "on top of options.relocation_cost_factor)"}
 # the numeric fields of vehicle types and sites (the schema's, as the records carry them)
 _CARRIED_V = {f.name for f in dataclasses.fields(VehicleType)}
 _CARRIED_N = {f.name for f in dataclasses.fields(Node)}
@@ -49,6 +51,7 @@ HEADLINE = {"total_cost_eur": "annual cost (EUR/yr)", "truck_km": "truck-km (km/
 SAVING = "saving_total_cost_eur"
 EFFECTS = ("relocation", "bundling", "hub_modal", "total")
 PARAM_PREFIX = "param:"
+SCALES = ("volume_scale", "relocation_scale")  # a sweep's own multipliers (no schema field)
 
 
 def valid_forms(sc: Scenario | None = None) -> str:
@@ -138,7 +141,7 @@ class Param:
             return getattr(sc.options, self.kind)
         if self.kind == "interest_rate":
             return sc.interest_rate
-        if self.kind == "volume_scale":
+        if self.kind in SCALES:
             return 1.0
         if self.kind == "vehicle":
             return getattr(sc.vehicles[self.target], self.field)
@@ -159,6 +162,9 @@ class Param:
         elif self.kind == "volume_scale":
             for d in sc.demands.values():
                 d.tonnes = {p: t * value for p, t in d.tonnes.items()}
+        elif self.kind == "relocation_scale":
+            for a in sc.activities.values():
+                a.reloc_cost_eur = {n: c * value for n, c in a.reloc_cost_eur.items()}
         elif self.kind == "vehicle":
             setattr(sc.vehicles[self.target], self.field, value)
         elif self.field.startswith("cap_"):

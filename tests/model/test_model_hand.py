@@ -97,6 +97,25 @@ def test_two_sites_three_growers(tmp_path, cap_s2, expected, at_s1, at_s2):
     assert res.kpis["total_cost_eur"] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("factor, expected, moved", [
+    # relocation 1,000 f €/yr per grower; cap_s2 = 30 ha takes all three.
+    # f = 0: all three at S2 for free: 3 × 2,080 + 2,000 = 8,240 (S1 for two and S2 for one:
+    #        2 × 1,040 + 5,000 + 2,080 + 2,000 = 11,160 is dearer)
+    (0.0, 8_240, 3),
+    # f = 9: at S2 a grower pays 2,080 + 9,000 = 11,080 > 10,400 at home: nobody moves,
+    #        3 × 10,400 = 31,200
+    (9.0, 31_200, 0),
+])
+def test_relocation_cost_factor_scales_every_move(tmp_path, factor, expected, moved):
+    sc, lanes = growers_case(tmp_path, 30, options={"relocation_cost_factor": factor})
+    assert sc.activities["g1"].reloc_cost_eur == {"h1": 0.0, "s1": 10_000 * factor,
+                                                  "s2": 10_000 * factor}
+    report, sol, res = optimise(sc, lanes)
+    assert report.objective == pytest.approx(expected)
+    assert sum(sol.placement[g] != f"h{g[1]}" for g in ("g1", "g2", "g3")) == moved
+    assert res.kpis["total_cost_eur"] == pytest.approx(expected)
+
+
 def test_site_count_limit(tmp_path):
     # With at most one site and S2 capped at 20 ha: S2 with two growers saves
     # 2 × 7,320 − 2,000 = 12,640 and beats S1 with two (2 × 8,360 − 5,000 = 11,720):

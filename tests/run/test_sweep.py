@@ -96,7 +96,10 @@ def test_grid_and_one_at_a_time_designs():
 def test_apply_params_on_a_copy():
     sc = load_scenario(WESTLAND)
     tonnes = {d: dict(x.tonnes) for d, x in sc.demands.items()}
+    reloc = {a: dict(x.reloc_cost_eur) for a, x in sc.activities.items()}
+    assert any(c > 0 for r in reloc.values() for c in r.values())
     out = apply_params(sc, {"circuity": 1.5, "co2_price_eur_per_t": 250, "volume_scale": 2,
+                            "relocation_scale": 0.5,
                             "vehicle:tractor-semitrailer.cost_eur_per_km": 1.7,
                             "site:agriport-a7.dev_cost_eur": 1e6, "empty_share": 0.2,
                             "interest_rate": 0.07, "site:agriport-a7.cap_ha": 5})
@@ -107,10 +110,13 @@ def test_apply_params_on_a_copy():
     assert out.options.empty_share == 0.2 and out.interest_rate == 0.07
     for d, x in out.demands.items():
         assert x.tonnes == {p: 2 * t for p, t in tonnes[d].items()}
+    for a, x in out.activities.items():
+        assert x.reloc_cost_eur == {n: 0.5 * c for n, c in reloc[a].items()}
     # the original is untouched
     assert sc.distance.circuity != 1.5 and sc.options.co2_price_eur_per_t == 100
     assert {d: x.tonnes for d, x in sc.demands.items()} == tonnes
     for bad in ({"circuity": 0.5}, {"empty_share": 1.0}, {"volume_scale": -1},
+                {"relocation_scale": -0.1},
                 {"vehicle:rigid.speed_kmh": 0}, {"vehicle:nope.cost_eur_per_km": 1}):
         with pytest.raises(ScenarioError):
             apply_params(sc, bad)
