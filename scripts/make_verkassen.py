@@ -115,6 +115,60 @@ INTERNAL_EUR_PER_T = 2.0           # [A] on-site transfer when co-located (green
 DISPOSAL_EUR_PER_T = 60.0          # [A] extra cost of a tonne of green waste not composted
 EXPORT_ACCEPT = 100_000            # t/week: the border takes any amount
 
+# ---- relocation cost: the sourced range (data/verkassen/README.md, "Relocation cost") ---------
+# Westland's issue price for glasshouse land 45 EUR/m2 (grondnota 2018-2020; 40 in 2017) [S];
+# land in a greenhouse area still to be developed valued at 22.50 EUR/m2 (2013) [S]: a grower who
+# sells in the Westland and buys the same area in a new area gains (45 - 22.5) x 10,000 =
+# 225,000 EUR/ha on land [D]; 65 % of the Westland's glass is over 20 years old and "not fit for
+# profitable investment" [S], so for most growers the rebuild is due whether they move or not.
+# The variants show the case at factors of RELOC_EUR_PER_HA: 0 (the land gain covers the move:
+# the lower end) and 0.5.
+RELOCATION_FACTORS = {
+    "relocation-free": (0.0, "the lower end of the sourced range: the rebuild is due anyway and "
+                             "the land-price gap (225 k EUR/ha) pays for the move"),
+    "relocation-half": (0.5, "midway between that and the assumed 250 k EUR/ha"),
+}
+
+# ---- seasons (scenarios/verkassen-seasons.yaml; data/verkassen/README.md, "Seasons") ----------
+# Three representative periods, weeks per year: winter (mid-November to the end of February, the
+# weeks without unlit vegetables, Valentine's week excepted), the three flower-peak weeks
+# (Valentine, International Women's Day, Mother's Day) and the season (the rest).
+SEASON_WEEKS = {"winter": 14, "peak": 3, "season": 35}
+VEG_WINTER = 0.15   # [S] lit share of the tomato area in winter (10-15 %, GFActueel 2022)
+# flower-peak weeks: Valentine's week nearly twice a normal week's supply [S], Mother's Day
+# 1.5 times [S], Women's Day 1.5 [A]: cut flowers 5 / 3 per peak week [D]; pot plants 1.5 [A]
+ORN_PEAK = {"cut-flowers": 5 / 3, "pot-plants": 1.5}
+
+
+def season_factors(crop: str) -> dict[str, float]:
+    """A crop's weekly volume per period as a multiple of its annual mean week, so that
+    sum(weeks x factor) = 52 (the annual tonnes of the one-week case) [D]. Vegetables: winter
+    VEG_WINTER; of the three peak weeks one (Valentine) is a winter week; the season takes the
+    rest. Ornamentals: ORN_PEAK in the peak weeks, the rest evenly."""
+    w = SEASON_WEEKS
+    if CROPS[crop]["kind"] == "veg":
+        season = (WEEKS - (w["winter"] + 1) * VEG_WINTER) / (w["season"] + w["peak"] - 1)
+        return {"winter": VEG_WINTER, "peak": (VEG_WINTER + 2 * season) / 3, "season": season}
+    peak = ORN_PEAK[crop]
+    rest = (WEEKS - w["peak"] * peak) / (w["winter"] + w["season"])
+    return {"winter": rest, "peak": peak, "season": rest}
+
+
+def seasonal_demands(demands: list[dict], crop_of: dict[str, str]) -> list[dict]:
+    """The demands with tonnes per period: produce and packaging follow the grower's crop
+    (``season_factors``); substrate and green waste stay flat [A]."""
+    out = []
+    for d in demands:
+        row = dict(d)
+        if d["commodity"] in CROPS or d["commodity"] == "packaging":
+            grower = d["origin"] if d["commodity"] in CROPS else d["destination"]
+            f = season_factors(crop_of[grower])
+            for p in SEASON_WEEKS:
+                row[f"tonnes_{p}"] = r2(d["tonnes_per_period"] * f[p])
+            del row["tonnes_per_period"]
+        out.append(row)
+    return out
+
 
 def annuity(c: float, i: float = 0.04, n: int = 20) -> float:
     return c * i / (1 - (1 + i) ** -n)
@@ -413,11 +467,14 @@ def make_verkassen() -> None:
     write(folder / "activities.csv", acts)
     write(folder / "commodities.csv", commodities())
     write(folder / "demands.csv", demands)
+    write(folder / "demands_seasons.csv",
+          seasonal_demands(demands, {g["id"]: g["crop"] for g in growers}))
     write_vehicles(folder / "vehicles.csv")
     group = [g for g in growers if g["growth_plan"]]
     group_ha = sum(g["size_ha"] for g in group)
     assert all(group_ha <= cap for _, cap in AREAS.values()), group_ha
     write_verkassen_yaml(growers, group)
+    write_seasons_yaml(growers)
     total = {k: sum(d["tonnes_per_period"] for d in demands if d["commodity"] == k)
              for k in [*CROPS, "substrate", "packaging", "green-waste"]}
     print(f"verkassen: {len(growers)} growers ({sum(g['size_ha'] for g in growers):.0f} ha), "
@@ -505,7 +562,63 @@ def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
                                 sub="-growth", firm_ha=g["planned_ha"]):
             items = ", ".join(f"{k}: {v}" for k, v in d.items())
             lines.append(f"        - {{{items}}}")
+    for vid, (factor, why) in RELOCATION_FACTORS.items():
+        lines += [
+            f"  {vid}:",
+            "    description: >",
+            f"      Free choice as the base, at {factor:g} x the assumed relocation cost "
+            f"({factor * RELOC_EUR_PER_HA / 1000:g} k EUR/ha",
+            f"      one-off): {why} (data/verkassen/README.md, 'Relocation cost').",
+            f"    options: {{relocation_cost_factor: {factor:g}}}",
+        ]
     path = ROOT / "scenarios" / "verkassen.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_seasons_yaml(growers: list[dict]) -> None:
+    """scenarios/verkassen-seasons.yaml: the same growers, tables and options over three
+    representative periods (SEASON_WEEKS) instead of one average week."""
+    closed = "{" + ", ".join(f"{a}: closed" for a in AREAS) + "}"
+    lines = [
+        "# The Verkassen case over three seasons instead of one average week: the same growers,",
+        "# tables and options, with produce and packaging by season (data/verkassen/",
+        "# demands_seasons.csv). Generated by scripts/make_verkassen.py - edit the script, not",
+        "# this file. Every number: data/verkassen/README.md ('Seasons'); docs/cases.md.",
+        "name: verkassen-seasons",
+        "description: >",
+        f"  The {len(growers)} Verkassen growers over a winter (lit vegetables only), the",
+        "  three flower-peak weeks and the season; the annual tonnes equal the one-week case's.",
+        "crs: EPSG:28992",
+        "periods:",
+        *[f"  - {{id: {p}, weight: {w}}}" for p, w in SEASON_WEEKS.items()],
+        "interest_rate: 0.04",
+        "lifetime_years: 20",
+        "distance:",
+        "  method: straight_line",
+        "  circuity: 1.3",
+        "options:",
+        "  time_limit_s: 120",
+        "  gap_rel: 0.001",
+        "  threads: 2",
+        "  co2_price_eur_per_t: 0",
+        "  empty_running: share",
+        "  extra_columns: crop;region;village;sells_to;growth_plan;planned_size_ha",
+        "tables:",
+        "  nodes: ../data/verkassen/nodes.csv",
+        "  activities: ../data/verkassen/activities.csv",
+        "  commodities: ../data/verkassen/commodities.csv",
+        "  demands: ../data/verkassen/demands_seasons.csv",
+        "  vehicles: ../data/verkassen/vehicles.csv",
+        "variants:",
+        "  everyone-stays:",
+        "    description: No new area is developed; every grower stays (trips still optimised).",
+        "    fix:",
+        f"      sites: {closed}",
+        "  relocation-free:",
+        "    description: Free choice with no net relocation cost (as in scenarios/verkassen.yaml).",
+        "    options: {relocation_cost_factor: 0}",
+    ]
+    path = ROOT / "scenarios" / "verkassen-seasons.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
