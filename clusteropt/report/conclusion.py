@@ -96,6 +96,11 @@ def conclusion(table: pd.DataFrame, by: str) -> str:
     if (solved.get("status") == "feasible").any():
         text.append("Options marked feasible stopped at their time limit and are not proven "
                     "optimal; their gap is in the table.")
+    for _, r in solved.iterrows():
+        why = r.get("no_savings_because")
+        if isinstance(why, str) and why:
+            text.append(f"{_name(r)} has no comparison with today ({why}); give it a longer "
+                        f"time limit for one.")
     return " ".join(text)
 
 

@@ -434,13 +434,16 @@ def comparison_row(o) -> dict[str, Any]:
     figures, the savings against its own B0 (``saving_*``, positive = less) and B0's KPIs
     (``baseline_*``), ``comparable_with_today`` (false when its tonnes differ from today's:
     read the per-tonne savings then), and the door-to-door lead time into each of
-    ``o.lead_to`` now and today (``lead_time_h_<id>``, ``baseline_lead_time_h_<id>``)."""
+    ``o.lead_to`` now and today (``lead_time_h_<id>``, ``baseline_lead_time_h_<id>``);
+    ``no_savings_because`` when the savings split could not be computed."""
     row: dict[str, Any] = {"scenario": o.scenario.name, "variant": o.scenario.variant
                            or "base", "status": o.report.status, "gap": o.report.gap,
                            "check": o.check.passed, **o.results.kpis,
                            **per_tonne(o.results.kpis, demanded_tonnes(o.scenario))}
     if o.savings is not None:
         row.update(o.savings.flat())
+    elif getattr(o, "baseline_unavailable", None):
+        row["no_savings_because"] = o.baseline_unavailable
     today = getattr(o, "today_demanded_tonnes", None)
     if today is not None:  # compare: is this run's volume today's?
         row["today_demanded_tonnes"] = today

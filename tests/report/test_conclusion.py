@@ -59,6 +59,19 @@ def test_a_tie_exactly_when_the_totals_differ_within_the_gap(gap, tied):
     assert ("The runner-up, 'c'" if tied else "The runner-up, 'b'") in said
 
 
+def test_an_option_without_savings_says_why():
+    """A run whose baseline evaluations found no time left has no savings columns; the
+    conclusion names it and the reason instead of leaving the columns silently empty."""
+    t = ranked(_table([
+        {"variant": "a", "total_cost_eur": 100.0, "saving_total_cost_eur": 10.0},
+        {"variant": "b", "total_cost_eur": 120.0,
+         "no_savings_because": "B0 (today): no time left of the run's limit of 60 s"}]),
+        "total_cost_eur")
+    said = conclusion(t, "total_cost_eur")
+    assert "'b' has no comparison with today (B0 (today): no time left" in said
+    assert "'a' has no comparison" not in said
+
+
 def test_unsolved_options_rank_last_and_nothing_solved_is_said():
     t = ranked(_table([{"variant": "x", "status": "error", "total_cost_eur": float("nan")},
                        {"variant": "y", "total_cost_eur": 5.0}]), "total_cost_eur")
