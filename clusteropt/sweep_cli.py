@@ -25,7 +25,8 @@ from clusteropt.console import console, err_console, fail_input
 from clusteropt.errors import ScenarioError
 
 PARAM_HELP = ("NAME=SPEC (repeatable). NAME: circuity, co2_price_eur_per_t, empty_share, "
-              "interest_rate, volume_scale, relocation_scale, vehicle:<id>.<field>, site:<id>.<field>. SPEC: "
+              "interest_rate, volume_scale, relocation_scale, vehicle:<id>.<field>, "
+              "site:<id>.<field>. SPEC: "
               "values 0,50,100; range start:stop:count (1.2:1.4:5); or a distribution "
               "normal(mean,sd), triangular(low,mode,high), uniform(low,high) sampled with "
               "--samples.")

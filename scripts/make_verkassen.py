@@ -619,7 +619,7 @@ def write_seasons_yaml(growers: list[dict]) -> None:
         "    fix:",
         f"      sites: {closed}",
         "  relocation-free:",
-        "    description: Free choice with no net relocation cost (as in scenarios/verkassen.yaml).",
+        "    description: Free choice, no net relocation cost (as in scenarios/verkassen.yaml).",
         "    options: {relocation_cost_factor: 0}",
     ]
     path = ROOT / "scenarios" / "verkassen-seasons.yaml"
