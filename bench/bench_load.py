@@ -5,8 +5,12 @@ lanes for many nodes (a script, not a test): python bench/bench_load.py [--quick
    first 100, 200, 400 and all 587 growers, then a doubling series up to 2,400 firms made by
    replicating growers (copy k of grower-001 is grower-001-k, its farm farm-001-k, the same
    point). Each cut is written to a temporary folder.
-2. Lanes: time and peak memory (tracemalloc) of the lanes a model of n nodes uses, for
-   2,000 / 5,000 / 20,000 random nodes in the Netherlands.
+2. Lanes (``--lanes``): for cuts with about 2,000 / 5,000 / 20,000 nodes (firms replicated as
+   above, so the copies share points), the time of ``build_lanes`` and of asking the lanes
+   the legs of every directed demand can use (road km, time and toll share between each of
+   the origin's and each of the destination's nodes: today's node and its candidates), and
+   the peak resident memory (``resource.getrusage``) before and after; each size in a
+   process of its own, so that peaks do not carry over.
 """
 
 from __future__ import annotations
@@ -96,11 +100,64 @@ def bench_load(sizes: list[int]) -> None:
             print(f"{n:>6} {time.perf_counter() - t0:>8.2f}", flush=True)
 
 
+def lane_legs(sc) -> list[tuple[str, str]]:
+    """The (origin node, destination node) pairs the directed demands' legs can use."""
+    def nodes(aid):
+        a = sc.activities[aid]
+        return list(dict.fromkeys(([a.node] if a.node else []) + a.candidates))
+    return [(i, j) for d in sc.demands.values() if d.kind == "directed"
+            for i in nodes(d.origin) for j in nodes(d.destination) if i != j]
+
+
+def bench_lanes_one(n_firms: int) -> None:
+    import resource
+
+    from clusteropt.lanes import build_lanes
+    from clusteropt.scenario import load_scenario
+
+    def rss_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sc = load_scenario(write_case(Path(tmp), n_firms))
+    legs = lane_legs(sc)
+    before = rss_mb()
+    t0 = time.perf_counter()
+    lanes = build_lanes(sc)
+    t_build = time.perf_counter() - t0
+    vt = next(iter(sc.vehicles.values()))
+    t0 = time.perf_counter()
+    total = sum(lanes.distance(i, j) + lanes.time(i, j, vt.speed_kmh) + lanes.toll_share(i, j)
+                for i, j in legs)
+    t_ask = time.perf_counter() - t0
+    print(f"{len(sc.nodes):>7,} {len(legs):>9,} {t_build:>9.2f} {t_ask:>8.2f} {before:>10,.0f} "
+          f"{rss_mb():>10,.0f}   (checksum {total:.6g})", flush=True)
+
+
+def bench_lanes(sizes: list[int]) -> None:
+    import subprocess
+    import sys
+
+    print(f"{'nodes':>7} {'legs':>9} {'build s':>9} {'ask s':>8} {'RSS0 MB':>10} {'RSS MB':>10}")
+    for n in sizes:
+        subprocess.run([sys.executable, __file__, "--lanes-one", str(n)], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only 100 and 200 firms")
     parser.add_argument("--sizes", type=str, default="", help="comma-separated firm counts")
+    parser.add_argument("--lanes", action="store_true",
+                        help="benchmark the lanes (about 2,000, 5,000, 20,000 nodes)")
+    parser.add_argument("--lanes-one", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.lanes_one:
+        bench_lanes_one(args.lanes_one)
+        return
+    if args.lanes:
+        bench_lanes([int(s) for s in args.sizes.split(",")] if args.sizes
+                    else [1977, 4977, 19977])
+        return
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",")]
     elif args.quick:
