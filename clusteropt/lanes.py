@@ -225,16 +225,16 @@ class Lanes:
         self.toll_share_given = _table(toll_share_given)
         self.mode_km = {m: _table(t) for m, t in (mode_km or {}).items()}
         self.mode_own = {m: _table(t) for m, t in (mode_own or {}).items()}
-        self._cache: dict[Table, dict[int, float]] = {}  # table → {i * n + j: value}
+        self._cache: dict[Table, dict[tuple[str, str], float]] = {}  # table → lane → value
 
     def _value(self, table: Table, a: str, b: str) -> float:
         """One lane's value, computed on first use."""
-        i, j = self.index[a], self.index[b]
-        cache = self._cache.setdefault(table, {})
-        key = i * len(self.node_ids) + j
-        v = cache.get(key)
+        cache = self._cache.get(table)
+        if cache is None:
+            cache = self._cache[table] = {}
+        v = cache.get((a, b))
         if v is None:
-            v = cache[key] = table.value(i, j)
+            v = cache[a, b] = table.value(self.index[a], self.index[b])
         return v
 
     # ---- truck toll (issue 24): the share of a lane's road km on tolled roads ---------------

@@ -252,3 +252,20 @@ def test_fingerprint_follows_the_inputs_and_survives_pickling(tmp_path):
     assert copy.fingerprint() == one.fingerprint() != other.fingerprint()
     assert copy.distance("n0", "n1") == one.distance("n0", "n1")
     assert copy.distance("n2", "n3") == one.distance("n2", "n3")
+
+
+def test_network_lanes_survive_pickling(tmp_path):
+    """A sweep sends the lanes to its workers pickled: the road network goes with them."""
+    import geopandas as gpd
+    x0, y0 = 150_000.0, 450_000.0  # RD New metres, in the Netherlands
+    segs = [((x0, y0), (x0 + 5_000, y0)), ((x0 + 5_000, y0), (x0 + 5_000, y0 + 5_000))]
+    gpd.GeoSeries(shapely.linestrings(segs), crs="EPSG:28992").to_file(tmp_path / "net.gpkg")
+    nodes = [{"id": "a", "x": x0 + 100, "y": y0 + 200},
+             {"id": "b", "x": x0 + 5_100, "y": y0 + 4_000}]
+    doc = _doc(nodes, {"method": "network", "file": "net.gpkg"})
+    doc["tables"]["vehicles"] = [TRUCK]
+    lanes = build_lanes(scenario_from_dict(doc, base_dir=tmp_path))
+    copy = pickle.loads(pickle.dumps(lanes))
+    # a (100, 200) snaps 0.2 km to (100, 0); 4.9 km east, 4.0 km north; b 0.1 km off the road
+    assert copy.distance("a", "b") == lanes.distance("a", "b") == pytest.approx(9.2)
+    assert copy.fingerprint() == lanes.fingerprint()
