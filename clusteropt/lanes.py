@@ -8,7 +8,11 @@ lanes, air legs on the great circle — whatever the scenario's method; barge an
 run on waterways and railways, not roads: straight-line and network scenarios give them
 straight line × ``distance.circuity_barge`` / ``circuity_rail``; a matrix may give
 ``distance_km_barge`` / ``distance_km_rail`` per lane, and where a cell is empty the mode's km
-are the road km × circuity_mode / circuity."""
+are the road km × circuity_mode / circuity.
+
+Lanes are computed when first asked and kept (issue 20): only the lanes a model, the checker
+or a report uses are ever computed, so memory grows with the lanes used, not with n²; the
+numbers are those of the whole n × n tables (tests/scenario/test_lanes_sparse.py)."""
 
 from __future__ import annotations
 
