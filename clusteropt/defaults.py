@@ -53,10 +53,17 @@ def yields() -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / "yields.csv").set_index("crop")
 
 
+@cache
+def crop_names() -> dict[str, str]:
+    """Every name of a crop in ``data/yields.csv`` (its id and its aliases) → the crop id; a
+    name two crops share goes to the first."""
+    names: dict[str, str] = {}
+    for crop, aliases in yields()["aliases"].items():
+        for name in [crop, *str(aliases).split(";")]:
+            names.setdefault(name, str(crop))
+    return names
+
+
 def crop_of(commodity_id: str) -> str | None:
     """The crop of ``data/yields.csv`` a commodity id names (the crop id or an alias)."""
-    key = commodity_id.strip().lower()
-    for crop, row in yields().iterrows():
-        if key == crop or key in str(row["aliases"]).split(";"):
-            return str(crop)
-    return None
+    return crop_names().get(commodity_id.strip().lower())

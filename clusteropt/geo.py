@@ -28,7 +28,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
@@ -206,6 +206,14 @@ def straight_line_km(ax, ay, bx=None, by=None) -> np.ndarray:
     return cdist(a, b) / 1000.0
 
 
+def straight_line_km_pairs(ax, ay, bx, by) -> np.ndarray:
+    """Euclidean distances (km) between projected points a[k] and b[k] (metres), pair by pair:
+    the same numbers as ``straight_line_km`` gives for these pairs, without the n × m table."""
+    dx = np.asarray(ax, dtype=float) - np.asarray(bx, dtype=float)
+    dy = np.asarray(ay, dtype=float) - np.asarray(by, dtype=float)
+    return np.sqrt(dx * dx + dy * dy) / 1000.0
+
+
 def road_km_straight(ax, ay, bx=None, by=None, circuity: float = 1.3) -> np.ndarray:
     """Approximate road distances (km): ``straight_line_km`` times ``circuity``."""
     return straight_line_km(ax, ay, bx, by) * circuity
@@ -254,6 +262,15 @@ def great_circle_km(lon_a, lat_a, lon_b=None, lat_b=None) -> np.ndarray:
     _, _, dist = _GEOD.inv(np.repeat(lo_a, m), np.repeat(la_a, m),
                            np.tile(lo_b, n), np.tile(la_b, n))
     return np.asarray(dist, dtype=float).reshape(n, m) / 1000.0
+
+
+def great_circle_km_pairs(lon_a, lat_a, lon_b, lat_b) -> np.ndarray:
+    """Geodesic distances (km) between points a[k] and b[k] (lon/lat degrees), pair by pair:
+    the numbers of ``great_circle_km`` for these pairs."""
+    lo_a, la_a = _lonlat(lon_a, lat_a, "a")
+    lo_b, la_b = _lonlat(lon_b, lat_b, "b")
+    _, _, dist = _GEOD.inv(lo_a, la_a, lo_b, la_b)
+    return np.asarray(dist, dtype=float).reshape(lo_a.shape) / 1000.0
 
 
 def sea_route_km(lon, lat) -> np.ndarray:
@@ -468,6 +485,13 @@ class RoadNetwork:
     def snap_distance_km(self, x, y) -> np.ndarray:
         """Straight distance (km) from each projected point (m) to the nearest network point."""
         return self._snap(x, y, "points")[2] / 1000.0
+
+    def component_of(self, x, y) -> np.ndarray:
+        """The connected component (an int label) each projected point (m) snaps into: two
+        points are connected by the network exactly when their labels are equal."""
+        seg = self._snap(x, y, "points")[0]
+        _, labels = connected_components(self._graph, directed=False)
+        return labels[self._u[seg]]
 
     def distance_km(self, ax, ay, bx=None, by=None) -> np.ndarray:
         """Network distances (km) between projected points a (n) and b (m, default a).

@@ -8,11 +8,17 @@ lanes, air legs on the great circle — whatever the scenario's method; barge an
 run on waterways and railways, not roads: straight-line and network scenarios give them
 straight line × ``distance.circuity_barge`` / ``circuity_rail``; a matrix may give
 ``distance_km_barge`` / ``distance_km_rail`` per lane, and where a cell is empty the mode's km
-are the road km × circuity_mode / circuity."""
+are the road km × circuity_mode / circuity.
+
+Lanes are computed when first asked and kept (issue 20): only the lanes a model, the checker
+or a report uses are ever computed, so memory grows with the lanes used, not with n²; the
+numbers are those of the whole n × n tables (tests/scenario/test_lanes_sparse.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+import math
 from functools import cache
 
 import numpy as np
@@ -28,71 +34,293 @@ from clusteropt.scenario import Scenario
 MODE_DISTANCE = {"sea": "sea_route", "air": "great_circle"}
 
 
-@dataclass
+class Table:
+    """One lane quantity (km, h, €/t or a share) between nodes by index, vectorised:
+    ``pairs(ii, jj)`` gives the values of the lanes ii[k] → jj[k]. Subclasses compute them
+    from what the distance method needs (points, a network, the matrix cells), so no n × n
+    table is held; ``Dense`` wraps a given n × n array."""
+
+    def pairs(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def value(self, i: int, j: int) -> float:
+        """One lane's value."""
+        return float(self.pairs(np.array([i]), np.array([j]))[0])
+
+    def digest(self) -> list[bytes]:
+        """What the values follow from, for a fingerprint of the lanes."""
+        raise NotImplementedError
+
+
+class Dense(Table):
+    """A given n × n array."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = np.asarray(values)
+
+    def pairs(self, ii, jj):
+        return self.values[ii, jj]
+
+    def digest(self):
+        return [np.ascontiguousarray(self.values).tobytes()]
+
+
+class StraightLine(Table):
+    """Straight line between projected points (x, y in metres) × ``factor`` (circuity), km."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, factor: float):
+        self.x, self.y, self.factor = x, y, factor
+
+    def pairs(self, ii, jj):
+        return geo.straight_line_km_pairs(self.x[ii], self.y[ii], self.x[jj],
+                                          self.y[jj]) * self.factor
+
+    def value(self, i, j):  # the same IEEE operations as pairs, on Python floats
+        dx, dy = float(self.x[i]) - float(self.x[j]), float(self.y[i]) - float(self.y[j])
+        return math.sqrt(dx * dx + dy * dy) / 1000.0 * self.factor
+
+    def digest(self):
+        return [self.x.tobytes(), self.y.tobytes(), repr(self.factor).encode()]
+
+
+class GreatCircle(StraightLine):
+    """Geodesic on the WGS84 ellipsoid between lon/lat points (``x`` lon, ``y`` lat,
+    degrees) × ``factor``, km."""
+
+    def pairs(self, ii, jj):
+        return geo.great_circle_km_pairs(self.x[ii], self.y[ii], self.x[jj],
+                                         self.y[jj]) * self.factor
+
+    value = Table.value
+
+
+class Subset(Table):
+    """Distances among the nodes ``at`` (indices; ``sub`` their |at| × |at| km): inf to and
+    from every other node, 0 from a node to itself."""
+
+    def __init__(self, at: list[int], sub: np.ndarray):
+        self.pos = {i: k for k, i in enumerate(at)}
+        self.sub = sub
+
+    def pairs(self, ii, jj):
+        a = np.array([self.pos.get(int(i), -1) for i in ii], dtype=int)
+        b = np.array([self.pos.get(int(j), -1) for j in jj], dtype=int)
+        out = np.where(ii == jj, 0.0, np.inf)
+        both = (a >= 0) & (b >= 0)
+        out[both] = self.sub[a[both], b[both]]
+        return out
+
+    def digest(self):
+        return [repr(sorted(self.pos.items())).encode(), self.sub.tobytes()]
+
+
+class Network(Table):
+    """Shortest paths over a road network (``geo.RoadNetwork``) between projected points, km,
+    0 from a node to itself. One Dijkstra run per origin gives its row to every node; the
+    last ``ROWS_KEPT`` rows are kept (rows × n floats), the values asked stay in the lanes'
+    cache."""
+
+    ROWS_KEPT = 64
+
+    def __init__(self, net: geo.RoadNetwork, x: np.ndarray, y: np.ndarray):
+        self.net, self.x, self.y = net, x, y
+        self.rows: dict[int, np.ndarray] = {}
+
+    def row(self, i: int) -> np.ndarray:
+        if i not in self.rows:
+            if len(self.rows) >= self.ROWS_KEPT:
+                del self.rows[next(iter(self.rows))]  # the oldest
+            r = self.net.distance_km(self.x[[i]], self.y[[i]], self.x, self.y)[0]
+            r[i] = 0.0
+            self.rows[i] = r
+        return self.rows[i]
+
+    def pairs(self, ii, jj):
+        out = np.empty(len(ii))
+        for i in np.unique(ii):
+            at = ii == i
+            out[at] = self.row(int(i))[jj[at]]
+        return out
+
+    def digest(self):
+        return [repr(self.net).encode(), self.x.tobytes(), self.y.tobytes()]
+
+
+class MatrixCells:
+    """The cells an explicit matrix gives: (i, j) → its last row (later rows win) and each
+    numeric column's values by row."""
+
+    def __init__(self, n: int, i: np.ndarray, j: np.ndarray, values: dict[str, np.ndarray]):
+        self.n, self.values = n, values
+        self.row = {int(k): r for r, k in enumerate(i.astype(np.int64) * n + j)}
+
+    def column(self, col: str, ii, jj, missing: float, diagonal: float | None = None
+               ) -> np.ndarray:
+        """``col`` of the cells ii → jj: ``missing`` where the matrix gives no cell
+        (``diagonal`` from a node to itself, if given)."""
+        rows = np.array([self.row.get(int(k), -1) for k in ii.astype(np.int64) * self.n + jj],
+                        dtype=int)
+        out = np.full(len(ii), missing)
+        if diagonal is not None:
+            out[ii == jj] = diagonal
+        given = rows >= 0
+        out[given] = self.values[col][rows[given]]
+        return out
+
+
+class MatrixColumn(Table):
+    """A matrix column: km (inf where no cell, 0 on the diagonal unless given) or an optional
+    column (NaN where not given)."""
+
+    def __init__(self, cells: MatrixCells, col: str):
+        self.cells, self.col = cells, col
+
+    def pairs(self, ii, jj):
+        if self.col == "distance_km":
+            return self.cells.column(self.col, ii, jj, np.inf, diagonal=0.0)
+        return self.cells.column(self.col, ii, jj, np.nan)
+
+    def digest(self):
+        c = self.cells
+        return [self.col.encode(), repr(sorted(c.row.items())).encode(),
+                *(np.ascontiguousarray(v).tobytes() for v in c.values.values())]
+
+
+class MatrixMode(MatrixColumn):
+    """A mode's km from the matrix: its own column where given on a lane that exists, else
+    the road km × ``factor`` (circuity_mode / circuity); ``own=True``: whether it is given."""
+
+    def __init__(self, cells: MatrixCells, mode: str, factor: float, own: bool = False):
+        super().__init__(cells, f"distance_km_{mode}")
+        self.factor, self.own, self.road = factor, own, MatrixColumn(cells, "distance_km")
+
+    def pairs(self, ii, jj):
+        km = self.road.pairs(ii, jj)
+        given = (self.cells.column(self.col, ii, jj, np.nan) if self.col in self.cells.values
+                 else np.full(len(ii), np.nan))
+        own = np.isfinite(given) & np.isfinite(km)
+        return own if self.own else np.where(own, given, km * self.factor)
+
+    def digest(self):
+        return [*super().digest(), repr((self.factor, self.own)).encode()]
+
+
+def _table(value) -> Table | None:
+    return value if value is None or isinstance(value, Table) else Dense(value)
+
+
 class Lanes:
-    """Dense lane tables over ``node_ids`` (n × n). ``time_h`` is None when times follow from
-    each vehicle's speed; ``cost_eur_per_t`` (explicit matrix only) overrides tariff costs.
-    ``mode_km`` holds the distances (km) of the modes in ``MODE_DISTANCE`` that some vehicle
-    type uses: finite where both nodes list the mode, inf elsewhere."""
+    """Lanes between ``node_ids``, computed when first asked and kept (only the lanes a model
+    or report uses are ever computed). Each quantity is a :class:`Table` (or an n × n array):
+    ``km`` road km; ``time_h`` explicit hours (NaN: from each vehicle's speed);
+    ``cost_eur_per_t`` (explicit matrix only) overrides tariff costs; ``toll_share_given``
+    the matrix column toll_share (NaN: not given); ``mode_km`` the km of barge and rail and of
+    the modes in ``MODE_DISTANCE`` that some vehicle type uses (inf where a node lacks the
+    mode); ``mode_own`` (matrix) whether a mode's own km are given."""
 
-    node_ids: list[str]
-    km: np.ndarray
-    time_h: np.ndarray | None = None
-    cost_eur_per_t: np.ndarray | None = None
-    snap_km: np.ndarray | None = None
-    toll_share_given: np.ndarray | None = None  # matrix column toll_share (NaN: not given)
-    mode_km: dict[str, np.ndarray] = field(default_factory=dict)  # barge, rail km (n × n)
-    mode_own: dict[str, np.ndarray] = field(default_factory=dict)  # matrix: own km given
-
-    def __post_init__(self) -> None:
+    def __init__(self, node_ids: list[str], km, time_h=None, cost_eur_per_t=None,
+                 snap_km: np.ndarray | None = None, toll_share_given=None,
+                 mode_km: dict | None = None, mode_own: dict | None = None):
+        self.node_ids = list(node_ids)
         self.index = {n: i for i, n in enumerate(self.node_ids)}
+        self.km, self.time_h, self.cost_eur_per_t = _table(km), _table(time_h), _table(
+            cost_eur_per_t)
+        self.snap_km = snap_km
+        self.toll_share_given = _table(toll_share_given)
+        self.mode_km = {m: _table(t) for m, t in (mode_km or {}).items()}
+        self.mode_own = {m: _table(t) for m, t in (mode_own or {}).items()}
+        self._cache: dict[Table, dict[tuple[str, str], float]] = {}  # table → lane → value
+
+    def _value(self, table: Table, a: str, b: str) -> float:
+        """One lane's value, computed on first use."""
+        cache = self._cache.get(table)
+        if cache is None:
+            cache = self._cache[table] = {}
+        v = cache.get((a, b))
+        if v is None:
+            v = cache[a, b] = table.value(self.index[a], self.index[b])
+        return v
 
     # ---- truck toll (issue 24): the share of a lane's road km on tolled roads ---------------
     def toll_share(self, a: str, b: str) -> float:
         """Share (0–1) of the road km from a to b on tolled roads: the matrix's ``toll_share``
         where given, else the default of the lane's distance band (``toll_share_default``)."""
-        i, j = self.index[a], self.index[b]
-        if self.toll_share_given is not None and np.isfinite(self.toll_share_given[i, j]):
-            return float(self.toll_share_given[i, j])
-        return toll_share_default(float(self.km[i, j]))
+        if self.toll_share_given is not None:
+            given = self._value(self.toll_share_given, a, b)
+            if np.isfinite(given):
+                return given
+        return toll_share_default(self._value(self.km, a, b))
 
     def distance(self, a: str, b: str, mode: str = "road") -> float:
         """km from a to b by ``mode`` (road km for road and modes without their own)."""
-        km = self.mode_km.get(mode, self.km)
-        return float(km[self.index[a], self.index[b]])
+        return self._value(self.mode_km.get(mode, self.km), a, b)
 
     def time(self, a: str, b: str, speed_kmh: float, mode: str = "road") -> float:
         """Driving (sailing) time in hours: the matrix's ``time_h`` where it gives one and the
         mode has no distance of its own on the lane, else the mode's km / speed."""
-        i, j = self.index[a], self.index[b]
-        own = mode in self.mode_km and (mode not in self.mode_own or self.mode_own[mode][i, j])
-        if not own and self.time_h is not None and np.isfinite(self.time_h[i, j]):
-            return float(self.time_h[i, j])
+        own = mode in self.mode_km and (mode not in self.mode_own
+                                        or bool(self._value(self.mode_own[mode], a, b)))
+        if not own and self.time_h is not None:
+            h = self._value(self.time_h, a, b)
+            if np.isfinite(h):
+                return h
         return self.distance(a, b, mode) / speed_kmh
 
     def lane_cost(self, a: str, b: str) -> float | None:
         if self.cost_eur_per_t is None:
             return None
-        v = self.cost_eur_per_t[self.index[a], self.index[b]]
-        return float(v) if np.isfinite(v) else None
+        v = self._value(self.cost_eur_per_t, a, b)
+        return v if np.isfinite(v) else None
+
+    def nearest(self, nodes: list[str], k: int) -> list[tuple[str, str]]:
+        """(a, b) for each of ``nodes`` and the up to ``k`` others of ``nodes`` nearest to it
+        by road km (finite lanes only; ties as ``np.argsort`` orders them), computed a block
+        of rows at a time (memory: a block × len(nodes), not len(nodes)²)."""
+        idx = np.array([self.index[n] for n in nodes], dtype=int)
+        m, out = len(idx), []
+        step = max(1, 1_000_000 // max(m, 1))
+        for s in range(0, m, step):
+            rows = idx[s:s + step]
+            sub = np.asarray(self.km.pairs(np.repeat(rows, m), np.tile(idx, len(rows))),
+                             dtype=float).reshape(len(rows), m)
+            sub[np.arange(len(rows)), np.arange(s, s + len(rows))] = np.inf
+            for a, row in enumerate(np.argsort(sub, axis=1)[:, :k]):
+                out += [(nodes[s + a], nodes[b]) for b in row if np.isfinite(sub[a, b])]
+        return out
+
+    def fingerprint(self) -> str:
+        """A hash of what every lane follows from (node ids, tables' inputs), hex."""
+        h = hashlib.sha256(json.dumps(self.node_ids).encode())
+        for name in ("km", "time_h", "cost_eur_per_t", "toll_share_given"):
+            t = getattr(self, name)
+            h.update(name.encode())
+            for part in ([b"-"] if t is None else t.digest()):
+                h.update(part)
+        for kind, tables in (("mode", self.mode_km), ("own", self.mode_own)):
+            for m, t in sorted(tables.items()):
+                h.update(f"{kind}:{m}".encode())
+                for part in t.digest():
+                    h.update(part)
+        return h.hexdigest()[:16]
 
     def table(self) -> pd.DataFrame:
-        """Long table: from, to, distance_km, time_h (when explicit), cost_eur_per_t, and
-        distance_km_<mode> for barge and rail where some vehicle type uses them."""
+        """Long table of every lane (n × (n − 1) rows): from, to, distance_km, time_h (when
+        explicit), cost_eur_per_t, and distance_km_<mode> for the modes with their own km."""
         n = len(self.node_ids)
         ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         mask = ii.ravel() != jj.ravel()
+        i, j = ii.ravel()[mask], jj.ravel()[mask]
         out = pd.DataFrame({
-            "from": np.array(self.node_ids)[ii.ravel()[mask]],
-            "to": np.array(self.node_ids)[jj.ravel()[mask]],
-            "distance_km": self.km.ravel()[mask],
+            "from": np.array(self.node_ids)[i],
+            "to": np.array(self.node_ids)[j],
+            "distance_km": self.km.pairs(i, j),
         })
         if self.time_h is not None:
-            out["time_h"] = self.time_h.ravel()[mask]
+            out["time_h"] = self.time_h.pairs(i, j)
         if self.cost_eur_per_t is not None:
-            out["cost_eur_per_t"] = self.cost_eur_per_t.ravel()[mask]
+            out["cost_eur_per_t"] = self.cost_eur_per_t.pairs(i, j)
         for mode, km in self.mode_km.items():
-            out[f"distance_km_{mode}"] = km.ravel()[mask]
+            out[f"distance_km_{mode}"] = km.pairs(i, j)
         return out
 
 
@@ -133,32 +361,32 @@ def _scenario_lanes(sc: Scenario, ids: list[str]) -> Lanes:
     x, y = _projected(sc, ids)
     if sc.distance.method == "great_circle":
         lon, lat = _lonlat(sc, ids)
-        flat = geo.great_circle_km(lon, lat)
-        return Lanes(ids, flat * sc.distance.circuity,
-                     mode_km={m: flat * getattr(sc.distance, MODE_CIRCUITY[m])
+        return Lanes(ids, GreatCircle(lon, lat, sc.distance.circuity),
+                     mode_km={m: GreatCircle(lon, lat, getattr(sc.distance, MODE_CIRCUITY[m]))
                               for m in _modes(sc)})
     _require_faithful_crs(sc, ids, x, y)
-    straight = {m: geo.straight_line_km(x, y) * getattr(sc.distance, MODE_CIRCUITY[m])
+    straight = {m: StraightLine(x, y, getattr(sc.distance, MODE_CIRCUITY[m]))
                 for m in _modes(sc)}
     if sc.distance.method == "straight_line":
-        km = geo.road_km_straight(x, y, circuity=sc.distance.circuity)
-        return Lanes(ids, km, mode_km=straight)
+        return Lanes(ids, StraightLine(x, y, sc.distance.circuity), mode_km=straight)
     path = sc.base_dir / sc.distance.file
     try:
         net = geo.RoadNetwork.from_file(path, target_crs=sc.crs, layer=sc.distance.layer)
-        km = net.distance_km(x, y)
         snap = net.snap_distance_km(x, y)
+        part = net.component_of(x, y)
     except geo.GeoError as err:
         raise ScenarioError([Issue(str(sc.distance.file), None, None, str(err))]) from None
-    np.fill_diagonal(km, 0.0)
-    bad = [(ids[i], ids[j]) for i, j in zip(*np.where(~np.isfinite(km)))]
+    # pairs in different components have no road (inf): count them without the n × n table
+    _, size = np.unique(part, return_counts=True)
+    bad = len(ids) ** 2 - int((size.astype(np.int64) ** 2).sum())
     if bad:
-        sc.warnings.append(f"{len(bad)} node pairs are not connected by the road network, "
-                           f"e.g. {bad[0][0]} → {bad[0][1]}; those lanes are not used")
-    return Lanes(ids, km, snap_km=snap, mode_km=straight)
+        j = int(np.flatnonzero(part != part[0])[0])
+        sc.warnings.append(f"{bad} node pairs are not connected by the road network, "
+                           f"e.g. {ids[0]} → {ids[j]}; those lanes are not used")
+    return Lanes(ids, Network(net, x, y), snap_km=snap, mode_km=straight)
 
 
-def _mode_lanes(sc: Scenario, ids: list[str]) -> dict[str, np.ndarray]:
+def _mode_lanes(sc: Scenario, ids: list[str]) -> dict[str, Table]:
     """km tables of the modes with their own distance rule that some vehicle type uses:
     computed between the nodes that list the mode (inf to and from the others)."""
     out = {}
@@ -167,14 +395,12 @@ def _mode_lanes(sc: Scenario, ids: list[str]) -> dict[str, np.ndarray]:
         if mode not in used:
             continue
         at = [i for i, n in enumerate(ids) if mode in sc.nodes[n].modes]
-        km = np.full((len(ids), len(ids)), np.inf)
-        np.fill_diagonal(km, 0.0)
+        sub = np.zeros((0, 0))
         if at:
             lon, lat = _lonlat(sc, [ids[i] for i in at], why=f"mode '{mode}'")
             sub = geo.sea_route_km(lon, lat) if rule == "sea_route" \
                 else geo.great_circle_km(lon, lat)
-            km[np.ix_(at, at)] = sub
-        out[mode] = km
+        out[mode] = Subset(at, sub)
     return out
 
 
@@ -224,7 +450,7 @@ def _projected(sc: Scenario, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     x = np.full(len(ids), np.nan)
     y = np.full(len(ids), np.nan)
     ll = [i for i, n in enumerate(nodes) if n.lat is not None and n.lon is not None]
-    xy = [i for i, n in enumerate(nodes) if i not in set(ll)]
+    xy = sorted(set(range(len(nodes))) - set(ll))
     try:
         if ll:
             px, py = geo.project_points(lon=np.array([nodes[i].lon for i in ll]),
@@ -309,29 +535,16 @@ def _matrix_lanes(sc: Scenario, ids: list[str]) -> Lanes:
         values[col] = num
     if issues:
         raise ScenarioError(issues)
-    i, j = ii.to_numpy(dtype=int), jj.to_numpy(dtype=int)
-    km = np.full((n, n), np.inf)
-    np.fill_diagonal(km, 0.0)
-    km[i, j] = values["distance_km"]
-    time_h = cost = None
-    if "time_h" in values:
-        time_h = np.full((n, n), np.nan)
-        time_h[i, j] = values["time_h"]
-    if "cost_eur_per_t" in values:
-        cost = np.full((n, n), np.nan)
-        cost[i, j] = values["cost_eur_per_t"]
-    lanes = Lanes(ids, km, time_h, cost)
-    if "toll_share" in values:
-        lanes.toll_share_given = np.full((n, n), np.nan)
-        lanes.toll_share_given[i, j] = values["toll_share"]
+    cells = MatrixCells(n, ii.to_numpy(dtype=int), jj.to_numpy(dtype=int), values)
+    lanes = Lanes(ids, MatrixColumn(cells, "distance_km"),
+                  *(MatrixColumn(cells, c) if c in values else None
+                    for c in ("time_h", "cost_eur_per_t")),
+                  toll_share_given=MatrixColumn(cells, "toll_share") if "toll_share" in values
+                  else None)
     for m in _modes(sc):
-        fallback = km * (getattr(sc.distance, MODE_CIRCUITY[m]) / sc.distance.circuity)
-        given = np.full((n, n), np.nan)
-        if f"distance_km_{m}" in values:
-            given[i, j] = values[f"distance_km_{m}"]
-        own = np.isfinite(given) & np.isfinite(km)  # a mode km only where the lane exists
-        lanes.mode_km[m] = np.where(own, given, fallback)
-        lanes.mode_own[m] = own
+        factor = getattr(sc.distance, MODE_CIRCUITY[m]) / sc.distance.circuity
+        lanes.mode_km[m] = MatrixMode(cells, m, factor)
+        lanes.mode_own[m] = MatrixMode(cells, m, factor, own=True)
     return lanes
 
 

@@ -1172,14 +1172,17 @@ def plausibility(sc: Scenario) -> list[str]:
         return sum(t * per_year[p] for p, t in d.tonnes.items())
 
     table = defaults.yields()
+    sent_by: dict[str | None, list[Demand]] = {}  # origin → its demands, in table order
+    for d in sc.demands.values():
+        sent_by.setdefault(d.origin, []).append(d)
     for aid, a in sc.activities.items():
         ha = a.size.get("ha")
         if not ha:
             continue
         by_crop: dict[str, float] = {}
-        for d in sc.demands.values():
+        for d in sent_by.get(aid, []):
             crop = defaults.crop_of(d.commodity)
-            if d.origin == aid and crop is not None:
+            if crop is not None:
                 by_crop[crop] = by_crop.get(crop, 0.0) + annual(d)
         if len(by_crop) != 1:  # no crop, or several sharing the area: no yield to check
             continue

@@ -849,14 +849,7 @@ def define_balance(b: Parts) -> None:
             continue
         cand = {(j, i) for i, j in legs}
         if k_near > 0 and len(nodes) > 1:
-            idx = [lanes.index[n] for n in nodes]
-            sub = lanes.km[np.ix_(idx, idx)].copy()
-            np.fill_diagonal(sub, np.inf)
-            nearest = np.argsort(sub, axis=1)[:, :k_near]
-            for a, row in enumerate(nearest):
-                for n2 in row:
-                    if np.isfinite(sub[a, n2]):
-                        cand.add((nodes[a], nodes[n2]))
+            cand.update(lanes.nearest(nodes, k_near))
         keys += [(i, j, v, p) for i, j in sorted(cand)]
     b.empty = b.var.make("empty", keys)
     flow: dict[tuple[str, str, str], Terms] = defaultdict(list)  # (node, v, p) → out − in

@@ -270,11 +270,7 @@ def plan_sweep(scenario: str | Path, params: list[str] | dict[str, str],
 
             ln = build_lanes(copy.deepcopy(sc))
             lanes[v] = ln
-            h = hashlib.sha256()
-            for arr in (ln.km, ln.time_h, ln.cost_eur_per_t):
-                h.update(b"-" if arr is None else np.ascontiguousarray(arr).tobytes())
-            h.update(json.dumps(ln.node_ids).encode())
-            lanes_hash[v] = h.hexdigest()[:16]
+            lanes_hash[v] = ln.fingerprint()
     tasks = [Task(point_key(sc.content_hash, v, pt, settings, lanes_hash[v]), v, i, pt)
              for v, sc in scenarios.items() for i, pt in enumerate(design.points)]
     first = next(iter(scenarios.values()))
