@@ -28,7 +28,7 @@ import pandas as pd
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
-from clusteropt.scenario import Scenario
+from clusteropt.scenario import Scenario, flow_commodity
 from clusteropt.solution import Solution
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
@@ -46,7 +46,9 @@ FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
 
 def owner_of(sc: Scenario, demand: str) -> str:
     """The firm a flow belongs to (see the module docstring)."""
-    d = sc.demands[demand]
+    d = sc.demands.get(demand)
+    if d is None:  # a processor's product: the processor ('@node' for a node)
+        return demand.rpartition(">")[0]
     ends = [e for e in (d.origin, d.destination) if e is not None]
     movable = [e for e in ends if sc.activities[e].movable]
     return movable[0] if len(movable) == 1 else ends[0]
@@ -85,7 +87,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         for a, b, role in _legs(path):
             on_leg[r.period, a, b, r.commodity, owner, role][r.demand] += r.tonnes
     for r in sol.unserved.itertuples(index=False):
-        com = sc.commodities[sc.demands[r.demand].commodity]
+        com = sc.commodities[flow_commodity(sc, r.demand)]
         per_t = (com.disposal_cost_eur_per_t if r.kind == "disposal"
                  else com.shortage_cost_eur_per_t) or 0.0
         direct[owner_of(sc, r.demand)]["disposal_cost_eur"] += r.tonnes * w[r.period] * per_t
