@@ -350,7 +350,8 @@ def check_owners(f: Facts) -> list[Finding]:
         if f.bundling and r.owner != "":
             out.append(Violation("owner", f"{r.table} row {r.i} has owner '{r.owner}' but trips "
                                  f"are shared (bundling on: owner must be empty)"))
-        elif not f.bundling and r.owner not in f.sc.demands:
+        elif not f.bundling and r.owner not in f.sc.demands \
+                and processor_of(f.sc, r.owner) is None:
             out.append(Violation("owner", f"{r.table} row {r.i} has owner '{r.owner}' but trips "
                                  f"are per demand (bundling off: owner must be a demand id)"))
     return out
