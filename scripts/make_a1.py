@@ -105,7 +105,7 @@ OUTLET_PRICE_EUR_PER_T = 20   # raw slurry at the arable / export outlet, at the
 CONCENTRATE_EUR_PER_T = -1.2  # users pay ~1.25 (2009), 1.19 (2010) EUR/t (LEI 2011-030) [S]
 THICK_EXPORT_EUR_PER_T = 15   # thick fraction taken for export at the border, at the gate [A]
 BMC_EUR_PER_T = 25            # BMC Moerdijk contract price 2017 (Boerderij, Oct 2018) [S]
-CONCENTRATE_STORE_EUR_PER_T = 3   # closed season: stored at the plant, applied later [A]
+CONCENTRATE_STORE_EUR_PER_T = 10  # stored at the plant for the closed season, hauled later [A]
 THICK_STORE_EUR_PER_T = 40        # thick fraction nobody takes (fallback, never cheaper) [A]
 OUTLETS = [  # (id, name, lat, lon, accepts {commodity: gate fee}, intake periods)
     ("arable-outlet", "Arable farms, Flevoland (via an intermediary; Dronten)", 52.525, 5.718,

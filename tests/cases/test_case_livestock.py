@@ -76,19 +76,56 @@ def test_a1_processor_variants_solve_and_open_the_intended_sites(a1):
     assert {s for s, o in a1["per-subregion"].solution.open_sites.items() if o} == {
         "proc-gv", "proc-vi", "proc-tw"}
     for out in a1.values():
-        # processing (about 10 EUR/t plus the haul) beats the 20 EUR/t outlet: at most a few
-        # tonnes a week go to the outlet, where a whole extra trip would cost more
-        manure = sum(d.tonnes["week"] for d in out.scenario.demands.values()
-                     if d.commodity == "manure")
-        un = out.solution.unserved
-        assert float(un.tonnes.sum()) < 0.01 * manure
+        # processing beats hauling raw slurry to the far outlets: nearly all slurry goes to
+        # the open processors (a few tonnes may still go where a whole extra trip would cost
+        # more)
+        fl = out.solution.flows
+        raw = fl[fl.commodity == "manure"]
+        to_proc = raw[raw.partner.str.startswith("@proc")].tonnes.sum()
+        assert to_proc > 0.95 * raw.tonnes.sum()
+
+
+PRODUCTS = {"concentrate": 0.34, "thick-fraction": 0.20}  # Mestac split (README)
+
+
+def test_a1_products_balance_and_are_hauled(a1):
+    for out in a1.values():
+        sol, res = out.solution, out.results
+        fl, un = sol.flows, sol.unserved
+        for p in ("spreading", "closed"):
+            into = fl[(fl.period == p) & (fl.commodity == "manure")
+                      & fl.partner.str.startswith("@proc")].tonnes.sum()
+            for k, y in PRODUCTS.items():
+                out_t = fl[(fl.period == p) & (fl.commodity == k)].tonnes.sum() + \
+                    un[(un.period == p) & un.demand.str.endswith(f">{k}")].tonnes.sum()
+                assert out_t == pytest.approx(y * into, rel=1e-5)
+        # the products travel by truck: their tonne-km and loaded km are in the totals
+        com = res.commodities.set_index("commodity")
+        assert com.tonne_km["concentrate"] > 0 and com.tonne_km["thick-fraction"] > 0
+        assert out.check.passed
+
+
+def test_a1_closed_season_sends_nothing_to_the_spreading_outlet(a1):
+    sc = load_scenario(A1)
+    assert sc.activities["arable-outlet"].intake_periods == ["spreading"]
+    assert {p.id: p.weight for p in sc.periods} == {"spreading": 28.143, "closed": 24.0}
+    for out in a1.values():
+        fl, un = out.solution.flows, out.solution.unserved
+        assert fl[(fl.period == "closed") & (fl.partner == "arable-outlet")].empty
+        # in the spreading season the concentrate goes to arable land ...
+        assert fl[(fl.period == "spreading") & (fl.commodity == "concentrate")
+                  & (fl.partner == "arable-outlet")].tonnes.sum() > 0
+        # ... in the closed season it is stored at the plant (its disposal cost)
+        assert un[(un.period == "closed") & un.demand.str.endswith(">concentrate")
+                  ].tonnes.sum() > 0
 
 
 def _check_manure_alone(out) -> None:
     sc = out.scenario
     sol = out.solution
     lc = {k: c.load_class for k, c in sc.commodities.items()}
-    assert [k for k, c in lc.items() if c == "manure"] == ["manure"]
+    manure = {k for k, c in lc.items() if c == "manure"}
+    assert manure == {"manure", "poultry-manure", "concentrate", "thick-fraction"}
     loads = sol.loads.assign(load_class=sol.loads.commodity.map(lc))
     keys = ["period", "from", "to", "vehicle", "load_class"]
     per_class = loads.groupby(keys).agg(tonnes=("tonnes", "sum"),
@@ -97,8 +134,8 @@ def _check_manure_alone(out) -> None:
     manure_trips = trips[trips.index.get_level_values("load_class") == "manure"]
     assert len(manure_trips) > 0
     for key in manure_trips.index:
-        # a manure trip carries manure and nothing else ...
-        assert per_class.loc[key, "commodities"] == {"manure"}
+        # a manure trip carries manure (raw or processed) and nothing else ...
+        assert per_class.loc[key, "commodities"] <= manure
     for key, row in per_class.iterrows():
         # ... and every class on a leg has its own trips, enough for its own tonnes
         payload = sc.vehicles[key[3]].payload_t
@@ -107,9 +144,9 @@ def _check_manure_alone(out) -> None:
     for key in trips.index:
         carried = per_class.loc[key, "commodities"] if key in per_class.index else set()
         if key[4] in ("food", "live_animals"):
-            assert "manure" not in carried
+            assert not carried & manure
         if key[4] == "manure":
-            assert carried <= {"manure"}
+            assert carried <= manure
 
 
 def test_a1_manure_never_shares_a_trip_with_food_or_live_animals(a1):
