@@ -11,8 +11,10 @@ by tonne-km):
 * a load (commodity, role on the route) is shared by the flows on that leg with that
   commodity, role and owner, in proportion to their tonnes; tariff costs, the load-dependent
   CO2 and the vehicles behind a tariff go with the load;
-* hub handling, internal (co-located) and disposal costs belong to their flow; carbon follows
-  the CO2.
+* hub handling, internal (co-located) and disposal costs (gate fees included) belong to their
+  flow; carbon follows the CO2;
+* the products of a processor that is a node (not a firm) belong to the firms that sent it
+  its input, in proportion to their tonnes of it over the year.
 
 A flow belongs to its **movable end** — the firm whose place is decided — and where both or
 neither end may move, to its origin (the shipper; for pooled supply the supplier, for pooled
@@ -28,7 +30,7 @@ import pandas as pd
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
-from clusteropt.scenario import Scenario, flow_commodity
+from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
@@ -77,6 +79,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         firm = owner_of(sc, r.demand)
         t = r.tonnes * w[r.period]
         direct[firm]["tonnes"] += t
+        direct[firm]["disposal_cost_eur"] += t * gate_fee_of(
+            sc, r.demand, r.partner if isinstance(r.partner, str) else "", r.commodity)
         for h in path[1:-1]:
             direct[firm]["handling_cost_eur"] += t * sc.nodes[h].handling_eur_per_t
         if len(path) == 2 and path[0] == path[1]:
@@ -170,6 +174,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         for key, tkm in shares.items():
             to_flows(key, {k: v * tkm / total for k, v in amounts.items()})
 
+    _products_to_suppliers(sc, sol, w, direct)
     rows = []
     for f, a in sc.activities.items():
         if f not in sol.placement:
@@ -182,6 +187,23 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         rows.append({"activity": f, "name": a.name, "movable": a.movable,
                      "today": a.stay_node() or "", "chosen": sol.placement[f], **figs})
     return pd.DataFrame(rows)
+
+
+def _products_to_suppliers(sc: Scenario, sol: Solution, w: dict[str, float],
+                           direct: dict[str, dict[str, float]]) -> None:
+    """Move the figures of each node processor ('@node', not a firm) to the firms that sent
+    it its ``process_input``, in proportion to their annual tonnes of it."""
+    for proc in [k for k in direct if k.startswith("@")]:
+        k_in = sc.nodes[proc[1:]].process_input
+        sent: dict[str, float] = defaultdict(float)
+        for r in sol.flows.itertuples(index=False):
+            if r.partner == proc and r.commodity == k_in:
+                sent[owner_of(sc, r.demand)] += r.tonnes * w[r.period]
+        total = sum(sent.values())
+        figs = direct.pop(proc)
+        for firm, t in sent.items():
+            for name, v in figs.items():
+                direct[firm][name] += v * t / total
 
 
 def firm_comparison(today: pd.DataFrame | None, option: pd.DataFrame) -> pd.DataFrame:

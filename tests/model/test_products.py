@@ -103,3 +103,17 @@ def test_processor_needs_its_input_and_products_their_price(tmp_path):
                         "commodity": "slurry", "tonnes_per_period": 20}])
     text = str(err.value)
     assert "process_input" in text and "disposal_cost_eur_per_t" in text
+
+
+def test_firms_carry_their_products_and_gate_fees(tmp_path):
+    # the processor is a node, not a firm: its products' haul, fees and disposal go to the
+    # farm that sent the slurry, so the one farm carries everything (125 € in all)
+    from clusteropt.allocation import firm_results
+    sc, lanes = case(tmp_path)
+    _report, sol, res = optimise(sc, lanes)
+    firms = firm_results(sc, lanes, sol).set_index("activity")
+    assert firms.transport_cost_eur["farm"] == pytest.approx(120.0)
+    assert firms.disposal_cost_eur["farm"] == pytest.approx(5.0)  # 15 − 10
+    assert firms.transport_cost_eur["user"] == pytest.approx(0.0)
+    for key in ("transport_cost_eur", "disposal_cost_eur", "truck_km", "co2_wtw_t"):
+        assert firms[key].sum() == pytest.approx(res.kpis[key], abs=1e-9)
