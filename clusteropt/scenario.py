@@ -1305,9 +1305,11 @@ def _capacity_prechecks(sc: Scenario, act_rows, sources: dict[str, str],
             pooled = [d for d in sc.demands.values() if d.kind == kind and d.commodity == k]
             if not pooled or penalty is not None:
                 continue
-            offer = sum(getattr(a, side).get(k, 0.0) for a in sc.activities.values())
-            offer += sum(getattr(n, side).get(k, 0.0) for n in sc.nodes.values())
             for p in sc.periods:
+                offer = sum(getattr(x, side).get(k, 0.0)
+                            for x in (*sc.activities.values(), *sc.nodes.values())
+                            if side == "supply" or x.intake_periods is None
+                            or p.id in x.intake_periods)
                 need = sum(d.tonnes[p.id] for d in pooled)
                 if need > offer + 1e-9:
                     what = "acceptor" if side == "accept" else "supplier"

@@ -117,3 +117,17 @@ def test_firms_carry_their_products_and_gate_fees(tmp_path):
     assert firms.transport_cost_eur["user"] == pytest.approx(0.0)
     for key in ("transport_cost_eur", "disposal_cost_eur", "truck_km", "co2_wtw_t"):
         assert firms[key].sum() == pytest.approx(res.kpis[key], abs=1e-9)
+
+
+def test_validation_counts_an_outlet_only_in_its_intake_periods(tmp_path):
+    # slurry has no disposal price and one acceptor open in spring only: the winter tonnes
+    # have nowhere to go, which validation says before any solve
+    from clusteropt.errors import ScenarioError
+    nodes = [{"id": "f"}, {"id": "u"}, {"id": "p"}]
+    acts = [{"id": "farm", "node": "f"},
+            {"id": "land", "node": "u", "accept_slurry": 1000, "intake_periods": "spring"}]
+    with pytest.raises(ScenarioError, match="period 'winter'"):
+        hand_scenario(tmp_path, PTS, nodes, acts, [{"id": "slurry", "load_class": "manure"}],
+                      [{"id": "s", "kind": "pooled_supply", "origin": "farm",
+                        "commodity": "slurry", "tonnes_per_period": 20}],
+                      periods=[{"id": "spring", "weight": 1}, {"id": "winter", "weight": 1}])
