@@ -6,8 +6,9 @@ by tonne-km):
 * a trip row (leg, vehicle type, load class, period) — its cost, vehicle-km, trips and the
   empty trips of its market closure — is shared by the loads of its class on that leg in
   proportion to their tonnes (one leg: tonnes ∝ tonne-km);
-* an empty repositioning leg is shared by every loaded trip row of the same vehicle type and
-  period, in proportion to their tonne-km;
+* an empty repositioning leg — and a trip row with no load, which a solution within its gap
+  may have — is shared by every loaded trip row of the same vehicle type and period, in
+  proportion to their tonne-km;
 * a load (commodity, role on the route) is shared by the flows on that leg with that
   commodity, role and owner, in proportion to their tonnes; tariff costs, the load-dependent
   CO2 and the vehicles behind a tariff go with the load;
@@ -137,6 +138,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
 
     # trip rows, then the repositioning legs shared by the rows of their vehicle and period
     row_tkm: dict[tuple, dict[tuple, float]] = defaultdict(dict)
+    unloaded: list[tuple[str, str, dict[str, float]]] = []
     for r in sol.trips.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
@@ -154,11 +156,18 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         row = (r.period, r._1, r.to, r.vehicle, r.load_class, r.owner or "")
         loads = by_trip_row.get(row, [])
         total = sum(t for _, t in loads)
+        if not total:  # a trip with no load (possible within the gap): a repositioning leg
+            unloaded.append((r.vehicle, r.period, amounts))
         for key, t in loads:
             to_flows(key, {k: v * t / total for k, v in amounts.items()} if total else {})
         for key, t in loads:
             row_tkm[r.vehicle, r.period][key] = row_tkm[r.vehicle, r.period].get(key, 0.0) \
                 + t * w[r.period] * km
+    for vid, p, amounts in unloaded:
+        shares = row_tkm.get((vid, p), {})
+        total = sum(shares.values())
+        for key, tkm in shares.items():
+            to_flows(key, {k: v * tkm / total for k, v in amounts.items()})
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
