@@ -7,13 +7,16 @@ by tonne-km):
   empty trips of its market closure — is shared by the loads of its class on that leg in
   proportion to their tonnes (one leg: tonnes ∝ tonne-km); so is the cost of a tariff type's
   load units;
-* an empty repositioning leg is shared by every loaded trip row of the same vehicle type and
-  period, in proportion to their tonne-km;
+* an empty repositioning leg — and a trip row with no load, which a solution within its gap
+  may have — is shared by every loaded trip row of the same vehicle type and period, in
+  proportion to their tonne-km;
 * a load (commodity, role on the route) is shared by the flows on that leg with that
   commodity, role and owner, in proportion to their tonnes; tariff costs, the load-dependent
   CO2 and the vehicles behind a tariff go with the load;
-* hub handling, internal (co-located) and disposal costs belong to their flow; carbon follows
-  the CO2.
+* hub handling, internal (co-located) and disposal costs (gate fees included) belong to their
+  flow; carbon follows the CO2;
+* the products of a processor that is a node (not a firm) belong to the firms that sent it
+  its input, in proportion to their tonnes of it over the year.
 
 A flow belongs to its **movable end** — the firm whose place is decided — and where both or
 neither end may move, to its origin (the shipper; for pooled supply the supplier, for pooled
@@ -29,7 +32,7 @@ import pandas as pd
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
-from clusteropt.scenario import Scenario
+from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
@@ -47,7 +50,9 @@ FIRM_UNITS = {"transport_cost_eur": "EUR/yr", "toll_cost_eur": "EUR/yr",
 
 def owner_of(sc: Scenario, demand: str) -> str:
     """The firm a flow belongs to (see the module docstring)."""
-    d = sc.demands[demand]
+    d = sc.demands.get(demand)
+    if d is None:  # a processor's product: the processor ('@node' for a node)
+        return demand.rpartition(">")[0]
     ends = [e for e in (d.origin, d.destination) if e is not None]
     movable = [e for e in ends if sc.activities[e].movable]
     return movable[0] if len(movable) == 1 else ends[0]
@@ -76,6 +81,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         firm = owner_of(sc, r.demand)
         t = r.tonnes * w[r.period]
         direct[firm]["tonnes"] += t
+        direct[firm]["disposal_cost_eur"] += t * gate_fee_of(
+            sc, r.demand, r.partner if isinstance(r.partner, str) else "", r.commodity)
         for h in path[1:-1]:
             direct[firm]["handling_cost_eur"] += t * sc.nodes[h].handling_eur_per_t
         if len(path) == 2 and path[0] == path[1]:
@@ -86,7 +93,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         for a, b, role in _legs(path):
             on_leg[r.period, a, b, r.commodity, owner, role][r.demand] += r.tonnes
     for r in sol.unserved.itertuples(index=False):
-        com = sc.commodities[sc.demands[r.demand].commodity]
+        com = sc.commodities[flow_commodity(sc, r.demand)]
         per_t = (com.disposal_cost_eur_per_t if r.kind == "disposal"
                  else com.shortage_cost_eur_per_t) or 0.0
         direct[owner_of(sc, r.demand)]["disposal_cost_eur"] += r.tonnes * w[r.period] * per_t
@@ -135,6 +142,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
 
     # trip rows, then the repositioning legs shared by the rows of their vehicle and period
     row_tkm: dict[tuple, dict[tuple, float]] = defaultdict(dict)
+    unloaded: list[tuple[str, str, dict[str, float]]] = []
     for r in sol.trips.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
@@ -152,6 +160,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         row = (r.period, r._1, r.to, r.vehicle, r.load_class, r.owner or "")
         loads = by_trip_row.get(row, [])
         total = sum(t for _, t in loads)
+        if not total:  # a trip with no load (possible within the gap): a repositioning leg
+            unloaded.append((r.vehicle, r.period, amounts))
         for key, t in loads:
             to_flows(key, {k: v * t / total for k, v in amounts.items()} if total else {})
         for key, t in loads:
@@ -163,8 +173,15 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         loads = by_trip_row.get((r.period, r._1, r.to, r.vehicle, r.load_class, r.owner or ""),
                                 [])
         total = sum(t for _, t in loads)
+        if not total:  # units with no load (possible within the gap): as a repositioning leg
+            unloaded.append((r.vehicle, r.period, {"transport_cost_eur": cost}))
         for key, t in loads:
             to_flows(key, {"transport_cost_eur": cost * t / total})
+    for vid, p, amounts in unloaded:
+        shares = row_tkm.get((vid, p), {})
+        total = sum(shares.values())
+        for key, tkm in shares.items():
+            to_flows(key, {k: v * tkm / total for k, v in amounts.items()})
     for r in sol.empties.itertuples(index=False):
         vt = sc.vehicles[r.vehicle]
         km, h = lanes.distance(r._1, r.to, vt.mode), lanes.time(r._1, r.to, vt.speed_kmh,
@@ -180,6 +197,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         for key, tkm in shares.items():
             to_flows(key, {k: v * tkm / total for k, v in amounts.items()})
 
+    _products_to_suppliers(sc, sol, w, direct)
     rows = []
     for f, a in sc.activities.items():
         if f not in sol.placement:
@@ -192,6 +210,23 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         rows.append({"activity": f, "name": a.name, "movable": a.movable,
                      "today": a.stay_node() or "", "chosen": sol.placement[f], **figs})
     return pd.DataFrame(rows)
+
+
+def _products_to_suppliers(sc: Scenario, sol: Solution, w: dict[str, float],
+                           direct: dict[str, dict[str, float]]) -> None:
+    """Move the figures of each node processor ('@node', not a firm) to the firms that sent
+    it its ``process_input``, in proportion to their annual tonnes of it."""
+    for proc in [k for k in direct if k.startswith("@")]:
+        k_in = sc.nodes[proc[1:]].process_input
+        sent: dict[str, float] = defaultdict(float)
+        for r in sol.flows.itertuples(index=False):
+            if r.partner == proc and r.commodity == k_in:
+                sent[owner_of(sc, r.demand)] += r.tonnes * w[r.period]
+        total = sum(sent.values())
+        figs = direct.pop(proc)
+        for firm, t in sent.items():
+            for name, v in figs.items():
+                direct[firm][name] += v * t / total
 
 
 def firm_comparison(today: pd.DataFrame | None, option: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pandas as pd
 from clusteropt import emissions, rates
 from clusteropt.kpis import INVESTMENT, KPI_UNITS, LOGISTICS
 from clusteropt.lanes import Lanes
-from clusteropt.scenario import Scenario
+from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
 
 __all__ = ["KPI_UNITS", "Results", "evaluate", "flow_lead_times", "lead_time_h"]
@@ -161,10 +161,13 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     un = sol.unserved
     un_t = un.tonnes * un.period.map(w) if len(un) else pd.Series(dtype=float)
     disposal_cost = float(sum(
-        t * ((sc.commodities[sc.demands[d].commodity].disposal_cost_eur_per_t or 0.0)
+        t * ((sc.commodities[flow_commodity(sc, d)].disposal_cost_eur_per_t or 0.0)
              if kind == "disposal" else
-             (sc.commodities[sc.demands[d].commodity].shortage_cost_eur_per_t or 0.0))
+             (sc.commodities[flow_commodity(sc, d)].shortage_cost_eur_per_t or 0.0))
         for d, kind, t in zip(un.demand, un.kind, un_t)))
+    disposal_cost += float(sum(  # gate fees at pooled acceptors (negative: revenue)
+        r.tonnes * w[r.period] * gate_fee_of(sc, r.demand, str(r.partner or ""), r.commodity)
+        for r in sol.flows.itertuples(index=False)))
     k = {
         "development_cost_eur": sol.terms.get("development", 0.0),
         "relocation_cost_eur": sol.terms.get("relocation", 0.0),
@@ -355,7 +358,8 @@ def lead_time_h(sc: Scenario, lanes: Lanes, sol: Solution, destination: str) -> 
     activity ``destination`` (directed to it, or pooled with it as the acceptor); None if no
     flow goes there."""
     flows = flow_lead_times(sc, lanes, sol)
-    into = flows.demand.map(lambda d: sc.demands[d].destination == destination) | (
+    into = flows.demand.map(lambda d: d in sc.demands
+                            and sc.demands[d].destination == destination) | (
         flows.partner.astype(str) == destination)
     flows = flows[into]
     w = {p.id: p.weight for p in sc.periods}

@@ -225,7 +225,8 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
                     raise BaselineUnavailable(reason)
                 out.savings = savings_split(sc, lanes, out.results.kpis,
                                             out.solution.placement, evaluate_fixed,
-                                            frozenset(model.empty))
+                                            frozenset(model.empty),
+                                            out.solution.open_sites)
             except BaselineUnavailable as err:
                 out.baseline_unavailable = str(err)
             _firms(out, deadline)

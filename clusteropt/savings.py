@@ -151,18 +151,24 @@ def today_switches(sc: Scenario) -> Switches:
 
 def savings_split(sc: Scenario, lanes: Lanes, optimum_kpis: dict[str, float],
                   optimum_placement: dict[str, str], evaluate_fixed,
-                  optimum_empty_legs: frozenset | None = None) -> Savings:
+                  optimum_empty_legs: frozenset | None = None,
+                  optimum_open: dict[str, int] | None = None) -> Savings:
     """B0–B2 by ``evaluate_fixed(switches) -> (kpis, status)`` (the same builder and solver),
     B3 from the optimum; returns the steps and the additive savings. B2 may use only the
-    optimum's empty legs (``optimum_empty_legs``), so that it is a point of B3."""
+    optimum's empty legs (``optimum_empty_legs``), so that it is a point of B3. B1 and B2 take
+    the optimum's open development sites (``optimum_open``, site → 0/1) with its placement:
+    a site that only hosts a pooled partner (a processor) is part of the optimum's placement,
+    and left free it makes B1 and B2 location problems as hard as the optimum."""
     steps = {"B3": optimum_kpis}
     statuses = {"B3": "optimum"}
     rule = sc.options.empty_running
     b0 = today_switches(sc)
     steps["B0"], statuses["B0"] = evaluate_fixed(b0)
+    sites = {n: bool(o) for n, o in (optimum_open or {}).items()
+             if n in sc.nodes and sc.nodes[n].kind == "site"}
     for step, bundling in (("B1", False), ("B2", True)):
         sw = Switches(placement=dict(optimum_placement), bundling=bundling, empty_rule=rule,
-                      vehicles=b0.vehicles, hubs=False,
+                      vehicles=b0.vehicles, hubs=False, open_sites=sites,
                       empty_legs=optimum_empty_legs if bundling else None)
         steps[step], statuses[step] = evaluate_fixed(sw)
     steps = {s: steps[s] for s in STEPS}

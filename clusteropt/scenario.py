@@ -102,6 +102,10 @@ class Node:
     fixed_cost_eur_per_yr: float
     handling_eur_per_t: float = 0.0  # hubs: cost per tonne handled
     handling_h: float = 0.0  # hubs: hours per tonne's pass through the hub
+    gate_fee: dict[str, float] = field(default_factory=dict)  # commodity → EUR/t taken in
+    intake_periods: list[str] | None = None  # periods a pooled acceptor here takes in (None: all)
+    process_input: str | None = None  # a processor: the commodity its yields apply to
+    yields: dict[str, float] = field(default_factory=dict)  # product → t per t of process_input
 
 
 @dataclass
@@ -118,6 +122,10 @@ class Activity:
     supply: dict[str, float]  # commodity → t/period it can deliver to pooled demand
     use: dict[str, float] = field(default_factory=dict)  # facility → use (facility's unit)
     own_eur_per_yr: dict[str, float] = field(default_factory=dict)  # facility → own cost
+    gate_fee: dict[str, float] = field(default_factory=dict)  # commodity → EUR/t taken in
+    intake_periods: list[str] | None = None  # periods it takes in pooled supply (None: all)
+    process_input: str | None = None  # a processor: the commodity its yields apply to
+    yields: dict[str, float] = field(default_factory=dict)  # product → t per t of process_input
 
     def stay_node(self) -> str | None:
         return None if self.new else self.node
@@ -263,6 +271,22 @@ class Scenario:
         dims = {d for n in self.nodes.values() for d in n.capacity}
         dims |= {d for a in self.activities.values() for d in a.size}
         return sorted(dims)
+
+
+def flow_commodity(sc: Scenario, demand: str) -> str:
+    """The commodity of a solution row's demand: a demand's, or the product of a processor's
+    product id 'processor>product' (products are not demands)."""
+    dm = sc.demands.get(demand)
+    return dm.commodity if dm is not None else demand.rpartition(">")[2]
+
+
+def gate_fee_of(sc: Scenario, demand: str, partner: str, commodity: str) -> float:
+    """EUR/t a flow pays at its pooled acceptor (0 for flows to suppliers or none)."""
+    dm = sc.demands.get(demand)
+    if not partner or (dm is not None and dm.kind != "pooled_supply"):
+        return 0.0
+    rec = sc.nodes.get(partner[1:]) if partner.startswith("@") else sc.activities.get(partner)
+    return rec.gate_fee.get(commodity, 0.0) if rec is not None else 0.0
 
 
 def annuity(one_off_eur: float, rate: float, years: float) -> float:
@@ -838,15 +862,61 @@ def _match_wide_ids(nodes, activities, commodities, facilities) -> None:
         lower = {i.lower(): i for i in ids}
         return {lower.get(k, k): v for k, v in d.items()}
 
-    for n in nodes.values():
-        n.accept, n.supply = remap(n.accept, commodities), remap(n.supply, commodities)
+    for x in (*nodes.values(), *activities.values()):
+        x.accept, x.supply = remap(x.accept, commodities), remap(x.supply, commodities)
+        x.gate_fee, x.yields = remap(x.gate_fee, commodities), remap(x.yields, commodities)
     for a in activities.values():
-        a.accept, a.supply = remap(a.accept, commodities), remap(a.supply, commodities)
         a.use, a.own_eur_per_yr = remap(a.use, facilities), remap(a.own_eur_per_yr, facilities)
+
+
+def _check_processing(nodes, node_rows, activities, act_rows, commodities, pids,
+                      errs: _Collector) -> None:
+    """Gate fees, intake periods and yields name known commodities and periods; a processor's
+    ``process_input`` is one it accepts; a product is not the input of any processor (no
+    chains), not its own input, and has a ``disposal_cost_eur_per_t`` (so a product nobody
+    takes keeps the model feasible)."""
+    inputs = {x.process_input for x in (*nodes.values(), *activities.values())}
+    for table, recs, rows in (("nodes", nodes, node_rows), ("activities", activities,
+                                                               act_rows)):
+        for rid, x in recs.items():
+            file, row = rows.get(rid, (table, None))
+            for col, ids in (("gate_fee_", x.gate_fee), ("yield_", x.yields)):
+                for k in ids:
+                    if k not in commodities:
+                        errs.add(file, row, f"{col}{k}", f"unknown commodity '{k}'")
+            for p in x.intake_periods or []:
+                if p not in pids:
+                    errs.add(file, row, "intake_periods", f"unknown period '{p}'; periods: "
+                             f"{', '.join(pids)}")
+            if not x.yields:
+                if x.process_input is not None:
+                    errs.add(file, row, "process_input", "a process_input needs yield_<product> "
+                             "columns")
+                continue
+            k_in = x.process_input
+            if k_in is None or x.accept.get(k_in, 0.0) <= 0:
+                errs.add(file, row, "process_input", f"yields need the commodity they apply to "
+                         f"in process_input, one this {table[:-1]} accepts (accept_<commodity> "
+                         f"> 0); got '{k_in}'")
+            for k in x.yields:
+                if k == k_in or k in inputs:
+                    errs.add(file, row, f"yield_{k}", f"product '{k}' is a processor's input; "
+                             f"chains of processors are not modelled")
+                elif k in commodities and commodities[k].disposal_cost_eur_per_t is None:
+                    errs.add(file, row, f"yield_{k}", f"product '{k}' needs a "
+                             f"disposal_cost_eur_per_t (what a tonne nobody takes costs)")
 
 
 def _wide(wide: dict[str, float], prefix: str) -> dict[str, float]:
     return {k[len(prefix):]: v for k, v in wide.items() if k.startswith(prefix)}
+
+
+def _processing(rec, wide: dict[str, float]) -> dict[str, Any]:
+    """The pooled-acceptor and processor fields of a node or activity row: gate fees, intake
+    periods, process input and yields."""
+    periods = _split_list(rec.intake_periods)
+    return {"gate_fee": _wide(wide, "gate_fee_"), "intake_periods": periods or None,
+            "process_input": rec.process_input, "yields": _wide(wide, "yield_")}
 
 
 def _split_list(v: str | None) -> list[str]:
@@ -1000,7 +1070,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             modes=sorted(set(_split_list(rec.modes)) | {"road", "internal"}),
             dev_cost_eur=rec.dev_cost_eur, opex_eur_per_yr=rec.opex_eur_per_yr,
             fixed_cost_eur_per_yr=rec.fixed_cost_eur_per_yr,
-            handling_eur_per_t=rec.handling_eur_per_t, handling_h=rec.handling_h)
+            handling_eur_per_t=rec.handling_eur_per_t, handling_h=rec.handling_h,
+            **_processing(rec, wide))
         node_rows[rec.id] = (file, row)
 
     commodities: dict[str, Commodity] = {}
@@ -1067,7 +1138,8 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             size=_wide(wide, "size_"), reloc_cost_eur=reloc, accept=_wide(wide, "accept_"),
             supply=_wide(wide, "supply_"), use=_wide(wide, "use_"),
             own_eur_per_yr={k[:-len("_eur_per_yr")]: v for k, v in _wide(wide, "own_").items()
-                            if k.endswith("_eur_per_yr")})
+                            if k.endswith("_eur_per_yr")},
+            **_processing(rec, wide))
         act_rows[rec.id] = (file, row)
 
     demands: dict[str, Demand] = {}
@@ -1113,6 +1185,7 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             modular=rec.modular, max_modules=rec.max_modules, cost_eur=rec.cost_eur,
             opex_eur_per_yr=rec.opex_eur_per_yr, connect_eur_per_yr=rec.connect_eur_per_yr)
     _match_wide_ids(nodes, activities, commodities, facilities)
+    _check_processing(nodes, node_rows, activities, act_rows, commodities, pids, errs)
     for aid, a in activities.items():
         for u in list(a.use) + list(a.own_eur_per_yr):
             if u not in facilities:
@@ -1278,9 +1351,11 @@ def _capacity_prechecks(sc: Scenario, act_rows, sources: dict[str, str],
             pooled = [d for d in sc.demands.values() if d.kind == kind and d.commodity == k]
             if not pooled or penalty is not None:
                 continue
-            offer = sum(getattr(a, side).get(k, 0.0) for a in sc.activities.values())
-            offer += sum(getattr(n, side).get(k, 0.0) for n in sc.nodes.values())
             for p in sc.periods:
+                offer = sum(getattr(x, side).get(k, 0.0)
+                            for x in (*sc.activities.values(), *sc.nodes.values())
+                            if side == "supply" or x.intake_periods is None
+                            or p.id in x.intake_periods)
                 need = sum(d.tonnes[p.id] for d in pooled)
                 if need > offer + 1e-9:
                     what = "acceptor" if side == "accept" else "supplier"

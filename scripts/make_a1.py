@@ -97,10 +97,31 @@ PROC_DEV_FIXED_EUR = 4_000_000      # one-off, per plant [assumption]
 PROC_DEV_EUR_PER_T_YR = 35          # one-off, per t/yr of capacity [assumption]
 PROC_OPEX_FIXED_EUR = 400_000       # per plant and year [assumption]
 PROC_OPEX_EUR_PER_T_YR = 5          # per t/yr of capacity and year [assumption]
-MANURE_DISPOSAL_EUR_PER_T = 20      # export / spreading outlet, all in [assumption]
+# ---- seasons: liquid manure may be spread on grassland 16 Feb – 31 Aug (mestportaal.nl,
+# 'Wetgeving uitrijden dierlijke mest') [S]: 197 days; the closed season 1 Sep – 15 Feb 168 d
+PERIODS = [("spreading", round(197 / 7, 3)), ("closed", round(168 / 7, 3))]  # weeks [D]
+# ---- outlets (activities at location nodes) ------------------------------------------------
+OUTLET_PRICE_EUR_PER_T = 20   # raw slurry at the arable / export outlet, at the gate [A; S range]
+CONCENTRATE_EUR_PER_T = -1.2  # users pay ~1.25 (2009), 1.19 (2010) EUR/t (LEI 2011-030) [S]
+THICK_EXPORT_EUR_PER_T = 15   # thick fraction taken for export at the border, at the gate [A]
+BMC_EUR_PER_T = 25            # BMC Moerdijk contract price 2017 (Boerderij, Oct 2018) [S]
+CONCENTRATE_STORE_EUR_PER_T = 10  # stored at the plant for the closed season, hauled later [A]
+THICK_STORE_EUR_PER_T = 40        # thick fraction nobody takes (fallback, never cheaper) [A]
+OUTLETS = [  # (id, name, lat, lon, accepts {commodity: gate fee}, intake periods)
+    ("arable-outlet", "Arable farms, Flevoland (via an intermediary; Dronten)", 52.525, 5.718,
+     {"manure": OUTLET_PRICE_EUR_PER_T, "concentrate": CONCENTRATE_EUR_PER_T}, "spreading"),
+    ("export-de", "Manure export to Germany (border at Oldenzaal)", 52.3133, 6.9292,
+     {"manure": OUTLET_PRICE_EUR_PER_T, "thick-fraction": THICK_EXPORT_EUR_PER_T}, ""),
+    ("bmc-moerdijk", "BMC Moerdijk poultry-manure power plant", 51.684, 4.593,
+     {"poultry-manure": BMC_EUR_PER_T}, ""),
+]
+OUTLET_CAP_T = 1_000_000      # t/week: not a limit [A]
+# Mestac's split of raw pig slurry: 34 % mineral concentrate, 46 % dischargeable water, 20 %
+# thick fraction (Boerderij, 'Concentraat van varkensmest is EUR 24 per ton waard') [S]
+YIELDS = {"concentrate": 0.34, "thick-fraction": 0.20}
 # lane pruning: no feed or manure run longer than this (driving h at 60 km/h) [assumption]
 FEED_MAX_H = 1.0            # 60 road km: a mill serves its own and the next sub-region
-MANURE_MAX_H = 1.2          # 72 road km: every farm group reaches the central processor
+MANURE_MAX_H = 2.5          # 150 road km: every farm group reaches an outlet and a processor
 
 
 def places() -> dict[str, tuple[float, float]]:
@@ -162,16 +183,26 @@ def main() -> None:
                        "output_t_per_week": q_out, "output_commodity": out_com,
                        "feed_t_per_week": q_feed, "manure_t_per_week": q_man})
         feed_need[sub] += q_feed
-        manure[sub] += q_man
+        slurry = kind in ("pig", "veal")
+        if slurry:
+            manure[sub] += q_man
         demands.append({"id": f"{fid}-out", "kind": "directed", "origin": fid,
                         "destination": DESTINATION[out_com], "commodity": out_com,
-                        "tonnes_per_period": q_out, "baseline_partner": ""})
+                        "tonnes_per_period": q_out, **{f"tonnes_{p}": "" for p, _ in PERIODS},
+                        "baseline_partner": ""})
         demands.append({"id": f"{fid}-feed", "kind": "pooled_demand", "origin": "",
                         "destination": fid, "commodity": "feed", "tonnes_per_period": q_feed,
                         "baseline_partner": MILL_OF[sub]})
-        demands.append({"id": f"{fid}-manure", "kind": "pooled_supply", "origin": fid,
-                        "destination": "", "commodity": "manure", "tonnes_per_period": q_man,
-                        "baseline_partner": ""})
+        for season, _w in PERIODS:  # manure is produced all year; one demand per season
+            today = ("bmc-moerdijk" if not slurry else
+                     "arable-outlet" if season == "spreading" else "export-de")
+            demands.append({"id": f"{fid}-manure-{season}", "kind": "pooled_supply",
+                            "origin": fid, "destination": "",
+                            "commodity": "manure" if slurry else "poultry-manure",
+                            "tonnes_per_period": "",
+                            **{f"tonnes_{p}": (q_man if p == season else 0)
+                               for p, _ in PERIODS},
+                            "baseline_partner": today})
 
     for nid, name, near, east, north in INDUSTRY:
         lat, lon = shift(*pl[near], east, north)
@@ -187,10 +218,18 @@ def main() -> None:
         cap_week = math.ceil(sum(manure[s] for s in subs) * PROC_HEADROOM / 100) * 100
         cap_year = cap_week * 52
         nodes.append({"id": nid, "name": name, "kind": "site", "lat": lat, "lon": lon,
-                      "accept_manure": cap_week,
+                      "accept_manure": cap_week, "process_input": "manure",
+                      **{f"yield_{k}": y for k, y in YIELDS.items()},
                       "dev_cost_eur": PROC_DEV_FIXED_EUR + PROC_DEV_EUR_PER_T_YR * cap_year,
                       "opex_eur_per_yr": PROC_OPEX_FIXED_EUR
                       + PROC_OPEX_EUR_PER_T_YR * cap_year})
+
+    for oid, name, lat, lon, fees, periods in OUTLETS:
+        nodes.append({"id": oid, "name": name, "kind": "location", "lat": lat, "lon": lon})
+        acts.append({"id": oid, "name": name, "node": oid, "movable": "false",
+                     **{f"accept_{k}": OUTLET_CAP_T for k in fees},
+                     **{f"gate_fee_{k}": fee for k, fee in fees.items()},
+                     "intake_periods": periods})
 
     commodities = [
         {"id": "broilers-live", "name": "Live broilers (containers)",
@@ -201,9 +240,16 @@ def main() -> None:
          "density_t_per_m3": 0.35, "pallets_per_t": 1.4},
         {"id": "feed", "name": "Compound feed and milk replacer (bulk)", "load_class": "feed",
          "density_t_per_m3": 0.65, "max_transit_h": FEED_MAX_H},
-        {"id": "manure", "name": "Manure (pig and veal slurry, poultry manure)",
-         "load_class": "manure", "density_t_per_m3": 1.0, "max_transit_h": MANURE_MAX_H,
-         "disposal_cost_eur_per_t": MANURE_DISPOSAL_EUR_PER_T},
+        {"id": "manure", "name": "Pig and veal slurry (raw)",
+         "load_class": "manure", "density_t_per_m3": 1.0, "max_transit_h": MANURE_MAX_H},
+        {"id": "poultry-manure", "name": "Poultry manure (broiler litter, dried layer manure)",
+         "load_class": "manure", "density_t_per_m3": 1.0},
+        {"id": "concentrate", "name": "Mineral concentrate (from slurry, reverse osmosis)",
+         "load_class": "manure", "density_t_per_m3": 1.0,
+         "disposal_cost_eur_per_t": CONCENTRATE_STORE_EUR_PER_T},
+        {"id": "thick-fraction", "name": "Thick fraction of slurry (solid, phosphate-rich)",
+         "load_class": "manure", "density_t_per_m3": 1.0,
+         "disposal_cost_eur_per_t": THICK_STORE_EUR_PER_T},
     ]
     common = {"mode": "road", "pricing": "trip", "cost_eur_per_h": 29.41,
               "toll_eur_per_km": 0, "speed_kmh": 60, "co2_empty_kg_per_km": 0.65,

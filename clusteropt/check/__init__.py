@@ -57,6 +57,12 @@ What is verified (each violation names its constraint and index):
   gateway), ``empties`` (none when unbundled), ``balance`` (trip-priced vehicles at
   non-gateway nodes when bundling, over the trips not closed by the market plus empties).
   Each market-closed trip pays ρ empty trips of its own leg (cost, km, CO2).
+* ``product``     processors' products (flows and disposal under the id ``processor>product``):
+  per processor node and period Σ product flows + disposal = yield × the tonnes of its
+  ``process_input`` taken in; each product flow leaves the processor's node for an acceptor
+  of the product at its destination (open, when a site). Product tonnes count in the
+  acceptors' ``partner capacity`` and the leg loads; ``partner capacity`` is 0 outside
+  an acceptor's ``intake_periods``.
 * ``objective`` (relative tolerance) and, where the solution reports them, each ``term``.
 
 Vehicles behind a road tariff (groupage) with ``load_t_per_vkm`` L and ``empty_share`` e: a
@@ -66,8 +72,9 @@ Costs: load units · (€ per unit + € per unit-km · km), no role factor; tar
 × the role's factor (``hubs.collection_factor`` χ, ``transfer_factor`` α,
 ``distribution_factor`` δ; direct 1); hub handling Σ w_p · t ×
 ``handling_eur_per_t`` per hub passed; ``disposal`` Σ w_p · t × ``disposal_cost_eur_per_t``
-(disposal) or ``shortage_cost_eur_per_t`` (shortage) — the solver keeps both in its one
-``disposal`` term; development includes open hubs (annuity + opex + fixed); facilities:
+(disposal, products' included) or ``shortage_cost_eur_per_t`` (shortage) + Σ w_p · intake ×
+the acceptor's ``gate_fee_<commodity>`` — the solver keeps them in its one ``disposal`` term;
+development includes open hubs (annuity + opex + fixed); facilities:
 modules · (annuity(cost) + opex) + connect cost per connected activity + the own cost of every
 user in play that is not connected.
 

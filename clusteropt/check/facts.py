@@ -242,6 +242,9 @@ class Facts:
         default_factory=lambda: defaultdict(lambda: [0.0, 0.0]))
     total: dict[tuple[str, str], float] = field(default_factory=lambda: defaultdict(float))
     intake: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
+    products: list[FlowRow] = field(default_factory=list)  # flows of processors' products
+    product_rest: list[UnservedRow] = field(default_factory=list)  # products disposed
+    product_out: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
     used: list[Used] = field(default_factory=list)
     _near: dict[str, set[str]] = field(default_factory=dict)
 
@@ -293,6 +296,25 @@ class Facts:
         toll = km * vt.toll_eur_per_km + km * self.lanes.toll_share(a, b) * \
             vt.toll_rate_eur_per_km
         return km, empty + vt.cost_eur_per_h * vt.handling_h_per_trip, empty, toll
+
+
+def processor_of(sc: Scenario, pid: str) -> tuple[str, Any, str] | None:
+    """(processor partner id, its record, product) of a product id 'processor>product'
+    ('@node' for a node), or None when pid names no processor's product."""
+    proc, _, o = pid.rpartition(">")
+    rec = (sc.nodes.get(proc[1:]) if proc.startswith("@") else sc.activities.get(proc)) \
+        if proc else None
+    if rec is None or o not in rec.yields:
+        return None
+    return proc, rec, o
+
+
+def accept_cap(rec, k: str, p: str) -> float:
+    """accept_k of a pooled acceptor (node or activity) in period p: 0 outside its
+    ``intake_periods``."""
+    if rec.intake_periods is not None and p not in rec.intake_periods:
+        return 0.0
+    return rec.accept.get(k, 0.0)
 
 
 def partner_of(f: Facts, r: FlowRow) -> tuple[list[Violation], bool]:
@@ -461,6 +483,9 @@ def _read_flows(f: Facts) -> None:
         c, p = str(r["demand"]), str(r["period"])
         t = num(r["tonnes"])
         dem = sc.demands.get(c)
+        if dem is None and processor_of(sc, c) is not None:
+            _read_product(f, i, r)
+            continue
         if dem is None:
             f.problem("table", f"flows row {i} has unknown demand '{c}'")
             continue
@@ -499,12 +524,41 @@ def _read_flows(f: Facts) -> None:
             f.used.append(Used(c, p, path, dem.commodity, owner))
 
 
+def _read_product(f: Facts, i: int, r: dict) -> None:
+    """A flows row of a processor's product (demand 'processor>product'): it counts in the
+    acceptor's intake, the leg flows and the product's output at its node (``product``)."""
+    c, p, t = str(r["demand"]), str(r["period"]), num(r["tonnes"])
+    o_node, d_node, partner = str(r["origin_node"]), str(r["dest_node"]), text(r["partner"])
+    _, _, o = processor_of(f.sc, c)
+    if p not in f.w or o_node not in f.sc.nodes or d_node not in f.sc.nodes:
+        f.problem("table", f"flows row {i} (product '{c}') has an unknown period or node")
+        return
+    if not math.isfinite(t) or t < -f.slack(0):
+        f.problem("product", f"product '{c}' period '{p}' {o_node}→{d_node} has tonnes {t}")
+        return
+    row = FlowRow(i, c, p, o_node, d_node, str(r["commodity"]), t, text(r["path"]),
+                  [o_node, d_node], partner, used=t > f.slack(0), noise=t <= f.slack(0))
+    f.products.append(row)
+    f.product_out[c, o_node, p] += t
+    rec = f.sc.nodes.get(partner[1:]) if partner.startswith("@") else \
+        f.sc.activities.get(partner)
+    if rec is not None and rec.accept.get(o, 0.0) > 0:
+        f.intake[partner, d_node, o, p, "accept"] += t
+    if o_node != d_node:
+        f.legflow[p, o_node, d_node, o, "" if f.bundling else c, "direct"] += t
+
+
 def _read_unserved(f: Facts) -> None:
     sc = f.sc
     for i, r in enumerate(_table(f, "unserved")):
         c, p, kind, n = str(r["demand"]), str(r["period"]), str(r["kind"]), str(r["node"])
         t = num(r["tonnes"])
         dem = sc.demands.get(c)
+        if dem is None and processor_of(sc, c) is not None and p in f.w \
+                and math.isfinite(t) and t >= -f.slack(0):
+            f.product_rest.append(UnservedRow(i, c, p, kind, n, t, kind == "disposal"))
+            f.product_out[c, n, p] += t
+            continue
         if dem is None:
             f.problem("table", f"unserved row {i} has unknown demand '{c}'")
             continue

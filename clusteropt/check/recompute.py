@@ -20,7 +20,7 @@ tkm; NOx and PM10 from their g per vehicle-km or tkm; priced by the options' €
 
 from __future__ import annotations
 
-from clusteropt.check.facts import POOLED, Facts
+from clusteropt.check.facts import POOLED, Facts, processor_of
 from clusteropt.check.rules import facility_users, rho_of
 
 COST_KEYS = ("development_cost_eur", "relocation_cost_eur", "facilities_cost_eur",
@@ -64,6 +64,19 @@ def kpis(f: Facts) -> dict[str, float]:
         penalty = getattr(sc.commodities[dem.commodity], POOLED[dem.kind][2])
         k["disposal_cost_eur"] += f.w[r.period] * r.tonnes * (penalty or 0.0)
         k["disposal_t" if r.kind == "disposal" else "shortage_t"] += f.w[r.period] * r.tonnes
+    for r in f.product_rest:
+        cost = sc.commodities[processor_of(sc, r.demand)[2]].disposal_cost_eur_per_t
+        k["disposal_cost_eur"] += f.w[r.period] * r.tonnes * (cost or 0.0)
+        k["disposal_t"] += f.w[r.period] * r.tonnes
+    for r in f.products:
+        k["tonnes"] += f.w[r.period] * r.tonnes
+        if r.origin == r.dest:
+            com = sc.commodities[processor_of(sc, r.demand)[2]]
+            k["internal_cost_eur"] += f.w[r.period] * r.tonnes * com.internal_cost_eur_per_t
+    for (partner, _n, kk, p, side), t in f.intake.items():  # gate fees (negative: revenue)
+        rec = sc.nodes[partner[1:]] if partner.startswith("@") else sc.activities[partner]
+        if side == "accept":
+            k["disposal_cost_eur"] += f.w[p] * t * rec.gate_fee.get(kk, 0.0)
     for r in f.loads:
         vt = r.vt
         if vt is None:

@@ -21,12 +21,14 @@ from clusteropt.check.facts import (
     LegRow,
     Note,
     Violation,
+    accept_cap,
     fmt,
     leg_allowed,
     load_unit,
     num,
     partner_of,
     path_legs,
+    processor_of,
 )
 
 Finding = Violation | Note
@@ -276,7 +278,7 @@ def check_partner_capacity(f: Facts) -> list[Finding]:
     out: list[Finding] = []
     for (partner, n, k, p, side), t in sorted(f.intake.items()):
         rec = f.sc.nodes[partner[1:]] if partner.startswith("@") else f.sc.activities[partner]
-        cap = getattr(rec, side).get(k, 0.0)
+        cap = accept_cap(rec, k, p) if side == "accept" else rec.supply.get(k, 0.0)
         if t > cap + f.slack(cap):
             out.append(Violation("partner capacity", f"'{partner}' at '{n}' period '{p}' "
                                  f"{'takes in' if side == 'accept' else 'delivers'} {fmt(t)} t "
@@ -349,7 +351,8 @@ def check_owners(f: Facts) -> list[Finding]:
         if f.bundling and r.owner != "":
             out.append(Violation("owner", f"{r.table} row {r.i} has owner '{r.owner}' but trips "
                                  f"are shared (bundling on: owner must be empty)"))
-        elif not f.bundling and r.owner not in f.sc.demands:
+        elif not f.bundling and r.owner not in f.sc.demands \
+                and processor_of(f.sc, r.owner) is None:
             out.append(Violation("owner", f"{r.table} row {r.i} has owner '{r.owner}' but trips "
                                  f"are per demand (bundling off: owner must be a demand id)"))
     return out
@@ -626,6 +629,53 @@ def check_balance(f: Facts) -> list[Finding]:
     return out
 
 
+def check_products(f: Facts) -> list[Finding]:
+    """``product``: a processor (node or activity with ``process_input`` k and ``yield_o`` y)
+    at node n puts out, per period p, Σ product flows + product disposal = y · Σ the tonnes
+    of k it takes in at n (the pooled flows into it); every product flow leaves the
+    processor's node for an acceptor of the product at the flow's destination (open, when it
+    is a site), and product disposal has kind 'disposal'."""
+    sc, out = f.sc, list(f.problems["product"])
+    made: dict[tuple, float] = defaultdict(float)
+    for (partner, n, k, p, side), t in f.intake.items():
+        rec = sc.nodes.get(partner[1:]) if partner.startswith("@") else \
+            sc.activities.get(partner)
+        if side == "accept" and rec is not None and rec.process_input == k:
+            for o, y in rec.yields.items():
+                made[f"{partner}>{o}", n, p] += y * t
+    for key in sorted(set(made) | set(f.product_out)):
+        want, got = made.get(key, 0.0), f.product_out.get(key, 0.0)
+        if abs(got - want) > f.slack(want):
+            pid, n, p = key
+            out.append(Violation("product", f"'{pid}' at '{n}' period '{p}': product flows + "
+                                 f"disposal {fmt(got)} t ≠ yield × intake {fmt(want)} t", key,
+                                 got, want))
+    for r in f.products:
+        proc, rec, o = processor_of(sc, r.demand)
+        here = proc[1:] if proc.startswith("@") else f.place.get(proc)
+        where = f"product '{r.demand}' period '{r.period}' row {r.i}"
+        if r.origin != here:
+            out.append(Violation("product", f"{where} leaves '{r.origin}', not the "
+                                 f"processor's node '{here}'"))
+        acc = sc.nodes.get(r.partner[1:]) if r.partner.startswith("@") else \
+            sc.activities.get(r.partner)
+        at = r.partner[1:] if r.partner.startswith("@") else f.place.get(r.partner)
+        if acc is None or acc.accept.get(o, 0.0) <= 0:
+            out.append(Violation("product", f"{where}: '{r.partner}' does not accept '{o}'"))
+        elif at != r.dest:
+            out.append(Violation("product", f"{where}: acceptor '{r.partner}' is at '{at}', not "
+                                 f"at the flow's destination '{r.dest}'"))
+        elif r.partner.startswith("@") and sc.nodes[at].kind in ("site", "hub") and r.used \
+                and not f.is_open(at):
+            out.append(Violation("product", f"{where}: acceptor {sc.nodes[at].kind} '{at}' is "
+                                 f"closed"))
+    for r in f.product_rest:
+        if not r.valid:
+            out.append(Violation("product", f"product '{r.demand}' period '{r.period}' has "
+                                 f"kind '{r.kind}', expected 'disposal'"))
+    return out
+
+
 # the rules, each run on the same facts; their order is only the order of the report
 RULES: tuple[Callable[[Facts], list[Finding]], ...] = (
     check_tables, check_switches, check_sites, check_placement, check_capacity,
@@ -633,6 +683,6 @@ RULES: tuple[Callable[[Facts], list[Finding]], ...] = (
     check_partner_capacity, check_unserved, check_demand, check_loads, check_owners,
     check_vehicles, check_trips, check_integrality, check_implicit_empty, check_market,
     check_trip_capacity, check_units, check_departures, check_frequency, check_transit,
-    check_empties, check_balance)
+    check_empties, check_balance, check_products)
 
 __all__ = ["RULES", "ROLES", "facility_users", "rho_of"]

@@ -18,6 +18,7 @@ strong_link, hub_link       or shortage; x ≤ q · at[partner] (open[site]); Σ
                             open[h]
 arc_origin/_conservation/   §3 the per-origin hub-arc form (``hubarcs``)
 _destination/_hub_link
+product_balance             §7 Σ product tonnes out + disposed = yield · intake of the input
 partner_capacity, cover,    §3 pooled intake ≤ cap · at (open); capacity covers pooled demand
 cover_count
 mode_split                  §4 Σ_v y[i,j,k,v] = load[i,j,k]
@@ -128,6 +129,8 @@ class BuiltModel:
     slack_family: dict[Any, str] = field(default_factory=dict)  # elastic: var → row family
     shared: dict[tuple[str, str], Any] = field(default_factory=dict)  # (facility, site) → var
     connect: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # (f, site, fac)
+    products: dict[tuple, Any] = field(default_factory=dict)  # (pid, n, partner, t, p) → t
+    product_rest: dict[tuple, Any] = field(default_factory=dict)  # (pid, n, p) → t disposed
     rows: dict[str, list[int]] = field(default_factory=dict)  # family → row numbers
     row_keys: dict[str, list[Any]] = field(default_factory=dict)  # family → row indices
     units: dict[tuple, Any] = field(default_factory=dict)  # (i, j, v, g, p, owner) → integer
@@ -163,7 +166,9 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.define_facilities(b)       # shared, connect
     fam.define_hubs(b)             # open[h]; hub counts
     fam.define_routes(b)           # route shares; route/pooled/strong/hub links; hub arcs
-    fam.define_partner_capacity(b)  # pooled intake; cover rows
+    fam.define_intake(b)           # pooled intake per partner, node, commodity, period
+    fam.define_products(b)         # processor products: product balance
+    fam.define_partner_capacity(b)  # partner capacity; cover rows
     fam.define_loads(b)            # leg loads; vehicle choice
     fam.define_trips(b)            # integer trips by mass/volume/pallets; market closure
     fam.define_units(b)            # integer load units of tariff types
@@ -188,5 +193,6 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
                       build_s=time.perf_counter() - t0, pruned=b.pruned_routes,
                       pruned_sites=b.pruned_sites, arcs=b.arcs, slacks=b.elastic.slacks,
                       slack_family=b.elastic.family,
-                      shared=b.shared, connect=b.connect, rows=dict(b.rows.family),
+                      shared=b.shared, connect=b.connect, products=b.products,
+                      product_rest=b.product_rest, rows=dict(b.rows.family),
                       row_keys=dict(b.rows.keys), units=b.units)

@@ -45,7 +45,15 @@ def extract(model: BuiltModel) -> Solution:
         for c, path, tonnes in decompose(g):
             flows.append((c, g.period, path[0], path[-1], g.commodity, tonnes, ";".join(path),
                           ""))
+    for (pid, n, g, t, p), x in model.products.items():
+        val = x.varValue or 0.0
+        if val > EPS:
+            flows.append((pid, p, n, t, pid.rsplit(">", 1)[1], val, f"{n};{t}", g))
     unserved = []
+    for (pid, n, p), x in model.product_rest.items():
+        val = x.varValue or 0.0
+        if val > EPS:
+            unserved.append((pid, p, "disposal", n, val))
     for c, rest in model.unserved.items():
         dm = sc.demands[c]
         for kind, node, share in rest:

@@ -85,6 +85,8 @@ class Parts:
     arcs: list[ArcGroup] = field(default_factory=list)
     pruned_routes: int = 0
     intake: dict[tuple, LinearTerm] = field(default_factory=dict)
+    products: dict[tuple, Any] = field(default_factory=dict)  # (pid, n, partner, t, p) → t
+    product_rest: dict[tuple, Any] = field(default_factory=dict)  # (pid, n, p) → t disposed
     loads: dict[tuple, dict[str, LinearTerm]] = field(default_factory=dict)
     y: dict[tuple, LinearTerm] = field(default_factory=dict)
     class_load: dict[tuple, list[tuple[LinearTerm, VehicleType, str]]] = field(
@@ -166,6 +168,7 @@ def define_sites(b: Parts) -> None:
     * ``budget``: Σ_s (annuity(dev_s) + opex_s + fixed_s) · open[s] ≤ budget."""
     sc, sw = b.sc, b.sw
     pooled = {d.commodity for d in sc.demands.values() if d.kind != "directed"}
+    pooled |= {o for x in (*sc.nodes.values(), *sc.activities.values()) for o in x.yields}
     b.site_ids = [n for n, node in sc.nodes.items() if node.kind == "site"
                   and (any(n in c for c in b.candidates.values())
                        or any(k in pooled for k in (*node.accept, *node.supply))
@@ -485,7 +488,7 @@ def _partners(b: Parts, k: str, side: str, dm) -> list[tuple[str, str]]:
     for n, node in sc.nodes.items():
         if getattr(node, side).get(k, 0.0) > 0 and _open(sc, sw, n):
             out.append((f"@{n}", n))
-    if sw.baseline_partners:
+    if sw.baseline_partners and dm is not None:
         out = [(p, n) for p, n in out if p == dm.baseline_partner]
     return out
 
@@ -563,10 +566,9 @@ def path_legs(path: tuple[str, ...]) -> list[tuple[str, str, str]]:
 # ---- 7. pooled partners' capacity and cover rows -------------------------------------------
 
 
-def define_partner_capacity(b: Parts) -> None:
-    """``partner_capacity``: Σ q_p · z over the pooled routes into (out of) a partner at a node
-    ≤ its accept_k (supply_k) · at[partner, n] (or · open[n]), per period; then the cover
-    rows (``define_cover``)."""
+def define_intake(b: Parts) -> None:
+    """``intake[partner, n, k, p, side]``: Σ q_p · z over the pooled routes into (out of) a
+    partner at node n, t/period — a linear term in the route shares."""
     sc = b.sc
     for c, routes in b.shares.items():
         dm = sc.demands[c]
@@ -578,9 +580,86 @@ def define_partner_capacity(b: Parts) -> None:
             for per in b.periods:
                 b.intake.setdefault((r.partner, n, dm.commodity, per, side),
                                     LinearTerm()).add_term(r.share, dm.tonnes[per])
+
+
+def partner_record(sc: Scenario, partner: str):
+    """The node ('@node') or activity record of a pooled partner."""
+    return sc.nodes[partner[1:]] if partner.startswith("@") else sc.activities[partner]
+
+
+def partner_cap(sc: Scenario, partner: str, side: str, k: str, per: str) -> float:
+    """accept_k (supply_k) of a pooled partner in period per, t/period: 0 outside its
+    ``intake_periods`` (acceptors only)."""
+    owner = partner_record(sc, partner)
+    if side == "accept" and owner.intake_periods is not None \
+            and per not in owner.intake_periods:
+        return 0.0
+    return getattr(owner, side).get(k, 0.0)
+
+
+def define_products(b: Parts) -> None:
+    """Processor products (§7): a node or activity with ``process_input`` k and ``yield_o`` y
+    turns each tonne of k it takes in into y t of product o, pooled supply at its node. For
+    product pid = 'processor>o' at processor node n in period p: tonnes ``prod[pid,n,g,t,p]``
+    ≥ 0 to each acceptor g of o at node t (direct, within o's ``max_transit_h``; t = n is
+    co-location) and ``prod_rest[pid,n,p]`` ≥ 0 to o's disposal outlet:
+
+    * ``product_balance``: Σ_{g,t} prod + prod_rest = y · intake[processor, n, k, p]
+      (t/period; the intake is linear in the input's route shares, so is the row).
+
+    The product tonnes join the acceptors' intake (``partner_capacity``), the leg loads
+    (``define_loads``) and are priced at o's ``disposal_cost_eur_per_t`` and the acceptors'
+    gate fees (``price_flows``). Products have no baseline partner: today's situation and
+    every option send them by the same rules. Chains (a product that is processed again) are
+    refused by the scenario."""
+    sc, lanes = b.sc, b.lanes
+    routes_of = RouteMaker(sc, lanes, [], b.eligible)
+    procs = [(f"@{n}", node) for n, node in sc.nodes.items() if node.yields] \
+        + [(a, act) for a, act in sc.activities.items() if act.yields and a in b.candidates]
+    keys, rest_keys, rhs = [], [], {}
+    for proc, rec in procs:
+        k_in = rec.process_input
+        for o, y in rec.yields.items():
+            pid = f"{proc}>{o}"
+            limit = sc.commodities[o].max_transit_h
+            outlets = [(g, t) for g, t in _partners(b, o, "accept", None)
+                       if not (_partner_at(b, g, t).is_constant
+                               and _partner_at(b, g, t).const == 0.0)]
+            for per in b.periods:
+                for n in ([proc[1:]] if proc.startswith("@") else b.candidates[proc]):
+                    intake = b.intake.get((proc, n, k_in, per, "accept"))
+                    if intake is None or (intake.is_constant and intake.const == 0.0):
+                        continue
+                    rhs[pid, n, per] = intake.scaled(y)
+                    rest_keys.append((pid, n, per))
+                    for g, t in outlets:
+                        tm = routes_of.leg_ok(n, t, o, "direct")
+                        if tm is None or (limit is not None and tm > limit + 1e-9):
+                            continue
+                        if partner_cap(sc, g, "accept", o, per) > 0:
+                            keys.append((pid, n, g, t, per))
+    b.products = b.var.make("prod", keys)
+    b.product_rest = b.var.make("prod_rest", rest_keys)
+    out: dict[tuple, Terms] = defaultdict(list)
+    for key, x in b.products.items():
+        pid, n, g, t, per = key
+        out[pid, n, per].append((x, 1.0))
+        o = pid.rsplit(">", 1)[1]
+        b.intake.setdefault((g, t, o, per, "accept"), LinearTerm()).add([(x, 1.0)])
+    for key, rest in b.product_rest.items():
+        made = rhs[key]
+        b.rows.add("product_balance", key, out[key] + [(rest, 1.0)]
+                   + [(v, -cf) for v, cf in made.terms], "==", made.const)
+
+
+def define_partner_capacity(b: Parts) -> None:
+    """``partner_capacity``: intake of a partner at a node (``define_intake``, plus the
+    products it takes, ``define_products``) ≤ its accept_k (supply_k; 0 outside its
+    ``intake_periods``) · at[partner, n] (or · open[n]), per period; then the cover rows
+    (``define_cover``)."""
+    sc = b.sc
     for (partner, n, k, per, side), load in b.intake.items():
-        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
-        cap = getattr(owner, side)[k]
+        cap = partner_cap(sc, partner, side, k, per)
         slack = b.elastic.slack(f"'{partner.lstrip('@')}' at '{n}' needs more {side} capacity "
                                 f"for '{k}' in period '{per}'", "t/period",
                                 family="partner_capacity")
@@ -617,8 +696,7 @@ def define_cover(b: Parts) -> None:
     caps: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
     fixed: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
     for partner, n, k, per, side in b.intake:
-        owner = sc.nodes[n] if partner.startswith("@") else sc.activities[partner]
-        cap = getattr(owner, side)[k]
+        cap = partner_cap(sc, partner, side, k, per)
         o = b.open_here(n) if partner.startswith("@") else ONE
         if o.is_constant:  # present whatever the placement (an activity counts once)
             fixed[k, side, per][partner if not partner.startswith("@") else n] = cap * o.const
@@ -666,6 +744,12 @@ def define_loads(b: Parts) -> None:
                                            {per: LinearTerm() for per in b.periods})
                 for per in b.periods:
                     per_p[per].add_term(r.share, dm.tonnes[per])
+    for (pid, n, _g, t, per), x in b.products.items():
+        if n != t:
+            per_p = b.loads.setdefault((n, t, pid.rsplit(">", 1)[1],
+                                        None if sw.bundling else pid, "direct"),
+                                       {p: LinearTerm() for p in b.periods})
+            per_p[per].add([(x, 1.0)])
     choice: dict[tuple, list[VehicleType]] = {}
     keys = []
     for i, j, k, owner, role in b.loads:
@@ -902,10 +986,23 @@ def price_facilities(b: Parts) -> None:
 
 
 def price_flows(b: Parts) -> None:
-    """disposal: Σ_p w_p · q · cost · (disposal or shortage share); handling: Σ_p w_p · q ·
+    """disposal: Σ_p w_p · q · cost · (disposal or shortage share) + Σ_p w_p · prod_rest ·
+    the product's disposal cost + Σ_p w_p · gate_fee[partner, k] · intake (every pooled
+    acceptor's intake, products included; a negative fee is revenue); handling: Σ_p w_p · q ·
     handling_eur_per_t of every hub a route (or hub arc) passes; internal: Σ_p w_p · q ·
-    internal_cost_eur_per_t of co-located routes."""
+    internal_cost_eur_per_t of co-located routes (and co-located product tonnes)."""
     sc, terms, weight = b.sc, b.terms, b.weight
+    for (partner, _n, k, per, side), load in b.intake.items():
+        fee = partner_record(sc, partner).gate_fee.get(k, 0.0) if side == "accept" else 0.0
+        if fee:
+            terms["disposal"].add(load.terms, weight[per] * fee, load.const)
+    for (pid, _n, per), rest in b.product_rest.items():
+        cost = sc.commodities[pid.rsplit(">", 1)[1]].disposal_cost_eur_per_t or 0.0
+        terms["disposal"].add([(rest, weight[per] * cost)])
+    for (pid, n, _g, t, per), x in b.products.items():
+        ic = sc.commodities[pid.rsplit(">", 1)[1]].internal_cost_eur_per_t
+        if n == t and ic:
+            terms["internal"].add([(x, weight[per] * ic)])
     for c, rest in b.unserved.items():
         dm = sc.demands[c]
         com = sc.commodities[dm.commodity]
