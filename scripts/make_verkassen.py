@@ -485,6 +485,11 @@ def make_verkassen() -> None:
     print("  composter capacity:", compost_cap)
 
 
+# the scenario lines every generated Verkassen-type case shares after its periods
+COMMON_HEAD = ["interest_rate: 0.04", "lifetime_years: 20", "distance:",
+               "  method: straight_line", "  circuity: 1.3", "options:"]
+
+
 def write_verkassen_yaml(growers: list[dict], group: list[dict]) -> None:
     lines = [
         "# The Verkassen case: Westland and Aalsmeer growers may stay or move to a new greenhouse",
@@ -595,12 +600,7 @@ def write_seasons_yaml(growers: list[dict]) -> None:
         "crs: EPSG:28992",
         "periods:",
         *[f"  - {{id: {p}, weight: {w}}}" for p, w in SEASON_WEEKS.items()],
-        "interest_rate: 0.04",
-        "lifetime_years: 20",
-        "distance:",
-        "  method: straight_line",
-        "  circuity: 1.3",
-        "options:",
+        *COMMON_HEAD,
         f"  time_limit_s: {RELOCATION_TIME_LIMIT_S}   # three periods: 2.4 x the variables",
         "  gap_rel: 0.001",
         "  threads: 2",
@@ -712,12 +712,7 @@ def make_a7() -> None:
         "crs: EPSG:28992",
         "periods:",
         "  - {id: week, weight: 52}",
-        "interest_rate: 0.04",
-        "lifetime_years: 20",
-        "distance:",
-        "  method: straight_line",
-        "  circuity: 1.3",
-        "options:",
+        *COMMON_HEAD,
         "  time_limit_s: 60",
         "  gap_rel: 0.0001             # small model: solve (almost) exactly",
         "  threads: 2",
@@ -832,12 +827,7 @@ def make_westland() -> None:
         "crs: EPSG:28992",
         "periods:",
         "  - {id: week, weight: 52}     # one representative week (volumes are annual / 52)",
-        "interest_rate: 0.04",
-        "lifetime_years: 20",
-        "distance:",
-        "  method: straight_line",
-        "  circuity: 1.3",
-        "options:",
+        *COMMON_HEAD,
         "  time_limit_s: 600",
         "  gap_rel: 0.01",
         "  threads: 2",

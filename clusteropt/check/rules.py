@@ -454,22 +454,29 @@ def check_market(f: Facts) -> list[Finding]:
 def check_trip_capacity(f: Facts) -> list[Finding]:
     """``trip capacity (mass|volume|pallets)``: trips[key] ≥ tonnes / payload, m³ / volume,
     pallets / pallet places of the loads of that trip key."""
+    return _capacity(f, "trip capacity", "trips", f.class_load, f.tripsum,
+                     lambda vt: (vt.payload_t, vt.volume_m3, vt.pallets))
+
+
+def _capacity(f: Facts, rule: str, counted: str, loads: dict, counts: dict,
+              caps) -> list[Finding]:
+    """``<rule> (mass|volume|pallets)``: for every key of ``loads`` (tonnes, m³,
+    pallets) the ``counts`` (trips or units) ≥ each amount ÷ the vehicle's capacity in that
+    dimension, ``caps(vt)`` = (t, m³, pallets), a missing capacity not binding."""
     out: list[Finding] = []
-    for key, (mass, vol, pal) in sorted(f.class_load.items()):
+    for key, amounts in sorted(loads.items()):
         p, a, b, vid, g, owner = key
-        vt = f.sc.vehicles[vid]
-        have = f.tripsum.get(key, 0.0)
-        need = {"mass": mass / vt.payload_t}
-        if vt.volume_m3:
-            need["volume"] = vol / vt.volume_m3
-        if vt.pallets:
-            need["pallets"] = pal / vt.pallets
-        for kind, q in need.items():
+        have = counts.get(key, 0.0)
+        for kind, amount, cap in zip(("mass", "volume", "pallets"), amounts,
+                                     caps(f.sc.vehicles[vid])):
+            if not cap:
+                continue
+            q = amount / cap
             if have < q - f.slack(q):
                 who = f" owner '{owner}'" if owner else ""
-                out.append(Violation(f"trip capacity ({kind})", f"period '{p}' leg '{a}'→'{b}' "
-                                     f"vehicle '{vid}' class '{g}'{who}: {fmt(have)} trips < "
-                                     f"{fmt(q)} needed", key, have, q))
+                out.append(Violation(f"{rule} ({kind})", f"period '{p}' leg "
+                                     f"'{a}'→'{b}' vehicle '{vid}' class '{g}'{who}: "
+                                     f"{fmt(have)} {counted} < {fmt(q)} needed", key, have, q))
     return out
 
 
@@ -488,20 +495,7 @@ def check_units(f: Facts) -> list[Finding]:
                                  f"class '{r.load_class}' = {r.trips!r} is not an integer",
                                  (r.period, r.a, r.b, r.vid, r.load_class), r.trips,
                                  round(r.trips)))
-    for key, amounts in sorted(f.unit_load.items()):
-        p, a, b, vid, g, owner = key
-        have = f.unitsum.get(key, 0.0)
-        for kind, amount, cap in zip(("mass", "volume", "pallets"), amounts,
-                                     load_unit(f.sc.vehicles[vid])):
-            if cap is None:
-                continue
-            q = amount / cap
-            if have < q - f.slack(q):
-                who = f" owner '{owner}'" if owner else ""
-                out.append(Violation(f"unit capacity ({kind})", f"period '{p}' leg '{a}'→'{b}' "
-                                     f"vehicle '{vid}' class '{g}'{who}: {fmt(have)} units < "
-                                     f"{fmt(q)} needed", key, have, q))
-    return out
+    return out + _capacity(f, "unit capacity", "units", f.unit_load, f.unitsum, load_unit)
 
 
 def check_departures(f: Facts) -> list[Finding]:

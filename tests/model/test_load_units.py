@@ -84,14 +84,21 @@ def test_schedule_caps_the_units_on_a_leg(tmp_path):
     assert chk.passed, chk.violations
 
 
-def test_checker_flags_a_schedule_exceeded(tmp_path):
-    """All 100 t by rail in 7 units (the truck's load moved to rail): 7 > 2 · 3."""
+def _all_by_rail(tmp_path):
+    """The scheduled case solved, then tampered: all 100 t on the rail load (the truck's
+    load moved to rail), no trips, no solver terms."""
     sc, lanes = scheduled_case(tmp_path)
     _, sol, _ = optimise(sc, lanes)
     loads = sol.loads.copy()
     loads.loc[loads.vehicle == "rail", "tonnes"] = 100.0
     sol.loads = loads[loads.vehicle == "rail"].reset_index(drop=True)
     sol.trips, sol.terms = sol.trips.iloc[0:0], {}  # the solver's terms no longer apply
+    return sc, lanes, sol
+
+
+def test_checker_flags_a_schedule_exceeded(tmp_path):
+    """All 100 t by rail in 7 units (the truck's load moved to rail): 7 > 2 · 3."""
+    sc, lanes, sol = _all_by_rail(tmp_path)
     sol.units = pd.DataFrame([("week", "a", "b", "rail", "chilled", "", 7.0)],
                              columns=UNIT_COLS)
     sol.objective_eur = check_solution(sc, lanes, sol).objective_recomputed
@@ -103,12 +110,7 @@ def test_checker_flags_a_schedule_exceeded(tmp_path):
 def test_checker_recomputes_the_units_needed(tmp_path):
     """The same 100 t by rail written with only 6 units: the checker finds 7 needed (pallets)
     and the schedule exceeded by the units needed, not by those written."""
-    sc, lanes = scheduled_case(tmp_path)
-    _, sol, _ = optimise(sc, lanes)
-    loads = sol.loads.copy()
-    loads.loc[loads.vehicle == "rail", "tonnes"] = 100.0
-    sol.loads = loads[loads.vehicle == "rail"].reset_index(drop=True)
-    sol.trips, sol.terms = sol.trips.iloc[0:0], {}  # the solver's terms no longer apply
+    sc, lanes, sol = _all_by_rail(tmp_path)
     sol.objective_eur = check_solution(sc, lanes, sol).objective_recomputed
     res = check_solution(sc, lanes, sol)
     assert {v.rule for v in res.violations} == {"unit capacity (pallets)", "departures"}
