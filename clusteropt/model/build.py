@@ -24,6 +24,7 @@ cover_count
 mode_split                  §4 Σ_v y[i,j,k,v] = load[i,j,k]
 trip_mass/_volume/_pallets  §4 Σ_{k∈g} y / payload ≤ trips (and volume, pallets)
 market_link                 §4 market closure: mkt ≤ trips
+trip_floor                  §4 valid inequalities: Σ_v trips ≥ F0 + (F1 − F0) · place
 unit_mass/_volume/_pallets  §4 tariff load units: Σ_{k∈g} y / unit_t ≤ units (and m³, pallets)
 departures                  §4 scheduled service: Σ_g units ≤ departures · units per departure
 frequency_use, frequency    §4 x ≤ q · u, trips ≥ m · u
@@ -171,6 +172,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.define_partner_capacity(b)  # partner capacity; cover rows
     fam.define_loads(b)            # leg loads; vehicle choice
     fam.define_trips(b)            # integer trips by mass/volume/pallets; market closure
+    fam.define_trip_floor(b)       # valid inequalities: whole trips for a placement's load
     fam.define_units(b)            # integer load units of tariff types
     fam.define_departures(b)       # scheduled services: units ≤ departures × units each
     fam.define_frequency(b)        # shipment frequency

@@ -809,6 +809,77 @@ def define_trips(b: Parts) -> None:
         b.implicit_empty[key] = rho_gate if (i in b.gateway or j in b.gateway) else rho_rule
 
 
+def define_trip_floor(b: Parts) -> None:
+    """``trip_floor`` (valid inequalities, added up front): on a leg, load class g, period
+    and owner whose every eligible vehicle type is trip-priced, the trips of all types
+    together carry the leg's load L = c + Σ a_x · x + (other non-negative terms). For each
+    binary x in L (a placement, with a_x > 0):
+
+        Σ_v trips[i,j,v,g,p,owner] ≥ F0 + (F1 − F0) · x,
+
+    F0 = ⌈c / cap⌉ and F1 = ⌈(c + a_x) / cap⌉, the largest over the mass, volume and pallet
+    sides of the fewest vehicles of the roomiest type that carry the load (a side counts only
+    where every type has a figure). It holds at x = 0 (L ≥ c) and x = 1 (L ≥ c + a_x), the
+    trips being integer, so no integer point is cut off; the LP relaxation, which pays a
+    fraction a_x / cap of a trip for a small consignment, pays at least one. On a leg that
+    only one activity's placement can load (a grower's own node to its trader) this is the
+    integer rounding that branch-and-bound otherwise has to find."""
+    trips_of: dict[tuple, list] = defaultdict(list)  # (i, j, g, p, owner) → trips
+    cap_of: dict[tuple, list[tuple]] = defaultdict(list)  # → unit_capacity per type
+    for (i, j, v, g, p, owner), tr in b.trips.items():
+        trips_of[i, j, g, p, owner].append(tr)
+        cap_of[i, j, g, p, owner].append(b.sc.vehicles[v].unit_capacity())
+    lc_of = {k: c.load_class for k, c in b.sc.commodities.items()}
+    parts: dict[tuple, list[tuple[LinearTerm, str]]] = defaultdict(list)
+    tariff: set[tuple] = set()
+    for (i, j, k, owner, role), per_p in b.loads.items():
+        trip_only = all(vt.pricing == "trip" for vt in b.eligible(k, i, j, role))
+        for p, load in per_p.items():
+            key = (i, j, lc_of[k], p, owner)
+            parts[key].append((load, k))
+            if not trip_only:
+                tariff.add(key)
+    for key, loads in parts.items():
+        if key in tariff or key not in trips_of:
+            continue
+        caps = list(zip(*cap_of[key], strict=True))  # per side: each type's figure
+        room = [max(c) if all(x is not None for x in c) else None for c in caps]
+        const = np.zeros(3)
+        coef: dict[Any, np.ndarray] = {}
+        valid = True
+        for load, k in loads:
+            f = _side_factors(b.sc.commodities[k])
+            const += load.const * f
+            for x, a in load.terms:
+                if a < 0 or x.lowBound is None or x.lowBound < 0:
+                    valid = False
+                    break
+                if x.isBinary() and a > 0:
+                    coef.setdefault(x, np.zeros(3))
+                    coef[x] += a * f
+        if not valid or not coef:
+            continue
+        f0 = _fewest(const, room)
+        trs = [(tr, 1.0) for tr in trips_of[key]]
+        for x, a in coef.items():
+            step = _fewest(const + a, room) - f0
+            if step > 0:
+                b.rows.add("trip_floor", (*key, x.name), trs + [(x, -float(step))], ">=",
+                           float(f0))
+
+
+def _fewest(load: np.ndarray, room: list) -> int:
+    """Fewest vehicles of the roomiest type for a load of (t, m³, pallet places): the
+    largest ⌈load / room⌉ over the sides that have a room."""
+    return max((math.ceil(load[s] / room[s] - 1e-9) for s in range(3) if room[s]), default=0)
+
+
+def _side_factors(com) -> np.ndarray:
+    """Mass, volume and pallet places per tonne of a commodity (0 where it has no figure)."""
+    return np.array([1.0, 1.0 / com.density_t_per_m3 if com.density_t_per_m3 else 0.0,
+                     com.pallets_per_t or 0.0])
+
+
 def _capacity_rows(b: Parts, prefix: str, key: tuple, loads_k: list, count: Any) -> None:
     """``<prefix>_mass``, ``_volume``, ``_pallets``: the loads of one class on a leg fill at
     most ``count`` vehicles (trips) or load units of their type — Σ y / t ≤ count, Σ y /

@@ -1,0 +1,98 @@
+"""The ``trip_floor`` valid inequalities (``families.define_trip_floor``): whole trips for the
+load a placement brings to a leg.
+
+* exact: on random tiny instances the MILP optimum at gap 0 is the same with and without them
+  (and the brute-force tests compare the model, with them, to an independent reference);
+* stronger: the LP relaxation with them is never below the one without and never above the
+  MILP optimum, and on some instances strictly above;
+* a hand case: one grower ships 2 t a period on its own leg with a 10 t truck; without the
+  rows the LP pays a fifth of a trip, with them a whole one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tiny import Tiny, close, commodity, location, random_tiny, run, vehicle
+
+import clusteropt.model.families as fam
+from clusteropt.highs import FastHiGHS
+from clusteropt.lanes import build_lanes
+from clusteropt.model import build
+
+SEEDS = range(12)
+
+
+def _lp_value(t: Tiny, tmp, floors: bool, monkeypatch) -> float:
+    """The LP relaxation's objective (every integer relaxed)."""
+    with monkeypatch.context() as m:
+        if not floors:
+            m.setattr(fam, "define_trip_floor", lambda b: None)
+        sc = t.scenario(tmp)
+        model = build(sc, build_lanes(sc))
+    model.prob.solve(FastHiGHS(msg=False, mip=False))
+    return model.prob.objective.value()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_same_optimum_with_and_without_floors(seed, tmp_path, monkeypatch):
+    t = random_tiny(seed)
+    with_floors = run(t, tmp_path / "a")
+    with monkeypatch.context() as m:
+        m.setattr(fam, "define_trip_floor", lambda b: None)
+        without = run(t, tmp_path / "b")
+        assert without.model.row_count("trip_floor") == 0
+    assert close(with_floors.objective, without.objective), (seed, with_floors.objective,
+                                                              without.objective)
+
+
+def test_lp_bound_rises_and_stays_below_the_optimum(tmp_path, monkeypatch):
+    rose = 0
+    for seed in SEEDS:
+        t = random_tiny(seed)
+        lp_with = _lp_value(t, tmp_path / f"w{seed}", True, monkeypatch)
+        lp_without = _lp_value(t, tmp_path / f"o{seed}", False, monkeypatch)
+        opt = run(t, tmp_path / f"m{seed}").objective
+        assert lp_with >= lp_without - 1e-6 * max(1.0, abs(lp_without)), seed
+        assert lp_with <= opt + 1e-6 * max(1.0, abs(opt)), (seed, lp_with, opt)
+        rose += lp_with > lp_without + 1e-6 * max(1.0, abs(lp_without))
+    assert rose >= 3, rose
+
+
+def _one_grower() -> Tiny:
+    """g0 stays at stay0 (0,0) or moves to site1 (30,0) (relocation 1 M€: it stays); it ships
+    2 t/period of veg to dst0 (0,40) with a 10 t truck at 1 €/km, 52 periods a year.
+
+    Leg stay0 → dst0 is 40 km; a trip pays 40 €, and its return is closed by the market with
+    ρ = e/(1−e) = 0.25 empty trips (empty share e = 0.2): 50 € a trip, 2,600 €/yr.
+    LP without the floor: trips = 2/10 · place[g0,stay0] = 0.2 → 520 €/yr.
+    LP with it: trips ≥ ⌈2/10⌉ · place = 1 → 2,600 €/yr, the integer optimum itself."""
+    nodes = {"stay0": location(x=0, y=0), "dst0": location(x=0, y=40),
+             "site1": location(kind="site", x=30, y=0, cap=50.0)}
+    growers = {"g0": {"stay": "stay0", "cands": ["site1"], "size": 5.0,
+                      "reloc": {"site1": 1_000_000.0}}}
+    return Tiny(nodes=nodes, growers=growers, fixed={"d0": "dst0"},
+                commodities={"veg": commodity("food")},
+                demands=[("out0", "g0", "d0", "veg", 2.0)],
+                vehicles={"v0": vehicle(payload=10.0, ckm=1.0)}, weight=52.0,
+                interest=0.0, lifetime=10.0, empty_share=0.2, seed=-2)
+
+
+def test_hand_case_lp_pays_a_whole_trip(tmp_path, monkeypatch):
+    t = _one_grower()
+    assert close(run(t, tmp_path / "m").objective, 2_600.0)
+    assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 2_600.0)
+    lp_without = _lp_value(t, tmp_path / "o", False, monkeypatch)
+    assert close(lp_without, 520.0), lp_without
+
+
+def test_no_floor_where_a_tariff_type_may_carry_the_load(tmp_path):
+    """A groupage tariff on the leg may carry the 2 t with no trip at all: no floor there.
+    With the truck alone: one floor per node the grower may ship from (stay0 → dst0 with
+    place[g0,stay0], site1 → dst0 with place[g0,site1])."""
+    t = _one_grower()
+    t.vehicles["tar"] = vehicle(pricing="tariff", payload=None, ckm=0.0, ttkm=0.5)
+    sc = t.scenario(tmp_path)
+    assert build(sc, build_lanes(sc)).row_count("trip_floor") == 0
+    t2 = _one_grower()
+    sc2 = t2.scenario(tmp_path / "b")
+    assert build(sc2, build_lanes(sc2)).row_count("trip_floor") == 2
