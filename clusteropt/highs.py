@@ -13,6 +13,7 @@ and the core's bulk methods); ``check_pulp_internals`` says so loudly — naming
 
 from __future__ import annotations
 
+import time
 from math import isfinite
 
 import highspy
@@ -59,6 +60,7 @@ check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
+START_SHARE = 0.5  # of the time limit, for completing a partial MIP start (_complete_start)
 
 
 class FastHiGHS(pulp.HiGHS):
@@ -76,6 +78,8 @@ class FastHiGHS(pulp.HiGHS):
         self.links = links  # the model's x ≤ u · open rows (its families), when known
         self.used = "direct"
         self.fixing_report = None
+        self.phase = None  # "start" while a partial MIP start is completed
+        self.start_s = 0.0  # seconds the completion took (the full solve's clock starts after)
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -92,10 +96,46 @@ class FastHiGHS(pulp.HiGHS):
                 method = "fixing" if links >= AUTO_FIXING_LINKS else "direct"
         self.used = method
         if method == "direct":
+            if getattr(self, "_partial_start", None) is not None:
+                self._complete_start(h)
             h.run()
             return
         self.fixing_report = fixing.solve(h, self.timeLimit, self.gapRel or 0.0, self.threads,
                                           log_file=self.optionsDict.get("logPath"), lp=hl)
+
+    def _complete_start(self, h: highspy.Highs) -> None:
+        """Complete a partial MIP start (the values of some columns, e.g. every activity at
+        its stay node) by solving the model with those columns fixed, within
+        ``START_SHARE`` of the time limit, and hand its solution to the full solve as a
+        complete start. HiGHS would complete a partial start itself, by a sub-MIP that its
+        time limit does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case);
+        here the restricted solve has its own share and the full solve the rest. The full
+        solve's bound is the only one reported (``phase`` tells the progress display)."""
+        idx, val = self._partial_start
+        self._partial_start = None
+        lp = h.getLp()
+        lower = np.asarray(lp.col_lower_)[idx]
+        upper = np.asarray(lp.col_upper_)[idx]
+        limit = h.getOptionValue("time_limit")
+        limit = limit[1] if isinstance(limit, tuple) else limit
+        t0 = time.perf_counter()
+        self.phase = "start"
+        try:
+            h.changeColsBounds(len(idx), idx, val, val)
+            if isfinite(limit):
+                h.setOptionValue("time_limit", max(START_SHARE * limit, 0.1))
+            h.run()
+            feasible = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+            values = np.asarray(h.getSolution().col_value) if feasible else None
+        finally:
+            h.changeColsBounds(len(idx), idx, lower, upper)
+            self.start_s = time.perf_counter() - t0
+            if isfinite(limit):
+                h.setOptionValue("time_limit", max(limit - self.start_s, 0.1))
+            self.phase = None
+        if values is not None:
+            n = len(values)
+            h.setSolution(n, np.arange(n, dtype=np.int32), values)
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped
@@ -157,12 +197,17 @@ class FastHiGHS(pulp.HiGHS):
         h.addRows(len(rows), row_lower, row_upper, len(index), starts,
                   np.asarray(index, dtype=np.int32), np.asarray(value, dtype=np.float64))
 
+        self._partial_start = None
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]
             if start:
                 idx, val = zip(*start, strict=True)
-                h.setSolution(len(idx), np.asarray(idx, dtype=np.int32),
-                              np.asarray(val, dtype=np.float64))
+                idx = np.asarray(idx, dtype=np.int32)
+                val = np.asarray(val, dtype=np.float64)
+                if self.mip and len(idx) < n:
+                    self._partial_start = (idx, val)  # completed by _complete_start
+                else:
+                    h.setSolution(len(idx), idx, val)
 
     def findSolutionValues(self, lp):
         h = lp.solverModel

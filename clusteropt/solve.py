@@ -6,6 +6,7 @@ optimal) and its gap."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -84,7 +85,11 @@ class _HiGHSWithProgress(FastHiGHS):
             now = time.perf_counter()
             if now - self._last >= self._every:
                 self._last = now
-                self._progress(d.running_time, d.mip_primal_bound, d.mip_dual_bound, d.mip_gap)
+                elapsed = d.running_time + self.start_s
+                if self.phase == "start":  # the restricted solve's bound bounds nothing here
+                    self._progress(elapsed, d.mip_primal_bound, math.inf, math.inf)
+                else:
+                    self._progress(elapsed, d.mip_primal_bound, d.mip_dual_bound, d.mip_gap)
 
         lp.solverModel.cbMipImprovingSolution.subscribe(handler)
         lp.solverModel.cbMipInterrupt.subscribe(handler)

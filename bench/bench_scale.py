@@ -1,0 +1,103 @@
+"""Issue 20's scale targets, side by side (a script, not a test): the same synthetic model
+(``bench_core.synthetic``) solved by HiGHS alone and by clusteropt's solve path, each in a
+process of its own (peak memory is the process's), one HiGHS thread each unless told.
+
+* ``highs``: the model without clusteropt's valid inequalities (``trip_floor``), HiGHS
+  completing the "everyone stays" start itself (its sub-MIP; outside its time limit);
+* ``clusteropt``: the model as built (with ``trip_floor``), the start completed by the
+  restricted solve within ``START_SHARE`` of the limit (``FastHiGHS._complete_start``).
+
+    .venv/bin/python bench/bench_scale.py                       # the four targets
+    .venv/bin/python bench/bench_scale.py --only 600x10x40 --time-limit 60
+
+Prints per size and arm: build s, solve s (wall, limit), gap reached, objective, bound, peak
+MB, and the build's share of the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGETS = {  # growers x sites x destinations: (time limit s, gap target)
+    "600x10x40": (60, 0.001),
+    "1000x10x50": (120, 0.005),
+    "3000x10x100": (600, 0.01),
+    "5000x30x100": (600, 0.01),
+}
+
+
+def arm(size: str, which: str, limit: float, threads: int) -> dict:
+    """Build and solve one size with one arm; the figures as a dict."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_core import synthetic
+
+    import clusteropt.model.families as fam
+    from clusteropt.highs import FastHiGHS
+    from clusteropt.lanes import build_lanes
+    from clusteropt.model import build
+    from clusteropt.scenario import scenario_from_dict
+    from clusteropt.solve import solve
+
+    g, s, d = (int(x) for x in size.split("x"))
+    if which == "highs":
+        fam.define_trip_floor = lambda b: None
+        FastHiGHS._complete_start = lambda self, h: h.setSolution(
+            len(self._partial_start[0]), *self._partial_start)
+    t0 = time.perf_counter()
+    sc = scenario_from_dict(synthetic(g, s, d, 6), base_dir=Path("."))
+    model = build(sc, build_lanes(sc))
+    t_build = time.perf_counter() - t0
+    rep = solve(model, time_limit_s=limit, gap_rel=1e-4, threads=threads)
+    total = time.perf_counter() - t0
+    return {"size": size, "arm": which, "build_s": t_build, "solve_s": rep.solve_s,
+            "gap": rep.gap, "objective": rep.objective, "bound": rep.best_bound,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "build_share": t_build / total, "rows": model.size["constraints"],
+            "integers": model.size["integers"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", action="append", help="a size such as 600x10x40 (repeatable)")
+    ap.add_argument("--time-limit", type=float, help="instead of each target's own")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--arm", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.arm:
+        print(json.dumps(arm(a.only[0], a.arm, a.time_limit, a.threads)))
+        return
+    print(f"{'size':>12} {'arm':>10} {'target':>14} {'build s':>7} {'solve s':>8} "
+          f"{'gap':>8} {'objective':>13} {'bound':>13} {'peak MB':>8} {'build %':>7}",
+          flush=True)
+    for size in a.only or TARGETS:
+        limit, goal = TARGETS.get(size, (a.time_limit or 60, 0.001))
+        limit = a.time_limit or limit
+        procs = {w: subprocess.Popen([sys.executable, __file__, "--only", size, "--arm", w,
+                                      "--time-limit", str(limit), "--threads",
+                                      str(a.threads)], stdout=subprocess.PIPE, text=True)
+                 for w in ("highs", "clusteropt")}  # side by side, at the same time
+        for w, p in procs.items():
+            out, _ = p.communicate()
+            try:
+                r = json.loads(out.strip().splitlines()[-1])
+            except (IndexError, json.JSONDecodeError):
+                print(f"{size:>12} {w:>10}  failed (exit {p.returncode})")
+                continue
+
+            def num(x, fmt):
+                return format(x, fmt) if x is not None else "-"
+
+            print(f"{size:>12} {w:>10} {f'{goal:.1%} in {limit:.0f} s':>14} "
+                  f"{r['build_s']:7.1f} {r['solve_s']:8.1f} {num(r['gap'], '.3%'):>8} "
+                  f"{num(r['objective'], ',.0f'):>13} {num(r['bound'], ',.0f'):>13} "
+                  f"{r['peak_mb']:8,.0f} {r['build_share']:7.1%}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
