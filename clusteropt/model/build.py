@@ -25,6 +25,7 @@ mode_split                  §4 Σ_v y[i,j,k,v] = load[i,j,k]
 trip_mass/_volume/_pallets  §4 Σ_{k∈g} y / payload ≤ trips (and volume, pallets)
 market_link                 §4 market closure: mkt ≤ trips
 trip_floor                  §4 valid inequalities: Σ_v trips ≥ F0 + (F1 − F0) · place
+trip_cost_floor             §4 Σ_v c_v trips + Σ t y_tariff ≥ C(c) + (C(c + a) − C(c)) · place
 unit_mass/_volume/_pallets  §4 tariff load units: Σ_{k∈g} y / unit_t ≤ units (and m³, pallets)
 departures                  §4 scheduled service: Σ_g units ≤ departures · units per departure
 frequency_use, frequency    §4 x ≤ q · u, trips ≥ m · u
@@ -56,6 +57,7 @@ instead of shared, a restricted set of vehicle types, no hubs, the optimum's emp
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +183,11 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.price_facilities(b)        # facilities
     fam.price_flows(b)             # disposal, hub handling, internal
     fam.price_transport(b)         # transport, CO2, carbon
+    cost: dict = defaultdict(float)  # objective coefficient per variable
+    for name in COST_TERMS:
+        for v, a in terms[name].terms:
+            cost[v] += a
+    fam.define_trip_cost_floor(b, cost)  # valid inequalities: the cheapest whole carriage
 
     prob.setObjective(pulp.lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
                                              for tc in terms[name].terms])

@@ -99,6 +99,7 @@ class Parts:
     implicit_empty: dict[tuple, float] = field(default_factory=dict)
     empty: dict[tuple, Any] = field(default_factory=dict)
     gateway: set[str] = field(default_factory=set)
+    trip_groups: dict | None = None  # _trip_groups, memoised
     _eligible: dict[tuple, list[VehicleType]] = field(default_factory=dict)
 
     def at(self, f: str, n: str) -> LinearTerm:
@@ -824,48 +825,141 @@ def define_trip_floor(b: Parts) -> None:
     fraction a_x / cap of a trip for a small consignment, pays at least one. On a leg that
     only one activity's placement can load (a grower's own node to its trader) this is the
     integer rounding that branch-and-bound otherwise has to find."""
-    trips_of: dict[tuple, list] = defaultdict(list)  # (i, j, g, p, owner) → trips
-    cap_of: dict[tuple, list[tuple]] = defaultdict(list)  # → unit_capacity per type
-    for (i, j, v, g, p, owner), tr in b.trips.items():
-        trips_of[i, j, g, p, owner].append(tr)
-        cap_of[i, j, g, p, owner].append(b.sc.vehicles[v].unit_capacity())
-    lc_of = {k: c.load_class for k, c in b.sc.commodities.items()}
-    parts: dict[tuple, list[tuple[LinearTerm, str]]] = defaultdict(list)
-    tariff: set[tuple] = set()
-    for (i, j, k, owner, role), per_p in b.loads.items():
-        trip_only = all(vt.pricing == "trip" for vt in b.eligible(k, i, j, role))
-        for p, load in per_p.items():
-            key = (i, j, lc_of[k], p, owner)
-            parts[key].append((load, k))
-            if not trip_only:
-                tariff.add(key)
-    for key, loads in parts.items():
-        if key in tariff or key not in trips_of:
+    for key, grp in _trip_groups(b).items():
+        if grp.tariff or not grp.coef:
             continue
-        caps = list(zip(*cap_of[key], strict=True))  # per side: each type's figure
-        room = [max(c) if all(x is not None for x in c) else None for c in caps]
-        const = np.zeros(3)
-        coef: dict[Any, np.ndarray] = {}
-        valid = True
-        for load, k in loads:
-            f = _side_factors(b.sc.commodities[k])
-            const += load.const * f
-            for x, a in load.terms:
-                if a < 0 or x.lowBound is None or x.lowBound < 0:
-                    valid = False
-                    break
-                if x.isBinary() and a > 0:
-                    coef.setdefault(x, np.zeros(3))
-                    coef[x] += a * f
-        if not valid or not coef:
-            continue
-        f0 = _fewest(const, room)
-        trs = [(tr, 1.0) for tr in trips_of[key]]
-        for x, a in coef.items():
-            step = _fewest(const + a, room) - f0
+        room = grp.room()
+        f0 = _fewest(grp.const, room)
+        trs = [(tr, 1.0) for _, tr in grp.trips]
+        for x, a in grp.coef.items():
+            step = _fewest(grp.const + a, room) - f0
             if step > 0:
                 b.rows.add("trip_floor", (*key, x.name), trs + [(x, -float(step))], ">=",
                            float(f0))
+
+
+@dataclass
+class _TripGroup:
+    """The loads of one leg, load class, period and owner (``_trip_groups``): its trips by
+    vehicle type, the tariff loads beside them, the load's constant part and, per binary
+    placement in it, the tonnes it brings — each as (t, m³, pallet places)."""
+
+    trips: list = field(default_factory=list)  # (vehicle type, trips variable)
+    tariff: list = field(default_factory=list)  # tariff-type y variables
+    const: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    coef: dict = field(default_factory=dict)  # binary → np.ndarray(3)
+    valid: bool = True
+
+    def room(self) -> list:
+        """Per side the roomiest type's figure, None where a type has none."""
+        caps = list(zip(*(vt.unit_capacity() for vt, _ in self.trips), strict=True))
+        return [max(c) if all(x is not None for x in c) else None for c in caps]
+
+
+def _trip_groups(b: Parts) -> dict[tuple, _TripGroup]:
+    """``_TripGroup`` per (i, j, g, p, owner) with trips, leaving out groups a load-unit type
+    serves and groups whose load is not a non-negative sum (then no floor is valid); memoised
+    on ``b``."""
+    if b.trip_groups is not None:
+        return b.trip_groups
+    groups: dict[tuple, _TripGroup] = defaultdict(_TripGroup)
+    for (i, j, v, g, p, owner), tr in b.trips.items():
+        groups[i, j, g, p, owner].trips.append((b.sc.vehicles[v], tr))
+    lc_of = {k: c.load_class for k, c in b.sc.commodities.items()}
+    for (i, j, k, owner, role), per_p in b.loads.items():
+        for p, load in per_p.items():
+            key = (i, j, lc_of[k], p, owner)
+            if key not in groups:
+                continue
+            grp = groups[key]
+            eligible = b.eligible(k, i, j, role)
+            for vt in eligible:
+                if vt.has_units or (vt.pricing != "trip" and len(eligible) == 1):
+                    grp.valid = False  # (with one type, y is the load itself)
+                elif vt.pricing != "trip":
+                    y = b.y[i, j, k, vt.id, p, owner, role]
+                    grp.tariff += [x for x, _ in y.terms]
+            f = _side_factors(b.sc.commodities[k])
+            grp.const = grp.const + load.const * f
+            for x, a in load.terms:
+                if a < 0 or x.lowBound is None or x.lowBound < 0:
+                    grp.valid = False
+                elif x.isBinary() and a > 0:
+                    grp.coef[x] = grp.coef.get(x, np.zeros(3)) + a * f
+    b.trip_groups = {key: grp for key, grp in groups.items() if grp.valid}
+    return b.trip_groups
+
+
+def define_trip_cost_floor(b: Parts, cost: dict) -> None:
+    """``trip_cost_floor`` (valid inequalities, after the costs): the cheapest way to carry a
+    leg's load L in whole trips of its trip-priced types (trip cost c_v, payload P_v), the
+    rest by its cheapest tariff (t €/t, where one is eligible):
+
+        C(L) = min { Σ_v c_v · n_v + t · max(0, L − Σ_v P_v · n_v) : n_v ≥ 0 integer }
+
+    (mass only; with no tariff also the volume and pallet sides, as ``trip_floor``). Then
+    Σ_v c_v · trips_v + Σ t_y · y_tariff ≥ C(c) + (C(c + a_x) − C(c)) · x for each binary x
+    in L (and ≥ C(c) where L is a constant c): it holds at x = 0 and x = 1, so no integer
+    point is cut off. ``trip_floor`` counts trips; this prices them, so the LP can no
+    longer carry a small load in a fraction of the roomiest truck when a whole smaller
+    truck or the groupage tariff is what it would pay. ``cost``: objective coefficient per
+    variable (c_v, t_y: €/yr per trip, per t)."""
+    for key, grp in _trip_groups(b).items():
+        if not grp.coef and (grp.const[0] <= 0 or len(grp.trips) == 1 and not grp.tariff):
+            continue  # nothing to bound, or HiGHS's own rounding of one integer does it
+        c = np.array([cost.get(tr, 0.0) for _, tr in grp.trips])
+        t = min((cost.get(y, 0.0) for y in grp.tariff), default=None)
+        caps = np.array([[x or 0.0 for x in vt.unit_capacity()] for vt, _ in grp.trips])
+        room = grp.room()
+        sides = [0] if t is not None else [s for s in range(3) if room[s]]
+        if not sides or (c <= 0).any() or (t is not None and t <= 0):
+            continue
+        cheapest = _cheapest_carriage(c, caps[:, sides], t)
+        lhs = [(tr, cv) for (_, tr), cv in zip(grp.trips, c, strict=True)]
+        lhs += [(y, cost[y]) for y in grp.tariff]
+        c0 = cheapest(grp.const[sides])
+        if c0 is None:
+            continue
+        if not grp.coef:
+            if c0 > 0:
+                b.rows.add("trip_cost_floor", key, lhs, ">=", c0)
+            continue
+        for x, a in grp.coef.items():
+            c1 = cheapest(grp.const[sides] + a[sides])
+            if c1 is not None and c1 > c0 * (1 + 1e-9) + 1e-9:
+                b.rows.add("trip_cost_floor", (*key, x.name), lhs + [(x, -(c1 - c0))], ">=",
+                           c0)
+
+
+CARRIAGE_GRID = 20_000  # most combinations of trip counts _cheapest_carriage enumerates
+
+
+def _cheapest_carriage(c: np.ndarray, caps: np.ndarray, t: float | None):
+    """A function L ↦ C(L) (``define_trip_cost_floor``) for trip costs c (per type), type
+    capacities caps (types × sides) and tariff t (€/t, or None), by enumerating trip counts;
+    it returns None when the counts would exceed ``CARRIAGE_GRID`` (no row then)."""
+
+    def cheapest(load: np.ndarray) -> float | None:
+        if (load <= 1e-9).all():
+            return 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = np.where(caps > 0, np.ceil(load / np.where(caps > 0, caps, 1) - 1e-9), 0)
+        upper = need.max(axis=1).astype(int)  # more than this of one type never pays
+        if np.prod(upper + 1, dtype=float) > CARRIAGE_GRID:
+            return None
+        if t is None:
+            # every type but the last enumerated; the last takes what is left
+            grids = np.meshgrid(*(np.arange(u + 1) for u in upper[:-1]), indexing="ij")
+            n = np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0))
+            left = np.maximum(load - n @ caps[:-1], 0.0)
+            last = np.ceil(left / caps[-1] - 1e-9).max(axis=1)
+            return float((n @ c[:-1] + last * c[-1]).min())
+        grids = np.meshgrid(*(np.arange(u + 1) for u in upper), indexing="ij")
+        n = np.stack([g.ravel() for g in grids], axis=1)
+        rest = np.maximum(load[0] - n @ caps[:, 0], 0.0)
+        return float((n @ c + t * rest).min())
+
+    return cheapest
 
 
 def _fewest(load: np.ndarray, room: list) -> int:

@@ -1,12 +1,14 @@
-"""The ``trip_floor`` valid inequalities (``families.define_trip_floor``): whole trips for the
-load a placement brings to a leg.
+"""The ``trip_floor`` and ``trip_cost_floor`` valid inequalities (``families``): whole trips,
+and the cheapest whole carriage, for the load a placement brings to a leg.
 
 * exact: on random tiny instances the MILP optimum at gap 0 is the same with and without them
   (and the brute-force tests compare the model, with them, to an independent reference);
 * stronger: the LP relaxation with them is never below the one without and never above the
   MILP optimum, and on some instances strictly above;
-* a hand case: one grower ships 2 t a period on its own leg with a 10 t truck; without the
-  rows the LP pays a fifth of a trip, with them a whole one.
+* hand cases: one grower ships 2 t a period on its own leg with a 10 t truck (without the
+  rows the LP pays a fifth of a trip, with them a whole one); 12 t with a 24 t and a 10 t
+  truck (the LP mixes fractions of both); 2 t where the groupage tariff is cheaper than a
+  whole truck.
 """
 
 from __future__ import annotations
@@ -22,11 +24,20 @@ from clusteropt.model import build
 SEEDS = range(12)
 
 
-def _lp_value(t: Tiny, tmp, floors: bool, monkeypatch) -> float:
-    """The LP relaxation's objective (every integer relaxed)."""
+FAMILIES = ("define_trip_floor", "define_trip_cost_floor")
+
+
+def _without(m, families=FAMILIES) -> None:
+    for name in families:
+        m.setattr(fam, name, lambda *a: None)
+
+
+def _lp_value(t: Tiny, tmp, floors, monkeypatch) -> float:
+    """The LP relaxation's objective (every integer relaxed); ``floors``: True (both
+    families), False (neither) or the one family to keep."""
     with monkeypatch.context() as m:
-        if not floors:
-            m.setattr(fam, "define_trip_floor", lambda b: None)
+        if floors is not True:
+            _without(m, [f for f in FAMILIES if f != floors])
         sc = t.scenario(tmp)
         model = build(sc, build_lanes(sc))
     model.prob.solve(FastHiGHS(msg=False, mip=False))
@@ -38,9 +49,9 @@ def test_same_optimum_with_and_without_floors(seed, tmp_path, monkeypatch):
     t = random_tiny(seed)
     with_floors = run(t, tmp_path / "a")
     with monkeypatch.context() as m:
-        m.setattr(fam, "define_trip_floor", lambda b: None)
+        _without(m)
         without = run(t, tmp_path / "b")
-        assert without.model.row_count("trip_floor") == 0
+        assert without.model.row_count("trip_floor", "trip_cost_floor") == 0
     assert close(with_floors.objective, without.objective), (seed, with_floors.objective,
                                                               without.objective)
 
@@ -96,3 +107,34 @@ def test_no_floor_where_a_tariff_type_may_carry_the_load(tmp_path):
     t2 = _one_grower()
     sc2 = t2.scenario(tmp_path / "b")
     assert build(sc2, build_lanes(sc2)).row_count("trip_floor") == 2
+
+
+def test_hand_case_two_trucks_lp_pays_the_cheapest_whole_truck(tmp_path, monkeypatch):
+    """12 t a period on the 40 km leg; big truck 24 t at 2 €/km (80 € a trip), small 10 t
+    at 1.2 €/km (48 €); every trip pays ρ = 0.25 of an empty return: × 1.25, × 52 a year.
+
+    Integer: one big trip, 80 · 1.25 · 52 = 5,200 €/yr (two small ones: 96).
+    LP, no rows: half a big trip, 2,600. trip_floor only (Σ trips ≥ 1 with 24 · big + 10 ·
+    small ≥ 12): the vertex big = 1/7, small = 6/7, (80 + 6 · 48) / 7 · 1.25 · 52 = 3,417.14.
+    With trip_cost_floor (80 · big + 48 · small ≥ C(12) = 80): 5,200, the optimum."""
+    t = _one_grower()
+    t.demands = [("out0", "g0", "d0", "veg", 12.0)]
+    t.vehicles = {"big": vehicle(payload=24.0, ckm=2.0), "small": vehicle(payload=10.0,
+                                                                         ckm=1.2)}
+    assert close(run(t, tmp_path / "m").objective, 5_200.0)
+    assert close(_lp_value(t, tmp_path / "o", False, monkeypatch), 2_600.0)
+    assert close(_lp_value(t, tmp_path / "f", "define_trip_floor", monkeypatch),
+                 (80 + 6 * 48) / 7 * 1.25 * 52)
+    assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 5_200.0)
+
+
+def test_hand_case_groupage_cheaper_than_a_whole_truck(tmp_path, monkeypatch):
+    """2 t a period on the 40 km leg: the 10 t truck pays 40 € + ρ = 0.25 of an empty return
+    (50 €); the groupage tariff 0.25 €/tkm + 5 €/t pays 2 · (10 + 5) = 30 €. Integer: the
+    tariff, 30 · 52 = 1,560 €/yr. LP without the rows: a fifth of a truck, 10 · 52 = 520.
+    With trip_cost_floor (40 · trips + 15 · y_tariff ≥ C(2) = min(40, 30) = 30): 1,560."""
+    t = _one_grower()
+    t.vehicles["tar"] = vehicle(pricing="tariff", payload=None, ckm=0.0, ttkm=0.25, tt=5.0)
+    assert close(run(t, tmp_path / "m").objective, 1_560.0)
+    assert close(_lp_value(t, tmp_path / "o", False, monkeypatch), 520.0)
+    assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 1_560.0)
