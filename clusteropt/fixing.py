@@ -143,10 +143,12 @@ def _solution(values: np.ndarray) -> highspy.HighsSolution:
 
 def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: int | None,
           log_file: str | None = None, incumbent_share: float = 0.25,
-          lp: highspy.HighsLp | None = None) -> FixingReport:
+          lp: highspy.HighsLp | None = None, start: np.ndarray | None = None) -> FixingReport:
     """Solve the MILP held by ``h`` (minimising) by the steps above; ``h`` ends holding the
     final MILP's solution, status and bound (as after ``h.run()``). ``lp``: ``h.getLp()`` when
-    the caller already holds it."""
+    the caller already holds it; ``start``: a feasible solution (column values) known
+    beforehand, kept as the incumbent (and the fixing's upper bound) where the restricted
+    MIP finds none better."""
     t0 = time.perf_counter()
     deadline = t0 + (1e9 if time_limit is None else float(time_limit))
     lp = h.getLp() if lp is None else lp
@@ -156,7 +158,6 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     report.links = len(link_rows(lp, A))
     lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
     lower, upper = lower0.copy(), upper0.copy()
-    start = None
     relaxed = _lp_relaxation(lp, threads, log_file, deadline)
     report.lp_s = time.perf_counter() - t0
     if relaxed is None:
@@ -176,9 +177,14 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
         report.lagrangian_s = time.perf_counter() - t2
         if lagr is not None:
             report.lp_bound = lagr[0]
-        if _has_solution(sub):
+        z_ub = None
+        if start is not None:
+            z_ub = float(np.dot(lp.col_cost_, start) + lp.offset_)
+        if _has_solution(sub) and (z_ub is None
+                                   or sub.getInfo().objective_function_value < z_ub):
             start = np.asarray(sub.getSolution().col_value)
             z_ub = sub.getInfo().objective_function_value
+        if z_ub is not None:
             report.incumbent = z_ub
             if lagr is not None:
                 bound, w0, w1, cols = lagr

@@ -95,22 +95,26 @@ class FastHiGHS(pulp.HiGHS):
                 links = self.links if self.links is not None else len(fixing.link_rows(hl))
                 method = "fixing" if links >= AUTO_FIXING_LINKS else "direct"
         self.used = method
+        start = None
+        if getattr(self, "_partial_start", None) is not None:
+            start = self._complete_start(h)
         if method == "direct":
-            if getattr(self, "_partial_start", None) is not None:
-                self._complete_start(h)
             h.run()
             return
-        self.fixing_report = fixing.solve(h, self.timeLimit, self.gapRel or 0.0, self.threads,
-                                          log_file=self.optionsDict.get("logPath"), lp=hl)
+        limit = None if self.timeLimit is None else max(self.timeLimit - self.start_s, 0.1)
+        self.fixing_report = fixing.solve(h, limit, self.gapRel or 0.0, self.threads,
+                                          log_file=self.optionsDict.get("logPath"), lp=hl,
+                                          start=start)
 
-    def _complete_start(self, h: highspy.Highs) -> None:
+    def _complete_start(self, h: highspy.Highs) -> np.ndarray | None:
         """Complete a partial MIP start (the values of some columns, e.g. every activity at
         its stay node) by solving the model with those columns fixed, within
         ``START_SHARE`` of the time limit, and hand its solution to the full solve as a
         complete start. HiGHS would complete a partial start itself, by a sub-MIP that its
         time limit does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case);
         here the restricted solve has its own share and the full solve the rest. The full
-        solve's bound is the only one reported (``phase`` tells the progress display)."""
+        solve's bound is the only one reported (``phase`` tells the progress display). Returns
+        the completed start's column values (None if none was found in the share)."""
         idx, val = self._partial_start
         self._partial_start = None
         lp = h.getLp()
@@ -136,6 +140,7 @@ class FastHiGHS(pulp.HiGHS):
         if values is not None:
             n = len(values)
             h.setSolution(n, np.arange(n, dtype=np.int32), values)
+        return values
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped

@@ -63,3 +63,21 @@ def test_progress_has_no_bound_while_the_start_is_completed(tmp_path):
     assert all(c[1] >= solver.start_s - 1e-9 for c in full)  # the clock runs on
     objective = model.prob.objective.value()
     assert all(c[3] <= objective + 1e-6 * abs(objective) for c in full if math.isfinite(c[3]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixing_method_keeps_the_completed_start(seed, tmp_path):
+    """Under ``method: fixing`` the completed start is the incumbent the Lagrangian fixing
+    starts from: the fixing's incumbent is never above the stay optimum, and the answer is
+    the cold optimum (fixing is exact)."""
+    t = random_tiny(seed, max_open=False)
+    sc = t.scenario(tmp_path / "w")
+    model = build(sc, build_lanes(sc))
+    _stay_start(model)
+    solver = _HiGHSWithProgress(lambda *a: None, msg=False, gapRel=0.0, warmStart=True,
+                                method="fixing")
+    model.prob.solve(solver)
+    assert solver.used == "fixing" and solver.start_s > 0.0
+    stay = _stay_cost(t, tmp_path / "s")
+    assert solver.fixing_report.incumbent <= stay * (1 + 1e-9) + 1e-6
+    assert close(model.prob.objective.value(), run(t, tmp_path / "c").objective)
