@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import csv
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "a1-eiwitcorridor"
+FARMS_OUT = ROOT / "data" / "a1-corridor-farms"  # --farms: every farm (scripts/make_a1_farms.py)
 SEED = 20250101
 
 # ---- sub-regions and farm groups ----------------------------------------------------------
@@ -122,6 +124,8 @@ YIELDS = {"concentrate": 0.34, "thick-fraction": 0.20}
 # lane pruning: no feed or manure run longer than this (driving h at 60 km/h) [assumption]
 FEED_MAX_H = 1.0            # 60 road km: a mill serves its own and the next sub-region
 MANURE_MAX_H = 2.5          # 150 road km: every farm group reaches an outlet and a processor
+FARMS_FEED_MAX_H = 2.0      # --farms: 120 road km, so that a farm anywhere in the two
+#                             provinces reaches a mill [assumption]
 
 
 def places() -> dict[str, tuple[float, float]]:
@@ -151,13 +155,8 @@ def write(name: str, rows: list[dict], first: list[str] | None = None) -> None:
             w.writerow({c: r.get(c, "") for c in cols})
 
 
-def main() -> None:
-    rng = np.random.default_rng(SEED)
-    pl = places()
-    OUT.mkdir(parents=True, exist_ok=True)
-    nodes, acts, demands, groups = [], [], [], []
-
-    # farm groups: size and centroid drawn once, in list order
+def farm_groups(rng: np.random.Generator, pl: dict) -> list[tuple]:
+    """The 21 farm groups: size and centroid drawn once, in list order."""
     farms = []
     for village, sub, kind, nominal in FARM_GROUPS:
         step = 1000 if kind in ("broiler", "layer") else 500
@@ -166,20 +165,44 @@ def main() -> None:
         angle = rng.uniform(0.0, 2 * math.pi)
         lat, lon = shift(*pl[village], dist * math.cos(angle), dist * math.sin(angle))
         farms.append((f"{kind}-{village}", village, sub, kind, size, lat, lon, dist))
+    return farms
+
+
+def main() -> None:
+    if "--farms" in sys.argv:
+        from make_a1_farms import corridor_farms
+
+        write_case(corridor_farms(np.random.default_rng(SEED)), FARMS_OUT, "farms",
+                   feed_max_h=FARMS_FEED_MAX_H)
+        return
+    write_case(farm_groups(np.random.default_rng(SEED), places()), OUT, "groups")
+
+
+def write_case(farms: list[tuple], out: Path, unit: str,
+               feed_max_h: float = FEED_MAX_H) -> None:
+    """Every table of the case for a list of farms (id, village, sub-region, animal, animal
+    places, lat, lon, offset km), with the plants, processors and outlets around them."""
+    global OUT
+    OUT = out
+    pl = places()
+    OUT.mkdir(parents=True, exist_ok=True)
+    nodes, acts, demands, groups = [], [], [], []
 
     feed_need = {s: 0.0 for s in SUBREGIONS}
     manure = {s: 0.0 for s in SUBREGIONS}
     for fid, village, sub, kind, size, lat, lon, dist in farms:
         name, out_com, out_t, feed_t, manure_t = ANIMAL[kind]
-        nodes.append({"id": fid, "name": f"{name} around {village.title()} (centroid)",
-                      "kind": "location", "lat": lat, "lon": lon})
-        acts.append({"id": fid, "name": f"{name} {village.title()}", "node": fid,
-                     "movable": "false"})
+        label = (f"{name} around {village.title()} (centroid)" if unit == "groups"
+                 else f"{name[:-1]} {fid.rsplit('-', 1)[1]}, {village}")
+        nodes.append({"id": fid, "name": label, "kind": "location", "lat": lat, "lon": lon})
+        acts.append({"id": fid, "name": f"{name} {village.title()}" if unit == "groups"
+                     else label, "node": fid, "movable": "false"})
         q_out = round(size * out_t / 52, 1)
         q_feed = round(size * feed_t / 52, 1)
         q_man = round(size * manure_t / 52, 1)
         groups.append({"id": fid, "village": village, "subregion": sub, "animal": kind,
-                       "animal_places": size, "centroid_offset_km": round(dist, 2),
+                       "animal_places": size,
+                       "centroid_offset_km": "" if dist is None else round(dist, 2),
                        "output_t_per_week": q_out, "output_commodity": out_com,
                        "feed_t_per_week": q_feed, "manure_t_per_week": q_man})
         feed_need[sub] += q_feed
@@ -239,7 +262,7 @@ def main() -> None:
         {"id": "eggs", "name": "Table eggs (trays on pallets)", "load_class": "food",
          "density_t_per_m3": 0.35, "pallets_per_t": 1.4},
         {"id": "feed", "name": "Compound feed and milk replacer (bulk)", "load_class": "feed",
-         "density_t_per_m3": 0.65, "max_transit_h": FEED_MAX_H},
+         "density_t_per_m3": 0.65, "max_transit_h": feed_max_h},
         {"id": "manure", "name": "Pig and veal slurry (raw)",
          "load_class": "manure", "density_t_per_m3": 1.0, "max_transit_h": MANURE_MAX_H},
         {"id": "poultry-manure", "name": "Poultry manure (broiler litter, dried layer manure)",
@@ -276,9 +299,11 @@ def main() -> None:
     write("commodities.csv", commodities)
     write("demands.csv", demands)
     write("vehicles.csv", vehicles, VEHICLE_COLS)
-    write("farm_groups.csv", groups)  # not read by the scenario: how the volumes were made
+    write("farm_groups.csv" if unit == "groups" else "farms.csv", groups)  # not read by the
+    # scenario: how the volumes were made
     tot = {s: (round(feed_need[s], 1), round(manure[s], 1)) for s in SUBREGIONS}
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(nodes)} nodes, {len(acts)} activities, "
+    where = OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT
+    print(f"wrote {where}: {len(nodes)} nodes, {len(acts)} activities, "
           f"{len(demands)} demands; feed / manure t/week by sub-region: {tot}")
 
 
