@@ -60,7 +60,8 @@ check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
-START_SHARE = 0.5  # of the time limit, for completing a partial MIP start (_complete_start)
+START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
+FULL_SHARE = 0.5  # of the time limit, at least, for the full solve after it
 
 
 class FastHiGHS(pulp.HiGHS):
@@ -110,11 +111,12 @@ class FastHiGHS(pulp.HiGHS):
         """Complete a partial MIP start (the values of some columns, e.g. every activity at
         its stay node) by solving the model with those columns fixed, within
         ``START_SHARE`` of the time limit, and hand its solution to the full solve as a
-        complete start. HiGHS would complete a partial start itself, by a sub-MIP that its
-        time limit does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case);
-        here the restricted solve has its own share and the full solve the rest. The full
-        solve's bound is the only one reported (``phase`` tells the progress display). Returns
-        the completed start's column values (None if none was found in the share)."""
+        complete start. The full solve gets the rest, and at least ``FULL_SHARE`` of the
+        limit: HiGHS checks its limit between cut rounds, so the restricted solve can overrun.
+        HiGHS would complete a partial start itself, by a sub-MIP that its time limit does
+        not cover (seen: a 250 s limit ran 385 s on the whole-Westland case). The full solve's
+        bound is the only one reported (``phase`` tells the progress display). Returns the
+        completed start's column values (None if none was found in the share)."""
         idx, val = self._partial_start
         self._partial_start = None
         lp = h.getLp()
@@ -134,8 +136,9 @@ class FastHiGHS(pulp.HiGHS):
         finally:
             h.changeColsBounds(len(idx), idx, lower, upper)
             self.start_s = time.perf_counter() - t0
-            if isfinite(limit):
-                h.setOptionValue("time_limit", max(limit - self.start_s, 0.1))
+            if isfinite(limit):  # HiGHS may have overrun the share; the full solve still
+                # gets FULL_SHARE of the limit, so that it can reach a bound
+                h.setOptionValue("time_limit", max(limit - self.start_s, FULL_SHARE * limit))
             self.phase = None
         if values is not None:
             n = len(values)

@@ -29,7 +29,7 @@ from clusteropt.savings import (
 )
 from clusteropt.scenario import Scenario
 from clusteropt.solution import Solution
-from clusteropt.solve import SolveReport, solve, versions
+from clusteropt.solve import SolveReport, StopReason, solve, versions
 
 
 class InfeasibleError(Exception):
@@ -176,9 +176,11 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
             from clusteropt.explain import explain_infeasible
 
             reasons = explain_infeasible(sc, lanes, switches, time_limit_s)
+        why = (f"no solution within the time limit of {report.time_limit_s:g} s (a longer "
+               f"--time-limit may find one)" if report.reason == StopReason.TIME_LIMIT
+               else f"no solution ({report.status}, solver: {report.solver_status})")
         raise InfeasibleError(report, f"{sc.name}"
-                              f"{' / ' + sc.variant if sc.variant else ''}: no solution "
-                              f"({report.status}, solver: {report.solver_status})", reasons)
+                              f"{' / ' + sc.variant if sc.variant else ''}: {why}", reasons)
     out = _evaluated(sc, lanes, model, report, limits)
     deadline = None if limit is None else t0 + limit
     if with_baseline:
