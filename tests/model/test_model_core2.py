@@ -162,3 +162,24 @@ def test_k_nearest_sites_prunes_and_reports(tmp_path):
         kept = sorted(n for (f, n) in model.place if f == g)
         nearest = min(("s1", "s2"), key=lambda s: lanes.distance(stay, s))
         assert kept == sorted([stay, nearest])
+
+
+def test_no_solution_at_the_time_limit_says_so(tmp_path, monkeypatch):
+    """A solve that stops at its time limit with no solution is reported as that, with the
+    limit and what to do, not as a solver error."""
+    import clusteropt.run as run_mod
+    from clusteropt.run import InfeasibleError
+    from clusteropt.solve import SolveReport, StopReason
+
+    def out_of_time(model, time_limit_s=None, **_kw):
+        return SolveReport(status="error", solver_status="TimeLimit", objective=None,
+                           best_bound=None, gap=None, build_s=0.0, solve_s=time_limit_s,
+                           time_limit_s=time_limit_s, reason=StopReason.TIME_LIMIT,
+                           **model.size)
+
+    monkeypatch.setattr(run_mod, "solve", out_of_time)
+    sc, lanes = growers_case(tmp_path, 20)
+    with pytest.raises(InfeasibleError) as exc:
+        run_scenario(sc, lanes, time_limit_s=7.0, baseline=False)
+    assert "no solution within the time limit of" in str(exc.value)
+    assert "longer --time-limit" in str(exc.value)
