@@ -34,6 +34,7 @@ from clusteropt import rates
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
+from clusteropt.tours import ride_km
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
            "disposal_cost_eur", "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km",
@@ -115,6 +116,12 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         out.update({f"{t}_cost_eur": eur for t, eur in rates.priced_emissions(sc, kg).items()})
         return out
 
+    # the tonnes tours take of each direct leg's load: they ride no direct trip
+    toured: dict[tuple, float] = defaultdict(float)
+    tour_vehicle = {(r.period, r.tour): r.vehicle for r in sol.tours.itertuples(index=False)}
+    for r in sol.tour_loads.itertuples(index=False):
+        toured[r.period, r._3, r.to, r.commodity, tour_vehicle[r.period, r.tour],
+               r.owner or ""] += r.tonnes
     # loads by trip row (for the trips) and the tariff and load-dependent parts
     by_trip_row: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
     for r in sol.loads.itertuples(index=False):
@@ -122,6 +129,8 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         km = lanes.distance(r._1, r.to, vt.mode)
         t = r.tonnes * w[r.period]
         key = (r.period, r._1, r.to, r.commodity, r.owner or "", r.role)
+        on_trips = r.tonnes - (toured.get((r.period, r._1, r.to, r.commodity, r.vehicle,
+                                           r.owner or ""), 0.0) if r.role == "direct" else 0.0)
         part = {"tonne_km": t * km}
         if vt.has_units:  # its load units are shared like a trip row, below
             by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity], r.owner or ""].append(
@@ -136,8 +145,9 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
                 part["vehicle_trips"] = vkm * (1 - vt.empty_share) / km if km else 0.0
         else:
             part.update(co2(rates.load_emissions_per_t(vt, km), t))
-            by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity], r.owner or ""].append(
-                (key, r.tonnes))
+            if on_trips > 1e-9:
+                by_trip_row[r.period, r._1, r.to, r.vehicle, lc[r.commodity],
+                            r.owner or ""].append((key, on_trips))
         to_flows(key, part)
 
     # trip rows, then the repositioning legs shared by the rows of their vehicle and period
@@ -177,6 +187,7 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
             unloaded.append((r.vehicle, r.period, {"transport_cost_eur": cost}))
         for key, t in loads:
             to_flows(key, {"transport_cost_eur": cost * t / total})
+    _tours_to_flows(sc, lanes, sol, w, co2, to_flows, row_tkm, unloaded)
     for vid, p, amounts in unloaded:
         shares = row_tkm.get((vid, p), {})
         total = sum(shares.values())
@@ -210,6 +221,49 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         rows.append({"activity": f, "name": a.name, "movable": a.movable,
                      "today": a.stay_node() or "", "chosen": sol.placement[f], **figs})
     return pd.DataFrame(rows)
+
+
+def _tours_to_flows(sc, lanes, sol, w, co2, to_flows, row_tkm, unloaded) -> None:
+    """A tour's run — its cost, toll, km, the empty-rate emissions and the one loaded trip it
+    counts — is shared by the tonnes it takes in proportion to the tonne-km they ride on it;
+    each tonne also gets the tonne-km and load-dependent emissions it rides beyond its direct
+    leg (``results``). A run that takes nothing (possible within the gap) is shared like a
+    repositioning leg."""
+    rides: dict[tuple, list[tuple[tuple, float, float]]] = defaultdict(list)
+    paths = {}
+    for r in sol.tours.itertuples(index=False):
+        paths[r.period, r.tour] = (r, sc.vehicles[r.vehicle],
+                                   [r.depot, *str(r.stops).split(";"), r.depot])
+    for r in sol.tour_loads.itertuples(index=False):
+        tour, vt, path = paths[r.period, r.tour]
+        on = ride_km(path, r.stop, tour.direction, vt, lanes)
+        direct = lanes.distance(r._3, r.to, vt.mode)
+        key = (r.period, r._3, r.to, r.commodity, r.owner or "", "direct")
+        t = r.tonnes * w[r.period]
+        kg_on, kg_direct = (rates.load_emissions_per_t(vt, d) for d in (on, direct))
+        to_flows(key, {"tonne_km": t * (on - direct),
+                       **co2({q: kg_on[q] - kg_direct[q] for q in kg_on}, t)})
+        rides[r.period, r.tour].append((key, t * on, t * direct))
+    for (p, tid), (r, vt, path) in paths.items():
+        n = r.runs * w[p]
+        legs = list(zip(path, path[1:]))
+        km = sum(lanes.distance(a, b, vt.mode) for a, b in legs)
+        amounts = {"transport_cost_eur": n * (vt.cost_eur_per_km * km + vt.cost_eur_per_h
+                                              * r.hours),
+                   "toll_cost_eur": n * sum(rates.trip_toll(vt, lanes.distance(a, b, vt.mode),
+                                                            lanes.toll_share(a, b))
+                                            for a, b in legs),
+                   **co2(rates.trip_emissions(vt, km), n), "vehicle_trips": n}
+        if vt.mode == "road":
+            amounts["truck_km"] = n * km
+        taken = rides.get((p, tid), [])
+        total = sum(tkm for _, tkm, _ in taken)
+        if not total:
+            unloaded.append((r.vehicle, p, amounts))
+            continue
+        for key, tkm, direct_tkm in taken:
+            to_flows(key, {k: v * tkm / total for k, v in amounts.items()})
+            row_tkm[r.vehicle, p][key] = row_tkm[r.vehicle, p].get(key, 0.0) + direct_tkm
 
 
 def _products_to_suppliers(sc: Scenario, sol: Solution, w: dict[str, float],

@@ -31,6 +31,7 @@ from clusteropt.kpis import INVESTMENT, KPI_UNITS, LOGISTICS
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
+from clusteropt.tours import ride_km
 
 __all__ = ["KPI_UNITS", "Results", "evaluate", "flow_lead_times", "lead_time_h"]
 
@@ -94,6 +95,7 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
                          departures_used=n / vt.units_per_departure if sched else 0.0,
                          departures_scheduled=w[r.period] * vt.departures_per_period
                          if sched else 0.0))
+    legs += _tour_rows(sc, lanes, sol, w)
     # tonnes: load-dependent CO2 and tariff costs (× the leg's role factor on hub routes)
     role_factor = rates.role_factors(sc.hubs)
     per_com = []
@@ -211,6 +213,56 @@ def evaluate(sc: Scenario, lanes: Lanes, sol: Solution) -> Results:
     k["total_cost_eur"] = k["logistics_cost_eur"] + k["investment_cost_eur"]
     return Results(kpis=k, legs=leg_table, commodities=_commodity_table(sc, sol, raw, com, w),
                    sites=_site_table(sc, sol), activities=_activity_table(sc, sol))
+
+
+def _tour_rows(sc: Scenario, lanes: Lanes, sol: Solution, w: dict[str, float]) -> list[dict]:
+    """Leg rows of the tours: each leg of a run depot → stops → depot is driven ``runs`` times;
+    the leg out to the first stop (collect) or back from the last (deliver) runs empty. A run
+    is one loaded trip, counted on its leg into (collect) or out of (deliver) the depot, which
+    also pays the stop and depot handling hours. A tonne toured rides from its stop to the
+    depot along the tour: its tonne-km and load-dependent emissions beyond (or short of) its
+    direct leg, which the ``loads`` rows count, are added on that leg."""
+    rows: list[dict] = []
+    cols = {}
+    for r in sol.tours.itertuples(index=False):
+        vt = sc.vehicles[r.vehicle]
+        stops = str(r.stops).split(";")
+        path = [r.depot, *stops, r.depot]
+        cols[r.period, r.tour] = (r, vt, path)
+        n = r.runs * w[r.period]
+        last = len(path) - 2
+        empty_leg = 0 if r.direction == "collect" else last
+        depot_leg = last if r.direction == "collect" else 0
+        for m, (a, b) in enumerate(zip(path, path[1:])):
+            km = lanes.distance(a, b, vt.mode)
+            h = lanes.time(a, b, vt.speed_kmh, vt.mode)
+            if m == depot_leg:
+                h += r.stop_h * len(stops) + vt.handling_h_per_trip
+            empty = m == empty_leg
+            rows.append(dict(period=r.period, **{"from": a}, to=b, vehicle=r.vehicle,
+                             mode=vt.mode, load_class="(empty)" if empty else r.load_class,
+                             owner="", distance_km=km, trips=n if m == depot_leg else 0.0,
+                             empty_trips=n if empty else 0.0,
+                             vehicle_km_loaded=0.0 if empty else n * km,
+                             vehicle_km_empty=n * km if empty else 0.0,
+                             cost_eur=n * (vt.cost_eur_per_km * km + vt.cost_eur_per_h * h),
+                             toll_eur=n * rates.trip_toll(vt, km, lanes.toll_share(a, b)),
+                             **_emitted(sc, rates.trip_emissions(vt, km), n), tonnes=0.0,
+                             tonne_km=0.0, capacity_tkm=0.0 if empty else n * km * vt.payload_t))
+    for r in sol.tour_loads.itertuples(index=False):
+        tour, vt, path = cols[r.period, r.tour]
+        t = r.tonnes * w[r.period]
+        on = ride_km(path, r.stop, tour.direction, vt, lanes)
+        direct = lanes.distance(r._3, r.to, vt.mode)  # "from" is field _3
+        kg_on = rates.load_emissions_per_t(vt, on)
+        kg_direct = rates.load_emissions_per_t(vt, direct)
+        rows.append(dict(period=r.period, **{"from": r._3}, to=r.to, vehicle=tour.vehicle,
+                         mode=vt.mode, load_class=tour.load_class, owner=r.owner,
+                         distance_km=direct, trips=0.0, empty_trips=0.0, vehicle_km_loaded=0.0,
+                         vehicle_km_empty=0.0, cost_eur=0.0, toll_eur=0.0,
+                         **_emitted(sc, {q: kg_on[q] - kg_direct[q] for q in kg_on}, t),
+                         tonnes=0.0, tonne_km=t * (on - direct), capacity_tkm=0.0))
+    return rows
 
 
 PRICED = ("carbon_eur", "air_pollution_eur")  # leg columns of the priced terms (term + "_eur")

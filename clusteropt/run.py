@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from clusteropt import interrupt, rates
 from clusteropt.check import CheckResult, Violation, check_solution
 from clusteropt.errors import Issue, ScenarioError
 from clusteropt.lanes import Lanes, build_lanes
-from clusteropt.model import BuiltModel, Switches, build, extract
+from clusteropt.model import BuiltModel, Switches, build, extract, tourcols
 from clusteropt.model.core import ModelInputError
 from clusteropt.results import KPI_UNITS, Results, evaluate
 from clusteropt.savings import (
@@ -157,12 +157,18 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
     if on_built is not None:
         on_built(model)
     solve_limit = None
+    rounds = sc.options.tour_rounds if tourcols.touring(sc) and (
+        switches is None or switches.tour_columns is None) else 0
     if limit is not None:
         share = OPTIMUM_SHARE if with_baseline else 1.0
         solve_limit = max(share * limit - (time.perf_counter() - t0), 0.1 * limit)
-    report = solve(model, time_limit_s=solve_limit, gap_rel=gap_rel, threads=threads,
-                   log_file=log_file, progress=progress)
+    opt_deadline = None if solve_limit is None else time.perf_counter() + solve_limit
+    report = solve(model, time_limit_s=solve_limit / (1 + rounds) if solve_limit else None,
+                   gap_rel=gap_rel, threads=threads, log_file=log_file, progress=progress)
     limits = {"run_s": limit, "optimum_s": solve_limit}
+    if rounds and report.has_solution and not report.interrupted:
+        model, report = _tour_rounds(sc, lanes, switches, model, report, rounds, opt_deadline,
+                                     gap_rel, threads, log_file, progress)
     if report.interrupted:
         signum = interrupt.requested()
         if keep_interrupted and report.has_solution:
@@ -188,6 +194,8 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
 
         def evaluate_fixed(sw: Switches) -> tuple[dict[str, float], str]:
             step = "B0 (today)" if sw.exclude_new else "B2" if sw.bundling else "B1"
+            if tourcols.touring(sc):  # the optimum's tours (today's among them) in every step
+                sw = replace(sw, tour_columns=model.tour_columns)
             key = step.split()[0]
             step_limit = None
             if deadline is not None:
@@ -241,6 +249,42 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
             out.interrupted = name
             raise interrupt.Interrupted(stop.signum, out) from None
     return out
+
+
+def _tour_rounds(sc: Scenario, lanes: Lanes, switches: Switches | None, model: BuiltModel,
+                 report: SolveReport, rounds: int, deadline: float | None, gap_rel, threads,
+                 log_file, progress) -> tuple[BuiltModel, SolveReport]:
+    """Tours around the optimum (model.md §4 tours): build the tours of the solution's flows
+    (``tourcols.columns_from_flows``), and while some are new and ``rounds`` last, solve the
+    model again with them added, starting from the solution's placement. A model with more
+    columns holds every solution of the one before, so a round keeps the better of the two
+    (a round's solution may be worse only within its gap or time limit)."""
+    for n in range(rounds):
+        sol = extract(model)
+        fresh = [c for c in tourcols.generate(sc, lanes, tourcols.flow_legs(sc, sol.flows))
+                 if c not in set(model.tour_columns)]
+        left = None if deadline is None else deadline - time.perf_counter()
+        if not fresh or (left is not None and left <= 1.0):
+            break
+        sw = replace(switches or Switches(), tour_columns=model.tour_columns + tuple(fresh))
+        again = build(sc, lanes, sw)
+        if hasattr(progress, "phase"):
+            progress.phase = f"tours, round {n + 1}"
+        rep = solve(again, time_limit_s=None if left is None else left / (rounds - n),
+                    gap_rel=gap_rel, threads=threads, log_file=log_file, progress=progress,
+                    start=(sol.placement, sol.open_sites))
+        if rep.interrupted or not rep.has_solution:
+            break
+        better = rep.objective <= report.objective
+        rep.build_s += report.build_s
+        rep.solve_s += report.solve_s
+        if not better:  # keep the earlier solution, and its columns for the baselines
+            report.solve_s, report.build_s = rep.solve_s, rep.build_s
+            break
+        model, report = again, rep
+    if hasattr(progress, "phase"):
+        progress.phase = None
+    return model, report
 
 
 def _records(frame) -> list[dict] | None:

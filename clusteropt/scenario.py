@@ -143,6 +143,8 @@ class Commodity:
     internal_cost_eur_per_t: float
     disposal_cost_eur_per_t: float | None  # outlet for pooled supply nobody accepts
     shortage_cost_eur_per_t: float | None  # penalty for pooled demand nobody supplies
+    tour: str = "none"  # 'collect' / 'deliver': may ride multi-stop tours (model.md §4 tours)
+    tour_stop_h: float = 0.25  # h per stop of a tour (data/factors.csv tour_stop_h_default)
 
 
 @dataclass
@@ -203,6 +205,7 @@ class VehicleType:
     tariff_eur_per_unit_km: float = 0.0  # per unit-km
     departures_per_period: float | None = None  # scheduled service on every leg it runs
     units_per_departure: float | None = None
+    max_tour_h: float = 9.0  # longest tour, h (data/factors.csv max_tour_h_default)
 
     def carries(self, load_class: str) -> bool:
         return self.load_classes is None or load_class in self.load_classes
@@ -1084,12 +1087,15 @@ def _build(scalars: dict[str, Any], tables: dict[str, Table], variant_names: lis
             max_transit_h=rec.max_transit_h, shipments_per_period=rec.shipments_per_period,
             internal_cost_eur_per_t=rec.internal_cost_eur_per_t,
             disposal_cost_eur_per_t=rec.disposal_cost_eur_per_t,
-            shortage_cost_eur_per_t=rec.shortage_cost_eur_per_t)
+            shortage_cost_eur_per_t=rec.shortage_cost_eur_per_t, tour=rec.tour,
+            tour_stop_h=(rec.tour_stop_h if rec.tour_stop_h is not None else float(
+                defaults.factor(schema.field("commodities", "tour_stop_h").factor))))
 
     vehicles: dict[str, VehicleType] = {}
     for rec, _, file, row in recs["vehicles"]:
-        if rec.speed_kmh is None:
-            rec.speed_kmh = float(defaults.factor(schema.field("vehicles", "speed_kmh").factor))
+        for col in ("speed_kmh", "max_tour_h"):
+            if getattr(rec, col) is None:
+                setattr(rec, col, float(defaults.factor(schema.field("vehicles", col).factor)))
         classes = _split_list(rec.load_classes)
         if rec.pricing == "trip" and rec.payload_t is None:
             errs.add(file, row, "payload_t", "a trip-priced vehicle type needs its payload in "

@@ -18,6 +18,9 @@ TRIP_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "trips",
              "market_trips", "implicit_empty_per_trip"]
 EMPTY_COLS = ["period", "from", "to", "vehicle", "trips"]
 UNIT_COLS = ["period", "from", "to", "vehicle", "load_class", "owner", "units"]
+TOUR_COLS = ["period", "tour", "depot", "vehicle", "direction", "load_class", "stops", "runs",
+             "km", "hours", "stop_h"]
+TOUR_LOAD_COLS = ["period", "tour", "stop", "from", "to", "commodity", "owner", "tonnes"]
 EPS = 1e-7  # values below this (shares, tonnes, trips) are solver round-off
 
 
@@ -33,7 +36,11 @@ class Solution:
     route (direct, collection, transfer, distribution); ``unserved`` holds pooled tonnes sent
     to disposal or left short; ``facilities`` the shared facilities built (modules) and the
     activities connected (';'-separated); ``units`` the load units (containers, wagons) of
-    tariff types that name one, per leg, vehicle type, load class and period."""
+    tariff types that name one, per leg, vehicle type, load class and period; ``tours`` the
+    multi-stop tours run (stops ';'-separated in order, from and back to the depot; runs per
+    period; km and hours per run) and ``tour_loads`` the tonnes per period each takes at a
+    stop, of the load of that stop's direct leg (``from``, ``to``) in ``loads`` — the rest of
+    a leg's load rides its direct trips."""
 
     objective_eur: float
     open_sites: dict[str, int]
@@ -48,6 +55,9 @@ class Solution:
     terms: dict[str, float] = field(default_factory=dict)
     switches: dict = field(default_factory=dict)
     units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNIT_COLS))
+    tours: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TOUR_COLS))
+    tour_loads: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=TOUR_LOAD_COLS))
 
     def to_dir(self, folder: Path) -> None:
         """Write as solution.json plus CSV tables (read back with ``from_dir``)."""
@@ -55,7 +65,8 @@ class Solution:
         meta = {"objective_eur": self.objective_eur, "open_sites": self.open_sites,
                 "placement": self.placement, "terms": self.terms, "switches": self.switches}
         (folder / "solution.json").write_text(json.dumps(meta, indent=2))
-        for name in ("flows", "loads", "trips", "empties", "unserved", "facilities", "units"):
+        for name in ("flows", "loads", "trips", "empties", "unserved", "facilities", "units",
+                     "tours", "tour_loads"):
             getattr(self, name).to_csv(folder / f"{name}.csv", index=False)
 
     @classmethod
@@ -64,8 +75,9 @@ class Solution:
         tables = {n: pd.read_csv(folder / f"{n}.csv", keep_default_na=False,
                                  na_values={"tonnes": [""], "trips": [""]})
                   for n in ("flows", "loads", "trips", "empties", "unserved", "facilities")}
-        units = folder / "units.csv"  # absent in solutions written before load units
-        if units.exists():
-            tables["units"] = pd.read_csv(units, keep_default_na=False,
-                                          na_values={"units": [""]})
+        for name, num in (("units", "units"), ("tours", "runs"), ("tour_loads", "tonnes")):
+            path = folder / f"{name}.csv"  # absent in solutions written before these tables
+            if path.exists():
+                tables[name] = pd.read_csv(path, keep_default_na=False,
+                                           na_values={num: [""]})
         return cls(**meta, **tables)

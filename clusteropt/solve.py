@@ -138,13 +138,14 @@ def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel:
 def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
           gap_rel: float | None = None, threads: int | None = None,
           log_file: str | None = None, warm_start: bool | None = None,
-          progress=None) -> SolveReport:
+          progress=None, start: tuple[dict, dict] | None = None) -> SolveReport:
     """Solve a built model; options default to the scenario's.
 
     Warm start (HiGHS, default on when every movable activity may stay): a partial MIP start
     with every activity at its stay node and no site open, which HiGHS completes into a first
     incumbent. A warm-started 'optimal' that lies outside its own gap is not trusted: the model
-    is solved again from scratch."""
+    is solved again from scratch. ``start`` = (placement, open sites) of an earlier solution
+    starts from that placement instead (a model solved again with more tour columns)."""
     opt = model.scenario.options
     limit = time_limit_s if time_limit_s is not None else opt.time_limit_s
     gap = gap_rel if gap_rel is not None else opt.gap_rel
@@ -153,9 +154,12 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     t0 = time.perf_counter()
     if solver is None:
         if warm_start is None:
-            warm_start = opt.solver.upper() == "HIGHS" and _can_stay(model)
+            warm_start = opt.solver.upper() == "HIGHS" and (start is not None
+                                                            or _can_stay(model))
         warm_start = bool(warm_start and model.place)
-        if warm_start:
+        if warm_start and start is not None:
+            _placement_start(model, *start)
+        elif warm_start:
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start), progress=progress, method=opt.method,
@@ -265,6 +269,19 @@ def _stay_start(model: BuiltModel) -> None:
     for o in model.open.values():
         if not isinstance(o, float):
             o.varValue = 0.0
+
+
+def _placement_start(model: BuiltModel, placement: dict[str, str],
+                     open_sites: dict[str, int]) -> None:
+    """A partial MIP start at a given placement and set of open sites (completed like the
+    stay start)."""
+    for v in model.prob.variables():
+        v.varValue = None
+    for (f, n), v in model.place.items():
+        v.varValue = 1.0 if placement.get(f) == n else 0.0
+    for s, o in model.open.items():
+        if not isinstance(o, float):
+            o.varValue = float(open_sites.get(s, 0))
 
 
 def versions() -> dict[str, str]:

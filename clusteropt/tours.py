@@ -77,6 +77,15 @@ def tour_measures(depot: str, stops: tuple[str, ...], vt: VehicleType, lanes: La
     return km, hours, cost
 
 
+def ride_km(path, stop: str, direction: str, vt: VehicleType, lanes: Lanes) -> float:
+    """km a stop's tonnes ride on the closed tour ``path`` (depot, stops…, depot): from the
+    stop to the depot (collect) or from the depot to the stop (deliver)."""
+    path = list(path)
+    n = path.index(stop, 1)
+    ride = path[n:] if direction == "collect" else path[:n + 1]
+    return sum(lanes.distance(a, b, vt.mode) for a, b in zip(ride, ride[1:], strict=False))
+
+
 def _toll(vt: VehicleType, lanes: Lanes, a: str, b: str) -> float:
     """Toll of leg a→b, €: toll_eur_per_km on every km + toll_rate_eur_per_km on the lane's
     tolled share (the trip rule of ``clusteropt.rates.trip_toll``)."""

@@ -63,6 +63,15 @@ What is verified (each violation names its constraint and index):
   of the product at its destination (open, when a site). Product tonnes count in the
   acceptors' ``partner capacity`` and the leg loads; ``partner capacity`` is 0 outside
   an acceptor's ``intake_periods``.
+* ``tours``       multi-stop tours: whole runs from the depot through distinct stops back to
+  it, by an allowed trip-priced type carrying the load class; km and hours per run from the
+  lanes (driving + stop_h per stop + handling), stop_h ≥ the commodities' ``tour_stop_h``,
+  hours ≤ ``max_tour_h``; each tonne taken at a stop of the tour from that stop's direct leg
+  (stop → depot to collect, depot → stop to deliver), of a commodity that may ride it; Σ taken
+  per leg ≤ its direct load by that type (direct trips carry the rest, ``trip capacity``);
+  Σ taken per tour ≤ runs × payload (m³, pallets). A run counts as a shipment of each stop's
+  leg (``frequency``); tours cost their lanes' km and hours, toll, and emit at the empty rate
+  per km plus the load-dependent rate over the km each tonne rides.
 * ``objective`` (relative tolerance) and, where the solution reports them, each ``term``.
 
 Vehicles behind a road tariff (groupage) with ``load_t_per_vkm`` L and ``empty_share`` e: a

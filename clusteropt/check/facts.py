@@ -40,6 +40,9 @@ TABLE_COLS = {
     "unserved": ("demand", "period", "kind", "node", "tonnes"),
     "facilities": ("facility", "site", "modules", "connected"),
     "units": ("period", "from", "to", "vehicle", "load_class", "owner", "units"),
+    "tours": ("period", "tour", "depot", "vehicle", "direction", "load_class", "stops", "runs",
+              "km", "hours", "stop_h"),
+    "tour_loads": ("period", "tour", "stop", "from", "to", "commodity", "owner", "tonnes"),
 }
 ROLES = ("direct", "collection", "transfer", "distribution")
 # role of each leg of a path with 2, 3 or 4 nodes
@@ -175,6 +178,45 @@ class LegRow:
 
 
 @dataclass
+class TourRow:
+    """A readable tours row: ``path`` is depot, stops…, depot; ``runs`` per period; ``km``
+    and ``hours`` per run as written; ``taken`` the tonnes (and m³, pallet places) of its
+    tour_loads rows."""
+
+    i: int
+    period: str
+    tour: str
+    depot: str
+    vid: str
+    vt: VehicleType | None
+    direction: str
+    load_class: str
+    stops: list[str]
+    runs: float
+    km: float
+    hours: float
+    stop_h: float
+    taken: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+
+    @property
+    def path(self) -> list[str]:
+        return [self.depot, *self.stops, self.depot]
+
+
+@dataclass
+class TourLoadRow:
+    i: int
+    period: str
+    tour: str
+    stop: str
+    a: str
+    b: str
+    commodity: str
+    owner: str
+    tonnes: float
+
+
+@dataclass
 class FacilityRow:
     i: int
     facility: str
@@ -246,6 +288,10 @@ class Facts:
     product_rest: list[UnservedRow] = field(default_factory=list)  # products disposed
     product_out: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
     used: list[Used] = field(default_factory=list)
+    tours: dict[tuple[str, str], TourRow] = field(default_factory=dict)  # (period, tour) →
+    tour_loads: list[TourLoadRow] = field(default_factory=list)
+    toured: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
+    tour_visits: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
     _near: dict[str, set[str]] = field(default_factory=dict)
 
     def problem(self, rule: str, message: str) -> None:
@@ -376,6 +422,7 @@ def read(sc: Scenario, lanes: Lanes, sol: Solution, tol: float) -> Facts:
     _read_trips(f)
     _read_empties(f)
     _read_units(f)
+    _read_tours(f)
     return f
 
 
@@ -720,3 +767,60 @@ def _read_units(f: Facts) -> None:
         f.units.append(LegRow("units", i, p, a, b, vid, vt, owner=owner, load_class=g,
                               trips=n))
         f.unitsum[p, a, b, vid, g, owner] += n
+
+
+def _read_tours(f: Facts) -> None:
+    """``tours`` and ``tour_loads``: each tour's runs visit every stop (``tour_visits`` per
+    stop leg, load class and period, for the frequency rule); the tonnes a tour takes of a
+    direct leg's load (``toured``, per period, leg, commodity, vehicle and owner) leave that
+    leg's trip load (``class_load``): direct trips carry only the rest."""
+    sc = f.sc
+    for i, r in enumerate(_table(f, "tours")):
+        p, tid, depot, vid = str(r["period"]), str(r["tour"]), str(r["depot"]), \
+            str(r["vehicle"])
+        stops = [s for s in str(r["stops"]).split(";") if s]
+        if p not in f.w or depot not in sc.nodes or any(s not in sc.nodes for s in stops):
+            f.problem("table", f"tours row {i} has an unknown period or node")
+            continue
+        n = num(r["runs"])
+        if not math.isfinite(n) or n < -INT_TOL:
+            f.problem("tours", f"tour '{tid}' period '{p}' has runs {n}")
+            continue
+        vt = _vehicle(f, "tours", i, vid)
+        row = TourRow(i, p, tid, depot, vid, vt, str(r["direction"]), str(r["load_class"]),
+                      stops, n, num(r["km"]), num(r["hours"]), num(r["stop_h"]))
+        if (p, tid) in f.tours:
+            f.problem("tours", f"tour '{tid}' period '{p}' is listed twice")
+            continue
+        f.tours[p, tid] = row
+        for s in stops:
+            a, b = (s, depot) if row.direction == "collect" else (depot, s)
+            f.tour_visits[p, a, b, row.load_class] += n
+    for i, r in enumerate(_table(f, "tour_loads")):
+        p, tid = str(r["period"]), str(r["tour"])
+        row = TourLoadRow(i, p, tid, str(r["stop"]), str(r["from"]), str(r["to"]),
+                          str(r["commodity"]), text(r["owner"]), num(r["tonnes"]))
+        tour = f.tours.get((p, tid))
+        com = sc.commodities.get(row.commodity)
+        if tour is None or com is None:
+            f.problem("tours", f"tour_loads row {i}: unknown tour '{tid}' in period '{p}' "
+                      f"or commodity '{row.commodity}'")
+            continue
+        if not math.isfinite(row.tonnes) or row.tonnes < -f.slack(0):
+            f.problem("tours", f"tour_loads row {i} has tonnes {row.tonnes}")
+            continue
+        f.tour_loads.append(row)
+        t = row.tonnes
+        amounts = (t, t / com.density_t_per_m3 if com.density_t_per_m3 else 0.0,
+                   t * com.pallets_per_t if com.pallets_per_t else 0.0)
+        for n, x in enumerate(amounts):
+            tour.taken[n] += x
+        f.toured[p, row.a, row.b, row.commodity, tour.vid, row.owner] += t
+        key = (p, row.a, row.b, tour.vid, com.load_class, row.owner)
+        if key in f.class_load and tour.vt is not None:
+            cl = f.class_load[key]
+            cl[0] -= amounts[0]
+            if tour.vt.volume_m3:
+                cl[1] -= amounts[1]
+            if tour.vt.pallets:
+                cl[2] -= amounts[2]

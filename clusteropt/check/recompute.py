@@ -127,6 +127,7 @@ def kpis(f: Facts) -> dict[str, float]:
         emit(_factors(vt)["empty"], w * km * n)
         if vt.mode == "road":
             k["truck_km_empty"] += w * n * km
+    _tours(f, k, emit)
     k["co2_ttw_t"], k["co2_wtw_t"] = co2[0] / 1000.0, co2[1] / 1000.0
     k["nox_kg"], k["pm10_kg"] = co2[2], co2[3]
     basis = co2[1] if sc.options.co2_basis == "wtw" else co2[0]
@@ -136,6 +137,43 @@ def kpis(f: Facts) -> dict[str, float]:
     k["truck_km"] = k["truck_km_loaded"] + k["truck_km_empty"]
     k["total_cost_eur"] = sum(k[c] for c in COST_KEYS)
     return {key: float(v) for key, v in k.items()}
+
+
+def _tours(f: Facts, k: dict[str, float], emit) -> None:
+    """Tours: per run the lanes' km × €/km + (driving h + stop_h per stop + handling) × €/h,
+    the toll of every leg, one loaded trip, the empty emission factor over the km; the leg out
+    to the first stop (collect) or back from the last (deliver) is empty km. A tonne toured
+    rides from its stop to the depot along the tour: its tonne-km and load-dependent emissions
+    are those km, not its direct leg's, which the loads above counted."""
+    for r in f.tours.values():
+        vt = r.vt
+        if vt is None or vt.pricing != "trip" or not r.stops:
+            continue
+        w, n = f.w[r.period], r.runs
+        legs = list(zip(r.path, r.path[1:]))
+        hours = r.stop_h * len(r.stops) + vt.handling_h_per_trip
+        for m, (a, b) in enumerate(legs):
+            km, _, c_empty, toll = f.leg_rates(vt, a, b)
+            k["transport_cost_eur"] += w * n * c_empty
+            k["toll_cost_eur"] += w * n * toll
+            emit(_factors(vt)["empty"], w * km * n)
+            empty = m == (0 if r.direction == "collect" else len(legs) - 1)
+            if vt.mode == "road":
+                k["truck_km_empty" if empty else "truck_km_loaded"] += w * n * km
+        k["transport_cost_eur"] += w * n * vt.cost_eur_per_h * hours
+        k["vehicle_trips"] += w * n
+    for t in f.tour_loads:
+        r = f.tours[t.period, t.tour]
+        vt = r.vt
+        if vt is None or vt.pricing != "trip" or t.stop not in r.stops:
+            continue
+        at = r.path.index(t.stop, 1)
+        ride = r.path[at:] if r.direction == "collect" else r.path[:at + 1]
+        on = sum(f.lanes.distance(a, b, vt.mode) for a, b in zip(ride, ride[1:]))
+        extra = f.w[t.period] * t.tonnes * (on - f.lanes.distance(t.a, t.b, vt.mode))
+        k["tonne_km"] += extra
+        ef = _factors(vt)
+        emit(tuple(a - b for a, b in zip(ef["full"], ef["empty"])), extra / vt.payload_t)
 
 
 def _factors(vt) -> dict[str, tuple[float, float, float, float]]:

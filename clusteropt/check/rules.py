@@ -532,11 +532,13 @@ def check_departures(f: Facts) -> list[Finding]:
 def check_frequency(f: Facts) -> list[Finding]:
     """``frequency``: a used direct leg of a directed demand with m shipments per period,
     where every vehicle type that may carry it is trip-priced: Σ trips of its load class
-    (all vehicle types, its owner) ≥ m in that period."""
+    (all vehicle types, its owner) + the runs of tours visiting the leg's stop ≥ m in that
+    period."""
     sc, out = f.sc, []
     by_leg: dict[tuple, float] = defaultdict(float)
     for (p, a, b, _vid, g, owner), n in f.tripsum.items():
         by_leg[p, a, b, g, owner] += n
+    visits = f.tour_visits  # a tour run visits its stop: a shipment of the stop's leg
     seen = set()
     for u in f.used:
         dem = sc.demands[u.demand]
@@ -552,7 +554,8 @@ def check_frequency(f: Facts) -> list[Finding]:
         if not el or any(vt.pricing != "trip" for vt in el):
             continue  # a tariff carrier ships as often as asked
         g = sc.commodities[u.commodity].load_class
-        have = by_leg.get((u.period, a, b, g, u.owner), 0.0)
+        have = by_leg.get((u.period, a, b, g, u.owner), 0.0) + visits.get((u.period, a, b, g),
+                                                                           0.0)
         if have < m - f.slack(m):
             who = f" owner '{u.owner}'" if u.owner else ""
             out.append(Violation("frequency", f"demand '{u.demand}' period '{u.period}' leg "
@@ -671,12 +674,94 @@ def check_products(f: Facts) -> list[Finding]:
 
 
 # the rules, each run on the same facts; their order is only the order of the report
+def check_tours(f: Facts) -> list[Finding]:
+    """``tours``: each tour runs a whole number of times from its depot through distinct
+    stops (none the depot, every node with the vehicle's mode) back to the depot, by a
+    trip-priced vehicle type allowed in the evaluation that carries its load class; its km
+    and hours per run are those of the lanes (driving + stop_h per stop + the vehicle's
+    handling), stop_h is at least every toured commodity's ``tour_stop_h``, and hours ≤
+    ``max_tour_h``. Each tour_loads row takes, at a stop of its tour, a commodity of the
+    tour's load class and direction from that stop's direct leg (stop → depot to collect,
+    depot → stop to deliver); Σ over tours ≤ the leg's direct load by that vehicle type (the
+    rest is for its trips, ``trip capacity``); per tour Σ taken ≤ runs × payload (m³, pallet
+    places likewise)."""
+    sc, out = f.sc, list(f.problems["tours"])
+    for r in f.tours.values():
+        where = f"tour '{r.tour}' period '{r.period}'"
+        vt = r.vt
+        if vt is None:
+            continue
+        if abs(r.runs - round(r.runs)) > INT_TOL:
+            out.append(Violation("tours", f"{where}: runs {r.runs!r} is not an integer",
+                                 (r.period, r.tour), r.runs, round(r.runs)))
+        if r.direction not in ("collect", "deliver"):
+            out.append(Violation("tours", f"{where}: direction '{r.direction}'"))
+            continue
+        if vt.pricing != "trip" or not vt.carries(r.load_class) or (
+                f.allowed is not None and r.vid not in f.allowed):
+            out.append(Violation("tours", f"{where}: vehicle '{r.vid}' may not run it (trip "
+                                 f"pricing, load class '{r.load_class}', allowed types)"))
+        if len(set(r.stops)) != len(r.stops) or r.depot in r.stops or not r.stops:
+            out.append(Violation("tours", f"{where}: stops {r.stops} must be distinct and "
+                                 f"not the depot '{r.depot}'"))
+            continue
+        if any(vt.mode not in sc.nodes[n].modes for n in r.path):
+            out.append(Violation("tours", f"{where}: a node lacks mode '{vt.mode}'"))
+            continue
+        legs = list(zip(r.path, r.path[1:]))
+        km = sum(f.lanes.distance(a, b, vt.mode) for a, b in legs)
+        hours = sum(f.lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in legs) \
+            + r.stop_h * len(r.stops) + vt.handling_h_per_trip
+        for what, mine, theirs in (("km", km, r.km), ("hours", hours, r.hours)):
+            if not (abs(mine - theirs) <= f.slack(mine)):
+                out.append(Violation("tours", f"{where}: {what} per run {fmt(theirs)}, the "
+                                     f"lanes give {fmt(mine)}", (r.period, r.tour), theirs,
+                                     mine))
+        if hours > vt.max_tour_h + f.slack(vt.max_tour_h):
+            out.append(Violation("tours", f"{where}: {fmt(hours)} h > max_tour_h "
+                                 f"{fmt(vt.max_tour_h)}", (r.period, r.tour), hours,
+                                 vt.max_tour_h))
+        for n, (amount, cap) in enumerate(zip(r.taken, (vt.payload_t, vt.volume_m3,
+                                                          vt.pallets))):
+            if cap and amount > r.runs * cap + f.slack(r.runs * cap):
+                side = ("mass", "volume", "pallets")[n]
+                out.append(Violation("tours", f"{where}: takes {fmt(amount)} ({side}) > "
+                                     f"{fmt(r.runs)} runs × {fmt(cap)}", (r.period, r.tour),
+                                     amount, r.runs * cap))
+    for t in f.tour_loads:
+        r = f.tours[t.period, t.tour]
+        com = sc.commodities[t.commodity]
+        where = f"tour_loads row {t.i} (tour '{t.tour}' period '{t.period}')"
+        leg = (t.stop, r.depot) if r.direction == "collect" else (r.depot, t.stop)
+        if t.stop not in r.stops or (t.a, t.b) != leg:
+            out.append(Violation("tours", f"{where}: stop '{t.stop}' leg {t.a}→{t.b} is not "
+                                 f"a stop of the tour on its direct leg"))
+        if com.load_class != r.load_class or com.tour != r.direction:
+            out.append(Violation("tours", f"{where}: commodity '{t.commodity}' (class "
+                                 f"'{com.load_class}', tour '{com.tour}') may not ride it"))
+        if r.stop_h < com.tour_stop_h - f.slack(com.tour_stop_h):
+            out.append(Violation("tours", f"{where}: stop_h {fmt(r.stop_h)} < the "
+                                 f"commodity's tour_stop_h {fmt(com.tour_stop_h)}"))
+    direct: dict[tuple, float] = defaultdict(float)
+    for r in f.loads:
+        if r.role == "direct":
+            direct[r.period, r.a, r.b, r.commodity, r.vid, r.owner] += r.tonnes
+    for key, t in sorted(f.toured.items()):
+        have = direct.get(key, 0.0)
+        if t > have + f.slack(have):
+            p, a, b, k, vid, owner = key
+            out.append(Violation("tours", f"period '{p}' leg '{a}'→'{b}' '{k}' by '{vid}'"
+                                 f"{' owner ' + repr(owner) if owner else ''}: tours take "
+                                 f"{fmt(t)} t of a direct load of {fmt(have)} t", key, t, have))
+    return out
+
+
 RULES: tuple[Callable[[Facts], list[Finding]], ...] = (
     check_tables, check_switches, check_sites, check_placement, check_capacity,
     check_facilities, check_flows, check_routes, check_lanes, check_partners,
     check_partner_capacity, check_unserved, check_demand, check_loads, check_owners,
     check_vehicles, check_trips, check_integrality, check_implicit_empty, check_market,
     check_trip_capacity, check_units, check_departures, check_frequency, check_transit,
-    check_empties, check_balance, check_products)
+    check_empties, check_balance, check_products, check_tours)
 
 __all__ = ["RULES", "ROLES", "facility_users", "rho_of"]

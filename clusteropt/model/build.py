@@ -28,12 +28,16 @@ trip_floor                  §4 valid inequalities: Σ_v trips ≥ F0 + (F1 − 
 trip_cost_floor             §4 Σ_v c_v trips + Σ t y_tariff ≥ C(c) + (C(c + a) − C(c)) · place
 unit_mass/_volume/_pallets  §4 tariff load units: Σ_{k∈g} y / unit_t ≤ units (and m³, pallets)
 departures                  §4 scheduled service: Σ_g units ≤ departures · units per departure
-frequency_use, frequency    §4 x ≤ q · u, trips ≥ m · u
+tour_take, tour_mass/       §4 tours: Σ_τ tload ≤ y; Σ tload / payload ≤ tour (and m³,
+_volume/_pallets            pallets); a run counts as a shipment of each stop
+frequency_use, frequency    §4 x ≤ q · u, trips (+ tour runs visiting) ≥ m · u
 balance                     §4 (trips − mkt) out + empty out = (trips − mkt) in + empty in
 ==========================  ===================================================================
 
 Decisions: ``open[s]``, ``place[f,n]``, route shares ``z`` (flow = q · z), ``y[i,j,k,v,p]``
-(tonnes by vehicle type), integer ``trips[i,j,v,g,p]``, integer ``units[i,j,v,g,p]`` (load units
+(tonnes by vehicle type), integer ``trips[i,j,v,g,p]``, integer ``tour[τ,p]`` runs of tour
+columns with ``tload`` (their tonnes per stop leg; ``clusteropt.model.tourcols``), integer
+``units[i,j,v,g,p]`` (load units
 of tariff types that name one), ``mkt`` (trips closed by the market),
 ``empty[i,j,v,p]``, ``shared``/``connect`` (facilities), ``u`` (frequency). A decision fixed by a
 switch or a lock is a constant (``LinearTerm``), so the same row serves both.
@@ -85,7 +89,8 @@ class Switches:
     only to their baseline partner (or disposal); ``elastic`` adds penalised slack to
     capacities, site counts and pooled outlets, to explain an infeasible scenario; ``hubs``
     False leaves every hub out (direct routes only); ``empty_legs`` limits the empty legs to
-    those of another model (B2 uses the optimum's)."""
+    those of another model (B2 uses the optimum's); ``tour_columns`` the tours offered
+    (None: those around today's placement, ``tourcols.today_columns``)."""
 
     placement: dict[str, str] = field(default_factory=dict)
     open_sites: dict[str, bool] = field(default_factory=dict)
@@ -99,6 +104,7 @@ class Switches:
     # the empty legs (i, j, vehicle, period) a restricted evaluation may use: B2 takes the
     # optimum's, so that its empty legs are a subset of B3's (B3 ≤ B2 needs it)
     empty_legs: frozenset | None = None
+    tour_columns: tuple | None = None  # TourColumn offered (None: today's)
 
 
 @dataclass
@@ -137,6 +143,8 @@ class BuiltModel:
     rows: dict[str, list[int]] = field(default_factory=dict)  # family → row numbers
     row_keys: dict[str, list[Any]] = field(default_factory=dict)  # family → row indices
     units: dict[tuple, Any] = field(default_factory=dict)  # (i, j, v, g, p, owner) → integer
+    tour_columns: tuple = ()  # TourColumn offered
+    tours: dict[tuple, tuple] = field(default_factory=dict)  # (column, p) → (runs, {y: tload})
 
     def objective_value(self) -> float:
         return sum(self.terms[t].value() for t in COST_TERMS)
@@ -173,6 +181,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.define_products(b)         # processor products: product balance
     fam.define_partner_capacity(b)  # partner capacity; cover rows
     fam.define_loads(b)            # leg loads; vehicle choice
+    fam.define_tours(b)            # tour columns: runs, what they take of each stop's leg
     fam.define_trips(b)            # integer trips by mass/volume/pallets; market closure
     fam.define_trip_floor(b)       # valid inequalities: whole trips for a placement's load
     fam.define_units(b)            # integer load units of tariff types
@@ -183,6 +192,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
     fam.price_facilities(b)        # facilities
     fam.price_flows(b)             # disposal, hub handling, internal
     fam.price_transport(b)         # transport, CO2, carbon
+    fam.price_tours(b)             # tours: transport, toll, CO2
     cost: dict = defaultdict(float)  # objective coefficient per variable
     for name in COST_TERMS:
         for v, a in terms[name].terms:
@@ -193,6 +203,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
                                              for tc in terms[name].terms])
                       + sum(terms[name].const for name in COST_TERMS))
     n_int = len(b.open_var) + len(b.place) + len(b.trips) + len(b.units) + len(b.shared) \
+        + len(b.tours) \
         + len(b.connect) + len(b.hub_open) + var.counts.get("u", 0)
     size = {"variables": sum(var.counts.values()), "integers": n_int,
             "constraints": b.rows.rows, "nonzeros": b.rows.nonzeros}
@@ -204,4 +215,5 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
                       slack_family=b.elastic.family,
                       shared=b.shared, connect=b.connect, products=b.products,
                       product_rest=b.product_rest, rows=dict(b.rows.family),
-                      row_keys=dict(b.rows.keys), units=b.units)
+                      row_keys=dict(b.rows.keys), units=b.units,
+                      tour_columns=b.tour_columns, tours=b.tours)

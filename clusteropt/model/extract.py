@@ -14,6 +14,8 @@ from clusteropt.solution import (
     FACILITY_COLS,
     FLOW_COLS,
     LOAD_COLS,
+    TOUR_COLS,
+    TOUR_LOAD_COLS,
     TRIP_COLS,
     UNIT_COLS,
     UNSERVED_COLS,
@@ -92,6 +94,21 @@ def extract(model: BuiltModel) -> Solution:
             users = sorted(f for (f, s2, u2), c in model.connect.items()
                            if s2 == s and u2 == u and (c.varValue or 0.0) > 0.5)
             facilities.append((u, s, float(n), ";".join(users)))
+    tours, tour_loads = [], []
+    for (n, p), (run, take) in model.tours.items():
+        val = round(run.varValue or 0.0)
+        if val <= 0:
+            continue
+        col = model.tour_columns[n]
+        km, hours, _cost = col.measures(sc.vehicles[col.vehicle], model.lanes)
+        tid = f"T{n}"
+        tours.append((p, tid, col.depot, col.vehicle, col.direction, col.load_class,
+                      ";".join(col.stops), float(val), km, hours, col.stop_h))
+        for (i, j, k, _v, _p, owner, _role), tl in take.items():
+            t = tl.varValue or 0.0
+            if t > EPS:
+                tour_loads.append((p, tid, i if col.direction == "collect" else j, i, j, k,
+                                   owner or "", t))
     terms = {t: model.terms[t].value() for t in (*COST_TERMS, *KPI_TERMS)}
     return Solution(
         objective_eur=sum(terms[t] for t in COST_TERMS), open_sites=open_sites,
@@ -101,6 +118,8 @@ def extract(model: BuiltModel) -> Solution:
         unserved=pd.DataFrame(unserved, columns=UNSERVED_COLS),
         facilities=pd.DataFrame(facilities, columns=FACILITY_COLS), terms=terms,
         units=pd.DataFrame(units, columns=UNIT_COLS),
+        tours=pd.DataFrame(tours, columns=TOUR_COLS),
+        tour_loads=pd.DataFrame(tour_loads, columns=TOUR_LOAD_COLS),
         switches={k: (sorted(v) if isinstance(v, set) else v)
                   for k, v in asdict(model.switches).items()
-                  if k != "empty_legs"})  # a candidate set of the model, not a decision
+                  if k not in ("empty_legs", "tour_columns")})  # candidate sets, not decisions

@@ -20,6 +20,7 @@ import pulp
 
 from clusteropt import emissions, rates
 from clusteropt.lanes import Lanes
+from clusteropt.model import tourcols
 from clusteropt.model.core import (
     Elastic,
     LinearTerm,
@@ -100,6 +101,10 @@ class Parts:
     empty: dict[tuple, Any] = field(default_factory=dict)
     gateway: set[str] = field(default_factory=set)
     trip_groups: dict | None = None  # _trip_groups, memoised
+    tour_columns: tuple = ()  # TourColumn offered to this model (define_tours)
+    tours: dict[tuple, tuple] = field(default_factory=dict)  # (col, p) → (runs var, {y key: tl})
+    toured: dict[tuple, list] = field(default_factory=lambda: defaultdict(list))  # y key → tl
+    tour_visits: dict[tuple, list] = field(default_factory=lambda: defaultdict(list))
     _eligible: dict[tuple, list[VehicleType]] = field(default_factory=dict)
 
     def at(self, f: str, n: str) -> LinearTerm:
@@ -775,6 +780,61 @@ def define_loads(b: Parts) -> None:
                        + [(x, -c) for x, c in per_p[p].terms], "==", per_p[p].const)
 
 
+def define_tours(b: Parts) -> None:
+    """Tours (§4 tours; ``tourcols``): for each tour column τ (depot, trip-priced vehicle
+    type v, load class g, stops in order; ``Switches.tour_columns``, else today's) and period
+    p whose stops have a toured load on their direct leg to (collect) or from (deliver) the
+    depot: integer ``tour[τ,p]`` ≥ 0 runs per period and ``tload[τ,p,y]`` ≥ 0, the tonnes it
+    takes of each such leg's load y[i,j,k,v,p,owner,direct]:
+
+    * ``tour_take``: Σ_τ tload[τ,p,y] ≤ y — the rest rides direct trips (``trip_mass`` sees
+      y − Σ tload);
+    * ``tour_mass``/``_volume``/``_pallets``: Σ_y tload / payload ≤ tour (and m³, pallets);
+    * a run visits every stop, so it counts as a shipment of each stop's leg (``frequency``).
+
+    A tour is closed (depot → stops → depot): it pays its km and hours once per run, stop and
+    depot handling times included, and is in no vehicle balance and no market closure."""
+    sc = b.sc
+    if not tourcols.touring(sc):
+        return
+    b.tour_columns = tuple(b.sw.tour_columns if b.sw.tour_columns is not None
+                           else tourcols.today_columns(sc, b.lanes))
+    lc_of = {k: c.load_class for k, c in sc.commodities.items()}
+    by_leg: dict[tuple, list[tuple]] = defaultdict(list)
+    for key in b.y:
+        i, j, k, v, p, _owner, role = key
+        direction = sc.commodities[k].tour
+        if direction != "none" and role == "direct" and sc.vehicles[v].pricing == "trip":
+            by_leg[i, j, v, lc_of[k], p, direction].append(key)
+    offered = []
+    for n, col in enumerate(b.tour_columns):
+        if col.vehicle not in b.vehicles:
+            continue
+        for p in b.periods:
+            ykeys = [key for s in col.stops for key in
+                     by_leg.get((*col.stop_leg(s), col.vehicle, col.load_class, p,
+                                 col.direction), [])]
+            if ykeys:
+                offered.append(((n, p), ykeys))
+    runs = b.var.make("tour", [key for key, _ in offered], cat="Integer")
+    loads = b.var.make("tload", [(*key, y) for key, ykeys in offered for y in ykeys])
+    for (n, p), ykeys in offered:
+        col, run = b.tour_columns[n], runs[n, p]
+        take = {y: loads[n, p, y] for y in ykeys}
+        b.tours[n, p] = (run, take)
+        for y, tl in take.items():
+            b.toured[y].append(tl)
+        for s in col.stops:
+            b.tour_visits[(*col.stop_leg(s), col.load_class, p)].append(run)
+        vt = sc.vehicles[col.vehicle]
+        _capacity_rows(b, "tour", (n, p), [(LinearTerm.of(tl), vt, y[2])
+                                           for y, tl in take.items()], run)
+    for y, tls in b.toured.items():
+        load = b.y[y]
+        b.rows.add("tour_take", y, [(tl, 1.0) for tl in tls]
+                   + [(x, -c) for x, c in load.terms], "<=", load.const)
+
+
 # ---- 9. trips --------------------------------------------------------------------------------
 
 
@@ -791,8 +851,12 @@ def define_trips(b: Parts) -> None:
       ``share``, 1 under ``dedicated``; ``rates.empty_factor``)."""
     sc, sw = b.sc, b.sw
     lc_of = {k: c.load_class for k, c in sc.commodities.items()}
-    for (i, j, k, v, p, owner, _role), load in b.y.items():
+    for key, load in b.y.items():
+        i, j, k, v, p, owner, _role = key
         if sc.vehicles[v].pricing == "trip":
+            if key in b.toured:  # what tours take of the leg's load rides no direct trip
+                load = lin_sum((load, 1.0), (LinearTerm([(tl, 1.0) for tl in b.toured[key]]),
+                                             -1.0))
             b.class_load[i, j, v, lc_of[k], p, owner].append((load, sc.vehicles[v], k))
     keys = list(b.class_load)
     b.trips = b.var.make("trips", keys, cat="Integer")
@@ -886,7 +950,9 @@ def _trip_groups(b: Parts) -> dict[tuple, _TripGroup]:
                     grp.valid = False
                 elif x.isBinary() and a > 0:
                     grp.coef[x] = grp.coef.get(x, np.zeros(3)) + a * f
-    b.trip_groups = {key: grp for key, grp in groups.items() if grp.valid}
+    toured = {(i, j, lc_of[k], p, owner) for i, j, k, _v, p, owner, _r in b.toured}
+    b.trip_groups = {key: grp for key, grp in groups.items()
+                     if grp.valid and key not in toured}  # tours carry part of a toured leg
     return b.trip_groups
 
 
@@ -1063,7 +1129,8 @@ def define_frequency(b: Parts) -> None:
                        -share.const)
             used, used_const = [(u, 1.0)], 0.0
         for p in b.periods:
-            trs = trips_by_leg.get((i, j, lc_of[k], p, owner), [])
+            trs = trips_by_leg.get((i, j, lc_of[k], p, owner), []) \
+                + b.tour_visits.get((i, j, lc_of[k], p), [])
             b.rows.add("frequency", (c, i, j, p), [(tr, 1.0) for tr in trs]
                        + [(x, -m * cf) for x, cf in used], ">=", m * used_const)
 
@@ -1255,6 +1322,33 @@ def price_transport(b: Parts) -> None:
         if toll:
             b.terms["toll"].add([(e, w * toll)])
         co2.add(LinearTerm.of(e), _times(w, rates.trip_emissions(vt, km)))
+
+
+def price_tours(b: Parts) -> None:
+    """transport and toll of tours: w · (cost per run − toll) · tour and w · toll · tour, the
+    run's km and hours by the lanes (``TourColumn.measures``); CO2 and every emitted quantity:
+    the empty rate over the run's km per run, and per tonne taken the load-dependent rate
+    over the km it rides on the tour minus that over its direct leg (``price_transport``
+    already counts the direct leg for every tonne of y)."""
+    sc, lanes, weight = b.sc, b.lanes, b.weight
+    co2 = _Emissions(sc, b.terms)
+    for (n, p), (run, take) in b.tours.items():
+        col = b.tour_columns[n]
+        vt = sc.vehicles[col.vehicle]
+        w = weight[p]
+        km, _h, cost = col.measures(vt, lanes)
+        toll = sum(rates.trip_toll(vt, lanes.distance(a, c, vt.mode), lanes.toll_share(a, c))
+                   for a, c in zip(col.path, col.path[1:]))
+        b.terms["transport"].add([(run, w * (cost - toll))])
+        if toll:
+            b.terms["toll"].add([(run, w * toll)])
+        co2.add(LinearTerm.of(run), _times(w, rates.trip_emissions(vt, km)))
+        for y, tl in take.items():
+            i, j = y[0], y[1]
+            stop = i if col.direction == "collect" else j
+            on = rates.load_emissions_per_t(vt, col.onboard_km(stop, vt, lanes))
+            direct = rates.load_emissions_per_t(vt, lanes.distance(i, j, vt.mode))
+            co2.add(LinearTerm.of(tl), _times(w, {q: on[q] - direct[q] for q in on}))
 
 
 def _times(scale: float, kg: dict[str, float]) -> dict[str, float]:
