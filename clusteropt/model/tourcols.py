@@ -12,7 +12,8 @@ order — built by PyVRP (``clusteropt.tours.plan_tours``) for the consignments 
   more stops becomes a column (one-stop tours are direct trips, which the model already has);
 * columns are kept for every period (a tour is a route, not a load).
 
-Columns come from today's placement (``today_columns``, cached on the scenario) and, in a run,
+Columns come from today's placement and from the candidate nodes movable activities may move
+to (``today_columns``, cached on the scenario) and, in a run,
 from the optimum's flows (``columns_from_flows``), after which the model is solved again with
 the larger set (``clusteropt.run``) until no new tour appears or ``options.tour_rounds`` is
 spent. The model is exact for the columns it holds: it chooses how often each tour runs and
@@ -100,6 +101,34 @@ def placement_legs(sc: Scenario, placement: dict[str, str]) -> Legs:
     return legs
 
 
+def candidate_legs(sc: Scenario) -> Legs:
+    """Toured legs from the candidate nodes a movable activity may move to (its stay node
+    aside), the other end where it is today; a node's consignment is the largest one activity
+    there would send (a tour between candidate sites close together is what clustering
+    can offer; today's placement does not show it)."""
+    legs: Legs = defaultdict(lambda: [0.0, 0.0])
+    for c, dm in sc.demands.items():
+        if sc.commodities[dm.commodity].tour == "none" or dm.kind != "directed":
+            continue
+        ends = [sc.activities[dm.origin], sc.activities[dm.destination]]
+        m = _shipments(sc, c)
+        for side, act in enumerate(ends):
+            other = ends[1 - side]
+            there = other.node if not other.movable else other.stay_node()
+            if not act.movable or there is None:
+                continue
+            for n in act.candidates:
+                if n == act.stay_node() or n == there:
+                    continue
+                i, j = (n, there) if side == 0 else (there, n)
+                for p, t in dm.tonnes.items():
+                    if t > 0:
+                        leg = legs[p, i, j, dm.commodity]
+                        leg[0] = max(leg[0], t)
+                        leg[1] = max(leg[1], t / m)
+    return legs
+
+
 def flow_legs(sc: Scenario, flows) -> Legs:
     """Toured legs of a solution's direct flows (``Solution.flows``)."""
     legs: Legs = defaultdict(lambda: [0.0, 0.0])
@@ -143,8 +172,11 @@ def generate(sc: Scenario, lanes: Lanes, legs: Legs) -> list[TourColumn]:
                                    seconds=sc.options.tour_seconds):
                 if len(tour.stops) >= 2:
                     cols.add(TourColumn(depot, vt.id, direction, g, tour.stops, h))
-    return sorted(cols, key=lambda c: (c.depot, c.vehicle, c.load_class, c.direction,
-                                       c.stops))
+    return sorted(cols, key=_order)
+
+
+def _order(c: TourColumn) -> tuple:
+    return (c.depot, c.vehicle, c.load_class, c.direction, c.stops)
 
 
 def today_columns(sc: Scenario, lanes: Lanes) -> tuple[TourColumn, ...]:
@@ -155,7 +187,9 @@ def today_columns(sc: Scenario, lanes: Lanes) -> tuple[TourColumn, ...]:
         today = {f: a.stay_node() for f, a in sc.activities.items()
                  if a.stay_node() is not None}
         cache.clear()
-        cache[id(lanes)] = tuple(generate(sc, lanes, placement_legs(sc, today)))
+        cols = set(generate(sc, lanes, placement_legs(sc, today)))
+        cols.update(generate(sc, lanes, candidate_legs(sc)))
+        cache[id(lanes)] = tuple(sorted(cols, key=_order))
     return cache[id(lanes)]
 
 
