@@ -63,6 +63,7 @@ class Outcome:
     break_even_note: str | None = None  # why there is no break-even, where there is none
     lead_to: tuple[str, ...] = ()  # activities whose lead time the reports show (compare)
     today_demanded_tonnes: float | None = None  # today's volumes of the compared scenario
+    tours_note: str | None = None  # what the tour rounds did (model.md §4 tours), if any
 
     def to_dict(self) -> dict:
         """The JSON document of ``clusteropt run --format json``."""
@@ -89,7 +90,9 @@ class Outcome:
                                                               "build_s", "solve_s")},
                       "pruned_routes": self.model.pruned,
                       "pruned_candidate_sites": self.model.pruned_sites,
-                      "method": self.report.method, "fixing": self.report.fixing},
+                      "method": self.report.method, "fixing": self.report.fixing,
+                      "tour_columns": len(self.model.tour_columns),
+                      "tour_rounds": self.tours_note},
             "firms": _records(self.firms),
             "firms_rule": ("a flow belongs to its movable end (else its origin); shared trips "
                            "are split over their flows by tonne-km; saving = today − option"),
@@ -109,7 +112,7 @@ class Outcome:
                 "distance_method": sc.distance.method,
                 "circuity": sc.distance.circuity if sc.distance.method == "straight_line"
                 else None,
-                "limitation": "bundling on shared legs only; multi-stop tours are not routed",
+                "limitation": tourcols.limitation(sc),
             },
             "run": {**versions(), "scenario_hash": sc.content_hash,
                     "solver": opt.solver, "time_limit_s": self.limits.get("run_s"),
@@ -119,6 +122,7 @@ class Outcome:
 
 
 OPTIMUM_SHARE = 0.7  # of a run's time limit, for the optimum when a baseline follows
+MIN_ROUND_S = 1.0  # a tour round needs at least this much of the optimum's time left
 
 
 class BaselineUnavailable(Exception):
@@ -163,12 +167,14 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
         share = OPTIMUM_SHARE if with_baseline else 1.0
         solve_limit = max(share * limit - (time.perf_counter() - t0), 0.1 * limit)
     opt_deadline = None if solve_limit is None else time.perf_counter() + solve_limit
-    report = solve(model, time_limit_s=solve_limit / (1 + rounds) if solve_limit else None,
+    report = solve(model, time_limit_s=solve_limit,
                    gap_rel=gap_rel, threads=threads, log_file=log_file, progress=progress)
     limits = {"run_s": limit, "optimum_s": solve_limit}
+    tour_note = None
     if rounds and report.has_solution and not report.interrupted:
-        model, report = _tour_rounds(sc, lanes, switches, model, report, rounds, opt_deadline,
-                                     gap_rel, threads, log_file, progress)
+        model, report, tour_note = _tour_rounds(sc, lanes, switches, model, report, rounds,
+                                                opt_deadline, gap_rel, threads, log_file,
+                                                progress)
     if report.interrupted:
         signum = interrupt.requested()
         if keep_interrupted and report.has_solution:
@@ -188,6 +194,7 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
         raise InfeasibleError(report, f"{sc.name}"
                               f"{' / ' + sc.variant if sc.variant else ''}: {why}", reasons)
     out = _evaluated(sc, lanes, model, report, limits)
+    out.tours_note = tour_note
     deadline = None if limit is None else t0 + limit
     if with_baseline:
         steps_left = [3]
@@ -253,18 +260,26 @@ def run_scenario(sc: Scenario, lanes: Lanes | None = None, switches: Switches | 
 
 def _tour_rounds(sc: Scenario, lanes: Lanes, switches: Switches | None, model: BuiltModel,
                  report: SolveReport, rounds: int, deadline: float | None, gap_rel, threads,
-                 log_file, progress) -> tuple[BuiltModel, SolveReport]:
-    """Tours around the optimum (model.md §4 tours): build the tours of the solution's flows
-    (``tourcols.columns_from_flows``), and while some are new and ``rounds`` last, solve the
-    model again with them added, starting from the solution's placement. A model with more
-    columns holds every solution of the one before, so a round keeps the better of the two
-    (a round's solution may be worse only within its gap or time limit)."""
+                 log_file, progress) -> tuple[BuiltModel, SolveReport, str]:
+    """Tours around the optimum (docs/scenarios.md §8.1): build the tours of the solution's
+    flows (``tourcols.flow_legs``), and while some are new and ``rounds`` last, solve the
+    model again with them added, starting from the solution's placement, in the optimum's
+    time that the solves before left (at least ``MIN_ROUND_S``). A model with more columns
+    holds every solution of the one before, so a round keeps the better of the two (a round's
+    solution may be worse only within its gap or time limit). Returns the model and report
+    kept and what the rounds did."""
+    done = 0
+    why = f"stopped after {rounds} round(s) (options.tour_rounds)"
     for n in range(rounds):
         sol = extract(model)
         fresh = [c for c in tourcols.generate(sc, lanes, tourcols.flow_legs(sc, sol.flows))
                  if c not in set(model.tour_columns)]
         left = None if deadline is None else deadline - time.perf_counter()
-        if not fresh or (left is not None and left <= 1.0):
+        if not fresh:
+            why = "no new tour around the optimum"
+            break
+        if left is not None and left < MIN_ROUND_S:
+            why = f"{len(fresh)} new tour(s) around the optimum not tried: no time left"
             break
         sw = replace(switches or Switches(), tour_columns=model.tour_columns + tuple(fresh))
         again = build(sc, lanes, sw)
@@ -273,18 +288,20 @@ def _tour_rounds(sc: Scenario, lanes: Lanes, switches: Switches | None, model: B
         rep = solve(again, time_limit_s=None if left is None else left / (rounds - n),
                     gap_rel=gap_rel, threads=threads, log_file=log_file, progress=progress,
                     start=(sol.placement, sol.open_sites))
+        done += 1
         if rep.interrupted or not rep.has_solution:
+            why = "a round found no solution in its time; the earlier one stands"
             break
-        better = rep.objective <= report.objective
         rep.build_s += report.build_s
         rep.solve_s += report.solve_s
-        if not better:  # keep the earlier solution, and its columns for the baselines
+        if rep.objective > report.objective:  # keep the earlier solution and its columns
             report.solve_s, report.build_s = rep.solve_s, rep.build_s
+            why = "a round found no better solution; the earlier one stands"
             break
         model, report = again, rep
     if hasattr(progress, "phase"):
         progress.phase = None
-    return model, report
+    return model, report, f"{done} round(s), {len(model.tour_columns)} tour columns: {why}"
 
 
 def _records(frame) -> list[dict] | None:

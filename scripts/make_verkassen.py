@@ -311,12 +311,20 @@ def write_vehicles(path: Path) -> None:
         write(path, vehicles())
 
 
-def commodities() -> list[dict]:
+# the auctions' collection rounds (issue 21): a carrier collects cut flowers and pot plants
+# on Danish trolleys from several growers in one run to the Royal FloraHolland auction
+TOURED = {"cut-flowers": "collect", "pot-plants": "collect"}
+
+
+def commodities(tours: bool = False) -> list[dict]:
+    """The case's commodities; ``tours``: flowers and pot plants may ride collection rounds
+    to the auctions (``TOURED``)."""
     rows = []
     for k, c in CROPS.items():
         rows.append(dict(id=k, name=c["name"], load_class=c["load_class"],
                          density_t_per_m3=c["density"], pallets_per_t=c["pallets_per_t"],
-                         shipments_per_period=c["shipments"]))
+                         shipments_per_period=c["shipments"],
+                         **({"tour": TOURED.get(k)} if tours else {})))
     rows += [
         dict(id="substrate", name="Substrate, potting soil and fertiliser", load_class="bulk",
              density_t_per_m3=0.35),
@@ -466,7 +474,7 @@ def make_verkassen() -> None:
     acts += fixed_activities(compost_cap)
     write(folder / "nodes.csv", nodes)
     write(folder / "activities.csv", acts)
-    write(folder / "commodities.csv", commodities())
+    write(folder / "commodities.csv", commodities(tours=True))
     write(folder / "demands.csv", demands)
     write(folder / "demands_seasons.csv",
           seasonal_demands(demands, {g["id"]: g["crop"] for g in growers}))

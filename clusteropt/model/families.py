@@ -824,9 +824,9 @@ def define_tours(b: Parts) -> None:
         b.tours[n, p] = (run, take)
         for y, tl in take.items():
             b.toured[y].append(tl)
-        for s in col.stops:
-            b.tour_visits[(*col.stop_leg(s), col.load_class, p)].append(run)
         vt = sc.vehicles[col.vehicle]
+        for s in col.stops:
+            b.tour_visits[(*col.stop_leg(s), col.load_class, p)].append((vt, run))
         _capacity_rows(b, "tour", (n, p), [(LinearTerm.of(tl), vt, y[2])
                                            for y, tl in take.items()], run)
     for y, tls in b.toured.items():
@@ -884,7 +884,9 @@ def define_trip_floor(b: Parts) -> None:
 
     F0 = ⌈c / cap⌉ and F1 = ⌈(c + a_x) / cap⌉, the largest over the mass, volume and pallet
     sides of the fewest vehicles of the roomiest type that carry the load (a side counts only
-    where every type has a figure). It holds at x = 0 (L ≥ c) and x = 1 (L ≥ c + a_x), the
+    where every type has a figure). Runs of tours visiting the leg's stop count as trips
+    (each carries at most its payload of the leg's load, ``define_tours``), their types among
+    the roomiest. It holds at x = 0 (L ≥ c) and x = 1 (L ≥ c + a_x), the
     trips being integer, so no integer point is cut off; the LP relaxation, which pays a
     fraction a_x / cap of a trip for a small consignment, pays at least one. On a leg that
     only one activity's placement can load (a grower's own node to its trader) this is the
@@ -894,7 +896,7 @@ def define_trip_floor(b: Parts) -> None:
             continue
         room = grp.room()
         f0 = _fewest(grp.const, room)
-        trs = [(tr, 1.0) for _, tr in grp.trips]
+        trs = [(tr, 1.0) for _, tr in grp.trips + grp.tour_runs]
         for x, a in grp.coef.items():
             step = _fewest(grp.const + a, room) - f0
             if step > 0:
@@ -913,10 +915,13 @@ class _TripGroup:
     const: np.ndarray = field(default_factory=lambda: np.zeros(3))
     coef: dict = field(default_factory=dict)  # binary → np.ndarray(3)
     valid: bool = True
+    tour_runs: list = field(default_factory=list)  # (vehicle type, runs) of tours visiting
 
     def room(self) -> list:
-        """Per side the roomiest type's figure, None where a type has none."""
-        caps = list(zip(*(vt.unit_capacity() for vt, _ in self.trips), strict=True))
+        """Per side the roomiest type's figure (of the trips and the tours visiting), None
+        where a type has none."""
+        caps = list(zip(*(vt.unit_capacity() for vt, _ in self.trips + self.tour_runs),
+                        strict=True))
         return [max(c) if all(x is not None for x in c) else None for c in caps]
 
 
@@ -950,9 +955,9 @@ def _trip_groups(b: Parts) -> dict[tuple, _TripGroup]:
                     grp.valid = False
                 elif x.isBinary() and a > 0:
                     grp.coef[x] = grp.coef.get(x, np.zeros(3)) + a * f
-    toured = {(i, j, lc_of[k], p, owner) for i, j, k, _v, p, owner, _r in b.toured}
-    b.trip_groups = {key: grp for key, grp in groups.items()
-                     if grp.valid and key not in toured}  # tours carry part of a toured leg
+    for key, grp in groups.items():  # tours visiting the leg's stop may carry its load
+        grp.tour_runs = b.tour_visits.get(key[:4], [])
+    b.trip_groups = {key: grp for key, grp in groups.items() if grp.valid}
     return b.trip_groups
 
 
@@ -971,6 +976,8 @@ def define_trip_cost_floor(b: Parts, cost: dict) -> None:
     truck or the groupage tariff is what it would pay. ``cost``: objective coefficient per
     variable (c_v, t_y: €/yr per trip, per t)."""
     for key, grp in _trip_groups(b).items():
+        if grp.tour_runs:
+            continue  # a tour's cost is shared by its stops: no floor per leg
         if not grp.coef and (grp.const[0] <= 0 or len(grp.trips) == 1 and not grp.tariff):
             continue  # nothing to bound, or HiGHS's own rounding of one integer does it
         c = np.array([cost.get(tr, 0.0) for _, tr in grp.trips])
@@ -1130,7 +1137,7 @@ def define_frequency(b: Parts) -> None:
             used, used_const = [(u, 1.0)], 0.0
         for p in b.periods:
             trs = trips_by_leg.get((i, j, lc_of[k], p, owner), []) \
-                + b.tour_visits.get((i, j, lc_of[k], p), [])
+                + [run for _, run in b.tour_visits.get((i, j, lc_of[k], p), [])]
             b.rows.add("frequency", (c, i, j, p), [(tr, 1.0) for tr in trs]
                        + [(x, -m * cf) for x, cf in used], ">=", m * used_const)
 

@@ -196,3 +196,14 @@ def today_columns(sc: Scenario, lanes: Lanes) -> tuple[TourColumn, ...]:
 def touring(sc: Scenario) -> bool:
     """Some commodity may ride tours."""
     return any(c.tour != "none" for c in sc.commodities.values())
+
+
+def limitation(sc: Scenario) -> str:
+    """What the run's bundling covers, for the reports' assumptions."""
+    toured = sorted(k for k, c in sc.commodities.items() if c.tour != "none")
+    if not toured:
+        return ("bundling on shared legs and hubs only; multi-stop tours are not routed (no "
+                "commodity has `tour` set)")
+    return ("bundling on shared legs and hubs; multi-stop tours (PyVRP columns around today's "
+            "and the optimum's placement, candidate sites included) for "
+            + ", ".join(toured) + "; the other commodities are not toured")

@@ -22,10 +22,13 @@ that received an activity: open, capacity and utilisation per dimension, shared 
 ``legs`` (one straight line per used leg and vehicle type: tonnes, trips, empty_trips,
 trips_total, vehicle_km, truck_km = vehicle-km loaded + empty of road vehicles, load_factor,
 cost_eur, co2_wtw_kg), ``baseline_legs`` (the same for B0; empty unless the Outcome keeps B0's
-solution, see ``tables.baseline_of``), ``hubs`` and, with ``boundaries``, ``municipalities``.
+solution, see ``tables.baseline_of``), ``hubs``, ``tours`` and ``baseline_tours`` (one line
+per multi-stop tour through its stops in order: runs, km and hours per run, truck-km, tonnes,
+load per stop, load factor) and, with ``boundaries``, ``municipalities``.
 ``results.xlsx``  sheets KPIs (kpi, unit, value, baseline_B0, saving_vs_B0 = B0 − value,
 positive = less), savings (positive = less), steps, per_tonne, sites, hubs, activities, legs,
-baseline_legs, commodities, municipalities, run; units in the headers (``name [unit]``).
+baseline_legs, tours and baseline_tours (where a commodity may ride tours), commodities,
+municipalities, run; units in the headers (``name [unit]``).
 ``cost_breakdown.png``, ``savings_waterfall.png`` (with a baseline), ``truck_km_co2.png``,
 ``map.png`` (B0 and the result side by side when B0's legs are known).
 ``municipalities.csv`` (with ``boundaries``): trips (loaded + empty, annual) on road legs that
@@ -41,6 +44,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from clusteropt.model import tourcols
 from clusteropt.report import charts, html, layers, tables
 from clusteropt.report.conclusion import conclusion, ranked
 from clusteropt.report.tables import outcome_folder_name
@@ -136,8 +140,11 @@ def workbook_sheets(out, lay: dict | None = None) -> dict[str, pd.DataFrame]:
         sheets["savings"] = tables.savings_table(out.savings)
         sheets["steps"] = tables.steps_table(out.savings)
         sheets["per_tonne"] = tables.per_tonne_table(out.savings)
-    for name in ("sites", "hubs", "activities", "legs", "baseline_legs"):
-        sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
+    for name in ("sites", "hubs", "activities", "legs", "baseline_legs", "tours",
+                 "baseline_tours"):
+        if name in lay and (len(lay[name]) or name not in ("tours", "baseline_tours")
+                            or tourcols.touring(out.scenario)):
+            sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
     if "kind" in sheets["sites"].columns:  # development sites only (hubs have their sheet)
         sheets["sites"] = sheets["sites"][sheets["sites"].kind == "site"].reset_index(drop=True)
     sheets["commodities"] = tables.commodity_table(out)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clusteropt.model import tourcols
 from clusteropt.report import tables
 
 CSS = """
@@ -153,9 +154,8 @@ def assumptions_html(out) -> str:
         f"<b>{a['co2_price_eur_per_t']:g} EUR/t</b> on that basis.",
         f"Distances: {dist}. Periods: {periods}. One-off costs annualised at "
         f"{sc.interest_rate:.1%} over {sc.lifetime_years:g} years.",
-        "Limitation: bundling on shared legs only; <b>multi-stop tours are not routed</b> "
-        "(a truck serves one leg per trip). Maps and municipality counts draw legs as straight "
-        "lines between nodes.",
+        f"Limitation: {html.escape(tourcols.limitation(sc))}. Maps and municipality counts "
+        "draw legs as straight lines between nodes.",
     ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>"
 

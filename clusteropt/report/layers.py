@@ -2,11 +2,13 @@
 municipality (or any polygons).
 
 Legs are drawn as straight lines between their nodes: the routes themselves are not known
-(distances are straight line × circuity, a network shortest path or a matrix)."""
+(distances are straight line × circuity, a network shortest path or a matrix). A multi-stop
+tour is one line through its stops in order (``tours``, ``baseline_tours``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -15,9 +17,11 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from clusteropt.report import tables
+from clusteropt.solution import TOUR_COLS, TOUR_LOAD_COLS
 
 GEOMETRY_TYPES = {"sites": "Point", "hubs": "Point", "activities": "Point",
                   "legs": "LineString", "baseline_legs": "LineString",
+                  "tours": "LineString", "baseline_tours": "LineString",
                   "municipalities": "MultiPolygon"}
 
 
@@ -52,6 +56,21 @@ def leg_layer(sc, legs: pd.DataFrame) -> gpd.GeoDataFrame:
     xy = tables.node_xy(sc)
     geom = [LineString([xy[a], xy[b]]) if xy.get(a) and xy.get(b) else None
             for a, b in zip(df["from"], df["to"])]
+    return gpd.GeoDataFrame(df, geometry=geom, crs=sc.crs)
+
+
+def tour_layer(sc, sol) -> gpd.GeoDataFrame:
+    """One LineString per tour and period, depot → stops in order → depot
+    (``tables.tour_table``)."""
+    df = tables.tour_table(sc, sol) if sol is not None else tables.tour_table(
+        sc, SimpleNamespace(tours=pd.DataFrame(columns=TOUR_COLS),
+                            tour_loads=pd.DataFrame(columns=TOUR_LOAD_COLS)))
+    xy = tables.node_xy(sc)
+    geom = []
+    for depot, stops in zip(df.depot, df.stops):
+        path = [depot, *str(stops).split(" → "), depot]
+        geom.append(LineString([xy[n] for n in path]) if all(xy.get(n) for n in path)
+                    else None)
     return gpd.GeoDataFrame(df, geometry=geom, crs=sc.crs)
 
 
@@ -164,7 +183,9 @@ def outcome_layers(out, boundaries=None) -> tuple[dict[str, gpd.GeoDataFrame], l
             "the baseline (B0) solution is not kept on the Outcome, only its KPIs"
             if out.savings is not None else "no baseline (B0) was evaluated for this run"))
     layers = {"sites": site_layer(out), "activities": activity_layer(out), "legs": legs,
-              "baseline_legs": base, "hubs": hub_layer(out)}
+              "baseline_legs": base, "hubs": hub_layer(out),
+              "tours": tour_layer(sc, out.solution),
+              "baseline_tours": tour_layer(sc, b[0] if b is not None else None)}
     if legs.geometry.isna().any():
         notes.append("some legs have no geometry: their nodes have no coordinates")
     if boundaries is not None:

@@ -57,7 +57,8 @@ COLUMN_UNITS: dict[str, str] = {
     "trips_from_or_to": "trips/yr", "trips_through": "trips/yr",
     "demanded_tonnes": "t/yr", "today_demanded_tonnes": "t/yr",
     "baseline_trips": "trips/yr", "baseline_truck_km": "km/yr", "saving_trips": "trips/yr",
-    "saving_truck_km": "km/yr",
+    "saving_truck_km": "km/yr", "runs": "runs/yr", "km_per_run": "km", "hours_per_run": "h",
+    "load_per_stop_t": "t per run",
 }
 
 
@@ -255,6 +256,34 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- sites and hubs
+
+
+def tour_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
+    """One row per tour and period: depot, vehicle, direction, the stops in order, runs a
+    year, km and hours per run, truck-km a year, tonnes a year and the load per stop and run
+    ("stop: t; …", the tonnes each run takes there on average)."""
+    w = {p.id: p.weight for p in sc.periods}
+    taken = (sol.tour_loads.groupby(["period", "tour", "stop"]).tonnes.sum()
+             if len(sol.tour_loads) else pd.Series(dtype=float))
+    rows = []
+    for r in sol.tours.itertuples(index=False):
+        stops = str(r.stops).split(";")
+        per = [float(taken.get((r.period, r.tour, s), 0.0)) for s in stops]
+        rows.append({"period": r.period, "tour": r.tour, "depot": r.depot,
+                     "vehicle": r.vehicle, "direction": r.direction,
+                     "load_class": r.load_class, "stops": " → ".join(stops),
+                     "stop_count": len(stops), "runs": r.runs * w[r.period],
+                     "km_per_run": r.km, "hours_per_run": r.hours,
+                     "truck_km": r.runs * w[r.period] * r.km,
+                     "tonnes": sum(per) * w[r.period],
+                     "load_per_stop_t": "; ".join(f"{s}: {t / r.runs:.2f}" for s, t
+                                                  in zip(stops, per) if r.runs),
+                     "load_factor": sum(per) / (r.runs * sc.vehicles[r.vehicle].payload_t)
+                     if r.runs else 0.0})
+    return pd.DataFrame(rows, columns=["period", "tour", "depot", "vehicle", "direction",
+                                       "load_class", "stops", "stop_count", "runs",
+                                       "km_per_run", "hours_per_run", "truck_km", "tonnes",
+                                       "load_per_stop_t", "load_factor"])
 
 
 def hub_throughput(sc: Scenario, sol: Solution) -> dict[str, float]:

@@ -18,6 +18,8 @@ at view time. What it shows:
   not opened (white, dashed), hubs orange; popup: activities, utilisation per capacity
   dimension, tonnes and trips in and out, annual cost;
 * activities moved away from today's node: a dotted arrow line from today's node;
+* multi-stop tours: one purple dashed polyline per tour through its stops in order; popup:
+  the stops with the load per run, runs a year, km and hours per run, tonnes, load factor;
 * layer toggles: the optimum and, when the Outcome keeps B0's solution and results
   (``baseline_solution``/``baseline_results``), today's situation B0, both shown at first,
   today's flows faint and dashed under the option's;
@@ -237,6 +239,27 @@ def _flows(sc, lt: pd.DataFrame, ll: dict, colours: dict[str, str], tmax: float
     return feats, missing
 
 
+def _tours(sc, sol, ll: dict) -> list[dict]:
+    """One polyline per multi-stop tour through its stops in order (``tables.tour_table``);
+    popup: stops with the load per run, runs, km and hours per run, tonnes, load factor."""
+    feats = []
+    for r in tables.tour_table(sc, sol).to_dict("records"):
+        path = [r["depot"], *r["stops"].split(" → "), r["depot"]]
+        if any(ll.get(n) is None for n in path):
+            continue
+        rows = [("vehicle", r["vehicle"], ""), ("direction", r["direction"], ""),
+                ("stops (t per run)", r["load_per_stop_t"], ""),
+                ("runs", r["runs"], "runs/yr"), ("km per run", r["km_per_run"], "km"),
+                ("hours per run", r["hours_per_run"], "h"),
+                ("tonnes", r["tonnes"], "t/yr"), ("load factor", r["load_factor"], "")]
+        feats.append({"coords": [_ll(ll[n]) for n in path],
+                      "tooltip": html.escape(f"tour {r['tour']} from {r['depot']}: "
+                                             f"{r['stop_count']} stops, {_val(r['runs'])} "
+                                             f"runs/yr"),
+                      "popup": _rows(f"Tour {r['tour']} ({r['period']})", rows)})
+    return feats
+
+
 def _name(sc, n: str) -> str:
     node = sc.nodes.get(n)
     return node.name if node is not None and node.name else n
@@ -424,6 +447,7 @@ def webmap_data(out, basemap=None) -> dict:
             for st in sites:
                 st["named"] = False
         moves = _moves(view, ll)
+        tours = _tours(sc, view.solution, ll)
         for f in flows:
             legend_classes[f["cls"]] = (f["colour"], f["dash"])
             points += [f["coords"][0], f["coords"][-1]]
@@ -432,7 +456,8 @@ def webmap_data(out, basemap=None) -> dict:
         for m in moves:
             points += m["coords"]
         lays.append({"id": key, "name": name, "show": show, "flows": flows, "sites": sites,
-                     "moves": moves, "legs": len(lt), "legs_without_coordinates": missing})
+                     "moves": moves, "tours": tours, "legs": len(lt),
+                     "legs_without_coordinates": missing})
     if not points:  # nothing in use has coordinates: every node that has them
         points = [_ll(p) for p in ll.values()]
     bounds = ([[min(p[0] for p in points), min(p[1] for p in points)],
@@ -560,6 +585,11 @@ __LEAFLET_JS__
           opacity: f.opacity || 0.8, dashArray: f.dash, lineCap: 'round',
           className: 'co-flow co-' + lay.id})
           .bindPopup(f.popup).bindTooltip(f.tooltip, {sticky: true}).addTo(g);
+      });
+      (lay.tours || []).forEach(function (t) {
+        L.polyline(t.coords, {pane: 'co-flows', color: '#6a3d9a', weight: 2.5, opacity: 0.9,
+          dashArray: '8 4', className: 'co-tour co-' + lay.id})
+          .bindPopup(t.popup).bindTooltip(t.tooltip, {sticky: true}).addTo(g);
       });
       lay.moves.forEach(function (m) {
         L.polyline(m.coords, {pane: 'co-moves', color: '#444', weight: 2, opacity: 0.9,
