@@ -42,15 +42,16 @@ def solves_needed(sc: Scenario, placement: dict[str, str]) -> int:
 
 
 def _total(sc: Scenario, lanes: Lanes, placement: dict[str, str], time_limit_s: float | None,
-           without_reloc: str | None = None) -> float | None:
+           without_reloc: str | None = None, tour_columns: tuple | None = None) -> float | None:
     """The optimum with every activity fixed at ``placement`` (sites free), in euro/yr;
-    ``without_reloc``: that firm's relocation annuity left out."""
+    ``without_reloc``: that firm's relocation annuity left out; ``tour_columns``: the tours
+    offered (the optimum's; None: today's)."""
     if without_reloc is not None:
         sc = replace(sc, activities={**sc.activities, without_reloc: replace(
             sc.activities[without_reloc], reloc_cost_eur={
                 n: 0.0 for n in sc.activities[without_reloc].reloc_cost_eur})})
     try:
-        model = build(sc, lanes, Switches(placement=dict(placement)))
+        model = build(sc, lanes, Switches(placement=dict(placement), tour_columns=tour_columns))
     except ModelInputError:  # that node is not admissible (closed, too small)
         return None
     report = solve(model, gap_rel=0.0, time_limit_s=time_limit_s, warm_start=False)
@@ -58,12 +59,14 @@ def _total(sc: Scenario, lanes: Lanes, placement: dict[str, str], time_limit_s: 
 
 
 def break_even(sc: Scenario, lanes: Lanes, placement: dict[str, str],
-               time_limit_s: float | None = 60.0) -> pd.DataFrame:
+               time_limit_s: float | None = 60.0, tour_columns: tuple | None = None
+               ) -> pd.DataFrame:
     """One row per movable firm that exists today: chosen, best site, annual saving (EUR/yr)
     of being there rather than at the alternative, break-even one-off relocation cost (EUR)
-    and per ha; ``note`` where a solve did not finish."""
+    and per ha; ``note`` where a solve did not finish. Every solve is offered the same tours
+    (``tour_columns``, the optimum's), so a firm elsewhere gets no tours built around it."""
     a_factor = sc.annuity(1.0)
-    t_opt = _total(sc, lanes, placement, time_limit_s)
+    t_opt = _total(sc, lanes, placement, time_limit_s, tour_columns=tour_columns)
     rows = []
     for f, act in sc.activities.items():
         stay = act.stay_node()
@@ -72,15 +75,18 @@ def break_even(sc: Scenario, lanes: Lanes, placement: dict[str, str],
         chosen = placement[f]
         size = act.size.get("ha")
         if chosen != stay:
-            t_stay = _total(sc, lanes, {**placement, f: stay}, time_limit_s)
-            t_move = _total(sc, lanes, placement, time_limit_s, without_reloc=f)
+            t_stay = _total(sc, lanes, {**placement, f: stay}, time_limit_s,
+                            tour_columns=tour_columns)
+            t_move = _total(sc, lanes, placement, time_limit_s, without_reloc=f,
+                            tour_columns=tour_columns)
             site, saving = chosen, (None if None in (t_stay, t_move) else t_stay - t_move)
         else:
             best = None
             for n in act.candidates:
                 if n == stay or sc.fix.sites.get(n) == "closed":
                     continue
-                t_n = _total(sc, lanes, {**placement, f: n}, time_limit_s, without_reloc=f)
+                t_n = _total(sc, lanes, {**placement, f: n}, time_limit_s, without_reloc=f,
+                             tour_columns=tour_columns)
                 if t_n is not None and t_opt is not None and (
                         best is None or t_opt - t_n > best[1]):
                     best = (n, t_opt - t_n)

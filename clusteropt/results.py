@@ -374,7 +374,8 @@ def leg_hours(sc: Scenario, lanes: Lanes, vehicle: str, i: str, j: str) -> float
 def flow_lead_times(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
     """The flows table with ``lead_time_h`` per row: Σ over the path's legs of the
     tonne-weighted ``leg_hours`` of the vehicle types loaded on the leg (for the flow's
-    commodity, owner and role), + Σ ``handling_h`` of the hubs passed; co-located: 0."""
+    commodity, owner and role; a toured tonne takes the hours it rides on its tour instead),
+    + Σ ``handling_h`` of the hubs passed; co-located: 0."""
     flows = sol.flows
     if not len(flows):
         return flows.assign(lead_time_h=pd.Series(dtype=float))
@@ -384,6 +385,9 @@ def flow_lead_times(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
         acc = per_leg.setdefault(key, [0.0, 0.0])
         acc[0] += r.tonnes
         acc[1] += r.tonnes * leg_hours(sc, lanes, r.vehicle, r._1, r.to)
+    for (key, t), hours in _tour_rides(sc, lanes, sol):  # toured tonnes ride the tour
+        acc = per_leg.setdefault(key, [0.0, 0.0])
+        acc[1] += t * hours
     bundled = bool((sol.switches or {}).get("bundling", sc.options.bundling))
     out = []
     for r in flows.itertuples(index=False):
@@ -396,6 +400,25 @@ def flow_lead_times(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
                 hours += acc[1] / acc[0]
         out.append(hours)
     return flows.assign(lead_time_h=out)
+
+
+def _tour_rides(sc: Scenario, lanes: Lanes, sol: Solution):
+    """((loads key, tonnes), hours) per tour load: the hours its tonnes ride on the tour
+    (driving from the stop to the depot, or from the depot to the stop, + stop_h of every
+    stop on that ride + the depot handling) minus its direct leg's ``leg_hours``, which the
+    loads rows counted."""
+    tours = {(r.period, r.tour): r for r in sol.tours.itertuples(index=False)}
+    for r in sol.tour_loads.itertuples(index=False):
+        tour = tours[r.period, r.tour]
+        vt = sc.vehicles[tour.vehicle]
+        path = [tour.depot, *str(tour.stops).split(";"), tour.depot]
+        n = path.index(r.stop, 1)
+        ride = path[n:] if tour.direction == "collect" else path[:n + 1]
+        stops = len(ride) - 1 if tour.direction == "collect" else n
+        hours = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in zip(ride, ride[1:])) \
+            + tour.stop_h * stops + vt.handling_h_per_trip
+        yield ((r.period, r._3, r.to, r.commodity, r.owner or "", "direct"), r.tonnes), \
+            hours - leg_hours(sc, lanes, tour.vehicle, r._3, r.to)
 
 
 def _path_legs(path: list[str]) -> list[tuple[str, str, str]]:

@@ -336,7 +336,8 @@ def _firms(out: Outcome, deadline: float | None) -> None:
         out.break_even_note = "break-even not computed: no time left of the run's limit"
     elif need:
         be = break_even(sc, out.lanes, out.solution.placement,
-                        time_limit_s=None if left is None else max(1.0, left / (need + 1)))
+                        time_limit_s=None if left is None else max(1.0, left / (need + 1)),
+                        tour_columns=out.model.tour_columns or None)
         firms = firms.merge(be.drop(columns=["today", "chosen"]), on="activity", how="left")
     out.firms = firms
 

@@ -271,3 +271,18 @@ def test_checker_rejects_a_tour_too_long_or_mismeasured(tmp_path):
     sol = replace(out.solution, tours=out.solution.tours.assign(
         stops=";".join([*stops, stops[0]])))
     assert "tours" in _rules(sc, out, sol)
+
+
+def test_lead_time_of_a_toured_tonne_is_its_ride(tmp_path):
+    """A grower's flowers ride from its stop along the rest of the tour to the auction:
+    driving km / 50 km/h + 0.25 h per stop on the ride (its own and the later ones)."""
+    from clusteropt.results import flow_lead_times
+
+    sc, dist = _four(tmp_path)
+    out = run_scenario(sc, baseline=False)
+    order = str(out.solution.tours.stops.iloc[0]).split(";")
+    lead = flow_lead_times(sc, out.lanes, out.solution).set_index("origin_node").lead_time_h
+    for n, g in enumerate(order):
+        ride = [*order[n:], "X"]
+        km = sum(dist(a, b) for a, b in zip(ride, ride[1:]))
+        assert lead[g] == pytest.approx(km / SPEED + STOP_H * (len(order) - n)), g
