@@ -286,3 +286,17 @@ def test_lead_time_of_a_toured_tonne_is_its_ride(tmp_path):
         ride = [*order[n:], "X"]
         km = sum(dist(a, b) for a, b in zip(ride, ride[1:]))
         assert lead[g] == pytest.approx(km / SPEED + STOP_H * (len(order) - n)), g
+
+
+def test_a_written_solution_keeps_its_tours_and_passes_the_check(tmp_path):
+    """solution/ (to_dir) holds tours.csv and tour_loads.csv; read back (from_dir, as
+    `clusteropt check` does), the tours are the same and the independent check passes."""
+    from clusteropt.solution import Solution
+
+    sc, _ = _four(tmp_path / "s")
+    out = run_scenario(sc, baseline=False)
+    out.solution.to_dir(tmp_path / "sol")
+    back = Solution.from_dir(tmp_path / "sol")
+    assert list(back.tours.stops) == list(out.solution.tours.stops)
+    assert back.tour_loads.tonnes.sum() == pytest.approx(8.0)
+    assert check_solution(sc, out.lanes, back).passed
