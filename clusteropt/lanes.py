@@ -266,6 +266,43 @@ class Lanes:
                 return h
         return self.distance(a, b, mode) / speed_kmh
 
+    # ---- blocks: every ordered pair of a few nodes at once, not kept (a tour instance) ----
+    def _pairs(self, table: Table, nodes: list[str]) -> np.ndarray:
+        idx = np.array([self.index[n] for n in nodes])
+        n = len(idx)
+        out = np.asarray(table.pairs(np.repeat(idx, n), np.tile(idx, n)), float).reshape(n, n)
+        np.fill_diagonal(out, 0.0)
+        return out
+
+    def distance_block(self, nodes: list[str], mode: str = "road") -> np.ndarray:
+        """n × n km between ``nodes`` by ``mode`` (as ``distance``), computed at once and not
+        cached: for a VRP instance of hundreds of stops."""
+        return self._pairs(self.mode_km.get(mode, self.km), nodes)
+
+    def time_block(self, nodes: list[str], speed_kmh: float, mode: str = "road") -> np.ndarray:
+        """n × n hours between ``nodes`` (as ``time``), not cached."""
+        km = self.distance_block(nodes, mode)
+        hours = km / speed_kmh
+        if self.time_h is None:
+            return hours
+        given = self._pairs(self.time_h, nodes)
+        use = np.isfinite(given)
+        if mode in self.mode_km:
+            own = (np.ones_like(km, bool) if mode not in self.mode_own
+                   else self._pairs(self.mode_own[mode], nodes).astype(bool))
+            use &= ~own
+        return np.where(use, given, hours)
+
+    def toll_share_block(self, nodes: list[str]) -> np.ndarray:
+        """n × n tolled share of the road km between ``nodes`` (as ``toll_share``)."""
+        road = self._pairs(self.km, nodes)
+        below_10, to_50, from_50 = _toll_bands()
+        share = np.where(road < 10, below_10, np.where(road < 50, to_50, from_50))
+        if self.toll_share_given is not None:
+            given = self._pairs(self.toll_share_given, nodes)
+            share = np.where(np.isfinite(given), given, share)
+        return share
+
     def lane_cost(self, a: str, b: str) -> float | None:
         if self.cost_eur_per_t is None:
             return None

@@ -32,6 +32,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
@@ -159,17 +160,16 @@ def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed) ->
                        start_depot=dep, end_depot=dep, shift_duration=shift,
                        fixed_cost=round(vt.cost_eur_per_h * vt.handling_h_per_trip * CENT),
                        unit_distance_cost=1, unit_duration_cost=0)
-    for i, a in enumerate(nodes):
-        for j, b in enumerate(nodes):
-            if i != j:  # the edge's "distance" is its cost in cents (km and driving time)
-                hours = lanes.time(a, b, vt.speed_kmh, vt.mode)
-                m.add_edge(locs[i], locs[j],
-                           distance=round((vt.cost_eur_per_km * lanes.distance(a, b, vt.mode)
-                                           + _toll(vt, lanes, a, b)
-                                           + vt.cost_eur_per_h * hours) * CENT),
-                           duration=round(hours * S))
+    # every edge at once (numpy, not the lanes' cache): its "distance" is its cost in cents
+    # (km, toll and driving time), its duration the driving time in seconds
+    km = lanes.distance_block(nodes, vt.mode)
+    hours = lanes.time_block(nodes, vt.speed_kmh, vt.mode)
+    toll = (vt.toll_eur_per_km + lanes.toll_share_block(nodes) * vt.toll_rate_eur_per_km) * km
+    cents = np.rint((vt.cost_eur_per_km * km + toll + vt.cost_eur_per_h * hours) * CENT)
+    data = m.data().replace(distance_matrices=[cents.astype(np.int64)],
+                            duration_matrices=[np.rint(hours * S).astype(np.int64)])
     stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT), MaxRuntime(seconds)])
-    res = m.solve(stop=stop, seed=seed, display=False, collect_stats=False)
+    res = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
     if not res.best.is_feasible():
         raise ValueError(f"PyVRP found no feasible tours from '{depot}' (capacity "
                          f"{vt.payload_t:g} t, max_hours {max_hours})")

@@ -8,7 +8,9 @@ order — built by PyVRP (``clusteropt.tours.plan_tours``) for the consignments 
 * per period, depot, load class and trip-priced vehicle type, each stop's consignment is the
   tonnes it sends to (or gets from) the depot divided by its shipments per period (the
   demand's or the commodity's ``shipments_per_period``, else 1: the period's tonnes at once);
-* PyVRP serves the consignments within the payload and ``max_tour_h``; every tour of two or
+* PyVRP serves the consignments within what a run can take (the payload, or less where the
+  volume or pallet places of the least dense commodity bind) and ``max_tour_h``; every tour
+  of two or
   more stops becomes a column (one-stop tours are direct trips, which the model already has);
 * columns are kept for every period (a tour is a route, not a load).
 
@@ -23,7 +25,7 @@ what it carries, and direct trips remain for the rest; it is not a full branch-a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario, VehicleType
@@ -149,12 +151,14 @@ def generate(sc: Scenario, lanes: Lanes, legs: Legs) -> list[TourColumn]:
     """Tour columns for the consignments of ``legs`` (see the module docstring), sorted."""
     groups: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     stop_h: dict[tuple, float] = defaultdict(float)
+    coms: dict[tuple, set[str]] = defaultdict(set)
     for (p, i, j, k), (_t, per_run) in legs.items():
         com = sc.commodities[k]
         depot, stop = (j, i) if com.tour == "collect" else (i, j)
         key = (com.tour, depot, com.load_class)
         groups[(*key, p)][stop] += per_run
         stop_h[key] = max(stop_h[key], com.tour_stop_h)
+        coms[key].add(k)
     cols: set[TourColumn] = set()
     for (direction, depot, g, _p), stops in sorted(groups.items()):
         if len(stops) < 2:
@@ -168,11 +172,25 @@ def generate(sc: Scenario, lanes: Lanes, legs: Legs) -> list[TourColumn]:
                      and tour_measures(depot, (s,), vt, lanes, h)[1] <= vt.max_tour_h + 1e-9}
             if len(reach) < 2:
                 continue
-            for tour in plan_tours(depot, reach, vt, lanes, direction, h, vt.max_tour_h,
+            room = replace(vt, payload_t=_tonnes_per_run(sc, vt, coms[direction, depot, g]))
+            for tour in plan_tours(depot, reach, room, lanes, direction, h, vt.max_tour_h,
                                    seconds=sc.options.tour_seconds):
                 if len(tour.stops) >= 2:
                     cols.add(TourColumn(depot, vt.id, direction, g, tour.stops, h))
     return sorted(cols, key=_order)
+
+
+def _tonnes_per_run(sc: Scenario, vt: VehicleType, commodities: set[str]) -> float:
+    """Tonnes one run can take of the least dense of ``commodities``: the payload, or what
+    the volume (m³ × density) or the pallet places (pallets ÷ pallets per t) allow."""
+    room = vt.payload_t
+    for k in commodities:
+        com = sc.commodities[k]
+        if vt.volume_m3 and com.density_t_per_m3:
+            room = min(room, vt.volume_m3 * com.density_t_per_m3)
+        if vt.pallets and com.pallets_per_t:
+            room = min(room, vt.pallets / com.pallets_per_t)
+    return room
 
 
 def _order(c: TourColumn) -> tuple:

@@ -269,3 +269,50 @@ def test_network_lanes_survive_pickling(tmp_path):
     # a (100, 200) snaps 0.2 km to (100, 0); 4.9 km east, 4.0 km north; b 0.1 km off the road
     assert copy.distance("a", "b") == lanes.distance("a", "b") == pytest.approx(9.2)
     assert copy.fingerprint() == lanes.fingerprint()
+
+
+def _assert_blocks(lanes: Lanes, ids: list[str], modes, speed=50.0):
+    """The n × n blocks (a tour instance's matrices) equal the lane-by-lane values."""
+    for mode in modes:
+        km = lanes.distance_block(ids, mode)
+        hours = lanes.time_block(ids, speed, mode)
+        for i, a in enumerate(ids):
+            for j, b in enumerate(ids):
+                if a == b:
+                    assert km[i, j] == 0.0
+                    continue
+                assert km[i, j] == lanes.distance(a, b, mode) or (
+                    math.isinf(km[i, j]) and math.isinf(lanes.distance(a, b, mode)))
+                want = lanes.time(a, b, speed, mode)
+                assert hours[i, j] == want or (math.isinf(want) and math.isinf(hours[i, j]))
+    share = lanes.toll_share_block(ids)
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if a != b:
+                assert share[i, j] == lanes.toll_share(a, b)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_blocks_equal_the_lanes(tmp_path, seed):
+    """Straight line (with air) and a partial matrix (time, toll share, barge and rail
+    columns): every cell of the blocks is the lane's own value."""
+    rng = np.random.default_rng(seed)
+    nodes = _nodes(rng, 8)
+    ids = [n["id"] for n in nodes]
+    sc = scenario_from_dict(_doc(nodes, {"method": "straight_line", "circuity": 1.3}),
+                            base_dir=tmp_path)
+    _assert_blocks(build_lanes(sc), ids, MODES)
+    rows = []
+    for _ in range(60):
+        a, b = (ids[k] for k in rng.integers(len(ids), size=2))
+        if a != b:
+            rows.append(f"{a},{b},{rng.uniform(1, 200):.3f},"
+                        f"{'' if rng.random() < 0.4 else f'{rng.uniform(0.1, 4):.3f}'},"
+                        f"{'' if rng.random() < 0.4 else f'{rng.uniform(0, 1):.3f}'},"
+                        f"{'' if rng.random() < 0.4 else f'{rng.uniform(1, 300):.3f}'}")
+    (tmp_path / "m.csv").write_text("from,to,distance_km,time_h,toll_share,distance_km_barge\n"
+                                    + "\n".join(rows) + "\n")
+    doc = _doc(nodes, {"method": "matrix", "file": "m.csv", "circuity": 1.3})
+    doc["tables"]["vehicles"] = [TRUCK, BARGE]
+    _assert_blocks(build_lanes(scenario_from_dict(doc, base_dir=tmp_path)), ids,
+                   ("road", "barge"))
