@@ -137,10 +137,19 @@ def _check_manure_alone(out) -> None:
     for key in manure_trips.index:
         # a manure trip carries manure (raw or processed) and nothing else ...
         assert per_class.loc[key, "commodities"] <= manure
+    # a round (tour) carries one load class too: its tonnes are all of the tour's class
+    tours = sol.tours.set_index(["period", "tour"])
+    tl = sol.tour_loads
+    for r in tl.itertuples(index=False):
+        assert lc[r.commodity] == tours.loc[(r.period, r.tour), "load_class"]
+    toured = (tl.assign(vehicle=[tours.loc[(p, t), "vehicle"] for p, t in zip(tl.period,
+                                                                               tl.tour)],
+                        load_class=tl.commodity.map(lc))
+              .groupby(keys).tonnes.sum() if len(tl) else pd.Series(dtype=float))
     for key, row in per_class.iterrows():
-        # ... and every class on a leg has its own trips, enough for its own tonnes
+        # ... and every class on a leg has its own trips (or rounds), enough for its tonnes
         payload = sc.vehicles[key[3]].payload_t
-        assert trips.get(key, 0.0) * payload >= row.tonnes - 1e-6, key
+        assert trips.get(key, 0.0) * payload + toured.get(key, 0.0) >= row.tonnes - 1e-6, key
     # food and live animals never ride in a manure trip (nor manure in theirs)
     for key in trips.index:
         carried = per_class.loc[key, "commodities"] if key in per_class.index else set()
