@@ -34,7 +34,7 @@ from clusteropt import rates
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
-from clusteropt.tours import ride_km
+from clusteropt.tours import ride_km, solution_tours, tour_toll
 
 FIGURES = ("transport_cost_eur", "toll_cost_eur", "handling_cost_eur", "internal_cost_eur",
            "disposal_cost_eur", "carbon_cost_eur", "truck_km", "vehicle_trips", "tonne_km",
@@ -118,9 +118,9 @@ def firm_results(sc: Scenario, lanes: Lanes, sol: Solution) -> pd.DataFrame:
 
     # the tonnes tours take of each direct leg's load: they ride no direct trip
     toured: dict[tuple, float] = defaultdict(float)
-    tour_vehicle = {(r.period, r.tour): r.vehicle for r in sol.tours.itertuples(index=False)}
+    tours = solution_tours(sc, sol)
     for r in sol.tour_loads.itertuples(index=False):
-        toured[r.period, r._3, r.to, r.commodity, tour_vehicle[r.period, r.tour],
+        toured[r.period, r._3, r.to, r.commodity, tours[r.period, r.tour][0].vehicle,
                r.owner or ""] += r.tonnes
     # loads by trip row (for the trips) and the tariff and load-dependent parts
     by_trip_row: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
@@ -230,10 +230,7 @@ def _tours_to_flows(sc, lanes, sol, w, co2, to_flows, row_tkm, unloaded) -> None
     leg (``results``). A run that takes nothing (possible within the gap) is shared like a
     repositioning leg."""
     rides: dict[tuple, list[tuple[tuple, float, float]]] = defaultdict(list)
-    paths = {}
-    for r in sol.tours.itertuples(index=False):
-        paths[r.period, r.tour] = (r, sc.vehicles[r.vehicle],
-                                   [r.depot, *str(r.stops).split(";"), r.depot])
+    paths = solution_tours(sc, sol)
     for r in sol.tour_loads.itertuples(index=False):
         tour, vt, path = paths[r.period, r.tour]
         on = ride_km(path, r.stop, tour.direction, vt, lanes)
@@ -246,13 +243,10 @@ def _tours_to_flows(sc, lanes, sol, w, co2, to_flows, row_tkm, unloaded) -> None
         rides[r.period, r.tour].append((key, t * on, t * direct))
     for (p, tid), (r, vt, path) in paths.items():
         n = r.runs * w[p]
-        legs = list(zip(path, path[1:]))
-        km = sum(lanes.distance(a, b, vt.mode) for a, b in legs)
+        km = sum(lanes.distance(a, b, vt.mode) for a, b in zip(path, path[1:]))
         amounts = {"transport_cost_eur": n * (vt.cost_eur_per_km * km + vt.cost_eur_per_h
                                               * r.hours),
-                   "toll_cost_eur": n * sum(rates.trip_toll(vt, lanes.distance(a, b, vt.mode),
-                                                            lanes.toll_share(a, b))
-                                            for a, b in legs),
+                   "toll_cost_eur": n * tour_toll(path, vt, lanes),
                    **co2(rates.trip_emissions(vt, km), n), "vehicle_trips": n}
         if vt.mode == "road":
             amounts["truck_km"] = n * km

@@ -31,7 +31,7 @@ from clusteropt.kpis import INVESTMENT, KPI_UNITS, LOGISTICS
 from clusteropt.lanes import Lanes
 from clusteropt.scenario import Scenario, flow_commodity, gate_fee_of
 from clusteropt.solution import Solution
-from clusteropt.tours import ride_km
+from clusteropt.tours import ride, ride_km, solution_tours
 
 __all__ = ["KPI_UNITS", "Results", "evaluate", "flow_lead_times", "lead_time_h"]
 
@@ -223,12 +223,9 @@ def _tour_rows(sc: Scenario, lanes: Lanes, sol: Solution, w: dict[str, float]) -
     depot along the tour: its tonne-km and load-dependent emissions beyond (or short of) its
     direct leg, which the ``loads`` rows count, are added on that leg."""
     rows: list[dict] = []
-    cols = {}
-    for r in sol.tours.itertuples(index=False):
-        vt = sc.vehicles[r.vehicle]
-        stops = str(r.stops).split(";")
-        path = [r.depot, *stops, r.depot]
-        cols[r.period, r.tour] = (r, vt, path)
+    tours = solution_tours(sc, sol)
+    for r, vt, path in tours.values():
+        stops = path[1:-1]
         n = r.runs * w[r.period]
         last = len(path) - 2
         empty_leg = 0 if r.direction == "collect" else last
@@ -250,7 +247,7 @@ def _tour_rows(sc: Scenario, lanes: Lanes, sol: Solution, w: dict[str, float]) -
                              **_emitted(sc, rates.trip_emissions(vt, km), n), tonnes=0.0,
                              tonne_km=0.0, capacity_tkm=0.0 if empty else n * km * vt.payload_t))
     for r in sol.tour_loads.itertuples(index=False):
-        tour, vt, path = cols[r.period, r.tour]
+        tour, vt, path = tours[r.period, r.tour]
         t = r.tonnes * w[r.period]
         on = ride_km(path, r.stop, tour.direction, vt, lanes)
         direct = lanes.distance(r._3, r.to, vt.mode)  # "from" is field _3
@@ -407,15 +404,12 @@ def _tour_rides(sc: Scenario, lanes: Lanes, sol: Solution):
     (driving from the stop to the depot, or from the depot to the stop, + stop_h of every
     stop on that ride + the depot handling) minus its direct leg's ``leg_hours``, which the
     loads rows counted."""
-    tours = {(r.period, r.tour): r for r in sol.tours.itertuples(index=False)}
+    tours = solution_tours(sc, sol)
     for r in sol.tour_loads.itertuples(index=False):
-        tour = tours[r.period, r.tour]
-        vt = sc.vehicles[tour.vehicle]
-        path = [tour.depot, *str(tour.stops).split(";"), tour.depot]
-        n = path.index(r.stop, 1)
-        ride = path[n:] if tour.direction == "collect" else path[:n + 1]
-        stops = len(ride) - 1 if tour.direction == "collect" else n
-        hours = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in zip(ride, ride[1:])) \
+        tour, vt, path = tours[r.period, r.tour]
+        on = ride(path, r.stop, tour.direction)
+        stops = len(on) - 1  # the stops on the ride (the depot is its other end)
+        hours = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in zip(on, on[1:])) \
             + tour.stop_h * stops + vt.handling_h_per_trip
         yield ((r.period, r._3, r.to, r.commodity, r.owner or "", "direct"), r.tonnes), \
             hours - leg_hours(sc, lanes, tour.vehicle, r._3, r.to)

@@ -272,8 +272,9 @@ def _tour_rounds(sc: Scenario, lanes: Lanes, switches: Switches | None, model: B
     why = f"stopped after {rounds} round(s) (options.tour_rounds)"
     for n in range(rounds):
         sol = extract(model)
+        offered = set(model.tour_columns)
         fresh = [c for c in tourcols.generate(sc, lanes, tourcols.flow_legs(sc, sol.flows))
-                 if c not in set(model.tour_columns)]
+                 if c not in offered]
         left = None if deadline is None else deadline - time.perf_counter()
         if not fresh:
             why = "no new tour around the optimum"

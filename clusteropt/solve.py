@@ -261,14 +261,8 @@ def _can_stay(model: BuiltModel) -> bool:
 def _stay_start(model: BuiltModel) -> None:
     """A partial MIP start: every activity at its stay node, no site open; HiGHS completes the
     rest (trips, empties) itself. Values of the other variables are cleared."""
-    for v in model.prob.variables():
-        v.varValue = None
     acts = model.scenario.activities
-    for (f, n), v in model.place.items():
-        v.varValue = 1.0 if acts[f].stay_node() == n else 0.0
-    for o in model.open.values():
-        if not isinstance(o, float):
-            o.varValue = 0.0
+    _placement_start(model, {f: acts[f].stay_node() for f, _ in model.place}, {})
 
 
 def _placement_start(model: BuiltModel, placement: dict[str, str],

@@ -31,13 +31,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
+from clusteropt import rates
 from clusteropt.lanes import Lanes
-from clusteropt.scenario import VehicleType
+from clusteropt.scenario import Scenario, VehicleType
 
 KG = 1000.0  # PyVRP loads in kg
 S = 3600.0  # PyVRP durations in seconds
@@ -67,31 +69,43 @@ class Tour:
 
 def tour_measures(depot: str, stops: tuple[str, ...], vt: VehicleType, lanes: Lanes,
                   stop_h: float) -> tuple[float, float, float]:
-    """(km, hours, cost €) of the closed tour depot → stops → depot, by the lanes."""
+    """(km, hours, cost €) of the closed tour depot → stops → depot, by the lanes; the cost
+    includes the toll (``tour_toll``)."""
     path = (depot, *stops, depot)
     legs = list(zip(path, path[1:], strict=False))
     km = sum(lanes.distance(a, b, vt.mode) for a, b in legs)
     drive = sum(lanes.time(a, b, vt.speed_kmh, vt.mode) for a, b in legs)
     hours = drive + stop_h * len(stops) + vt.handling_h_per_trip
-    cost = vt.cost_eur_per_km * km + sum(_toll(vt, lanes, a, b) for a, b in legs) \
+    return km, hours, vt.cost_eur_per_km * km + tour_toll(path, vt, lanes) \
         + vt.cost_eur_per_h * hours
-    return km, hours, cost
+
+
+def tour_toll(path, vt: VehicleType, lanes: Lanes) -> float:
+    """Toll of one run along ``path``, €: the trip rule (``rates.trip_toll``) on every leg."""
+    return sum(rates.trip_toll(vt, lanes.distance(a, b, vt.mode), lanes.toll_share(a, b))
+               for a, b in zip(path, path[1:], strict=False))
+
+
+def ride(path, stop: str, direction: str) -> list[str]:
+    """The part of the closed tour ``path`` (depot, stops…, depot) a stop's tonnes ride: from
+    the stop to the depot (collect) or from the depot to the stop (deliver)."""
+    path = list(path)
+    n = path.index(stop, 1)
+    return path[n:] if direction == "collect" else path[:n + 1]
 
 
 def ride_km(path, stop: str, direction: str, vt: VehicleType, lanes: Lanes) -> float:
-    """km a stop's tonnes ride on the closed tour ``path`` (depot, stops…, depot): from the
-    stop to the depot (collect) or from the depot to the stop (deliver)."""
-    path = list(path)
-    n = path.index(stop, 1)
-    ride = path[n:] if direction == "collect" else path[:n + 1]
-    return sum(lanes.distance(a, b, vt.mode) for a, b in zip(ride, ride[1:], strict=False))
+    """km a stop's tonnes ride on the closed tour ``path`` (``ride``)."""
+    on = ride(path, stop, direction)
+    return sum(lanes.distance(a, b, vt.mode) for a, b in zip(on, on[1:], strict=False))
 
 
-def _toll(vt: VehicleType, lanes: Lanes, a: str, b: str) -> float:
-    """Toll of leg a→b, €: toll_eur_per_km on every km + toll_rate_eur_per_km on the lane's
-    tolled share (the trip rule of ``clusteropt.rates.trip_toll``)."""
-    km = lanes.distance(a, b, vt.mode)
-    return (vt.toll_eur_per_km + lanes.toll_share(a, b) * vt.toll_rate_eur_per_km) * km
+def solution_tours(sc: Scenario, sol) -> dict[tuple[str, str], tuple[Any, VehicleType, list]]:
+    """(period, tour) → (its ``Solution.tours`` row, vehicle type, path depot → stops →
+    depot), for the readers of a solution (results, per-firm allocation, lead times)."""
+    return {(r.period, r.tour): (r, sc.vehicles[r.vehicle],
+                                 [r.depot, *str(r.stops).split(";"), r.depot])
+            for r in sol.tours.itertuples(index=False)}
 
 
 def plan_tours(depot: str, tonnes: Mapping[str, float], vt: VehicleType, lanes: Lanes,

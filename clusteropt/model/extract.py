@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 import pandas as pd
 
@@ -120,6 +120,11 @@ def extract(model: BuiltModel) -> Solution:
         units=pd.DataFrame(units, columns=UNIT_COLS),
         tours=pd.DataFrame(tours, columns=TOUR_COLS),
         tour_loads=pd.DataFrame(tour_loads, columns=TOUR_LOAD_COLS),
-        switches={k: (sorted(v) if isinstance(v, set) else v)
-                  for k, v in asdict(model.switches).items()
-                  if k not in ("empty_legs", "tour_columns")})  # candidate sets, not decisions
+        switches={f.name: _plain(getattr(model.switches, f.name))
+                  for f in fields(model.switches)
+                  if f.name not in ("empty_legs", "tour_columns")})  # candidate sets
+
+
+def _plain(v):
+    """A switch's value as plain data (sets sorted, dicts copied)."""
+    return sorted(v) if isinstance(v, set) else dict(v) if isinstance(v, dict) else v

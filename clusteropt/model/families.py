@@ -32,6 +32,7 @@ from clusteropt.model.core import (
 )
 from clusteropt.model.hubarcs import ArcGroup, arc_loads, build_arcs, hub_inflow
 from clusteropt.scenario import Scenario, VehicleType
+from clusteropt.tours import tour_toll
 
 COST_TERMS = ("development", "relocation", "facilities", "transport", "toll", "internal",
               "handling", "disposal", "carbon", "air_pollution")
@@ -1344,8 +1345,7 @@ def price_tours(b: Parts) -> None:
         vt = sc.vehicles[col.vehicle]
         w = weight[p]
         km, _h, cost = col.measures(vt, lanes)
-        toll = sum(rates.trip_toll(vt, lanes.distance(a, c, vt.mode), lanes.toll_share(a, c))
-                   for a, c in zip(col.path, col.path[1:]))
+        toll = tour_toll(col.path, vt, lanes)
         b.terms["transport"].add([(run, w * (cost - toll))])
         if toll:
             b.terms["toll"].add([(run, w * toll)])

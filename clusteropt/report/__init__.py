@@ -140,11 +140,11 @@ def workbook_sheets(out, lay: dict | None = None) -> dict[str, pd.DataFrame]:
         sheets["savings"] = tables.savings_table(out.savings)
         sheets["steps"] = tables.steps_table(out.savings)
         sheets["per_tonne"] = tables.per_tonne_table(out.savings)
-    for name in ("sites", "hubs", "activities", "legs", "baseline_legs", "tours",
-                 "baseline_tours"):
-        if name in lay and (len(lay[name]) or name not in ("tours", "baseline_tours")
-                            or tourcols.touring(out.scenario)):
-            sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
+    names = ["sites", "hubs", "activities", "legs", "baseline_legs"]
+    if tourcols.touring(out.scenario):  # tour sheets only where a commodity may ride tours
+        names += ["tours", "baseline_tours"]
+    for name in names:
+        sheets[name] = pd.DataFrame(lay[name].drop(columns="geometry"))
     if "kind" in sheets["sites"].columns:  # development sites only (hubs have their sheet)
         sheets["sites"] = sheets["sites"][sheets["sites"].kind == "site"].reset_index(drop=True)
     sheets["commodities"] = tables.commodity_table(out)

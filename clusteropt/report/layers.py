@@ -8,7 +8,6 @@ tour is one line through its stops in order (``tours``, ``baseline_tours``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +16,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from clusteropt.report import tables
-from clusteropt.solution import TOUR_COLS, TOUR_LOAD_COLS
+from clusteropt.tours import solution_tours
 
 GEOMETRY_TYPES = {"sites": "Point", "hubs": "Point", "activities": "Point",
                   "legs": "LineString", "baseline_legs": "LineString",
@@ -62,15 +61,11 @@ def leg_layer(sc, legs: pd.DataFrame) -> gpd.GeoDataFrame:
 def tour_layer(sc, sol) -> gpd.GeoDataFrame:
     """One LineString per tour and period, depot → stops in order → depot
     (``tables.tour_table``)."""
-    df = tables.tour_table(sc, sol) if sol is not None else tables.tour_table(
-        sc, SimpleNamespace(tours=pd.DataFrame(columns=TOUR_COLS),
-                            tour_loads=pd.DataFrame(columns=TOUR_LOAD_COLS)))
+    df = tables.tour_table(sc, sol)  # its rows in the order of sol.tours
     xy = tables.node_xy(sc)
-    geom = []
-    for depot, stops in zip(df.depot, df.stops):
-        path = [depot, *str(stops).split(" → "), depot]
-        geom.append(LineString([xy[n] for n in path]) if all(xy.get(n) for n in path)
-                    else None)
+    paths = [path for *_, path in solution_tours(sc, sol).values()] if sol is not None else []
+    geom = [LineString([xy[n] for n in path]) if all(xy.get(n) for n in path) else None
+            for path in paths]
     return gpd.GeoDataFrame(df, geometry=geom, crs=sc.crs)
 
 

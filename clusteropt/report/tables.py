@@ -261,7 +261,9 @@ def leg_table(legs: pd.DataFrame) -> pd.DataFrame:
 def tour_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
     """One row per tour and period: depot, vehicle, direction, the stops in order, runs a
     year, km and hours per run, truck-km a year, tonnes a year and the load per stop and run
-    ("stop: t; …", the tonnes each run takes there on average)."""
+    ("stop: t; …", the tonnes each run takes there on average); empty without a solution."""
+    if sol is None:
+        return pd.DataFrame(columns=TOUR_TABLE_COLS)
     w = {p.id: p.weight for p in sc.periods}
     taken = (sol.tour_loads.groupby(["period", "tour", "stop"]).tonnes.sum()
              if len(sol.tour_loads) else pd.Series(dtype=float))
@@ -280,10 +282,12 @@ def tour_table(sc: Scenario, sol: Solution) -> pd.DataFrame:
                                                   in zip(stops, per) if r.runs),
                      "load_factor": sum(per) / (r.runs * sc.vehicles[r.vehicle].payload_t)
                      if r.runs else 0.0})
-    return pd.DataFrame(rows, columns=["period", "tour", "depot", "vehicle", "direction",
-                                       "load_class", "stops", "stop_count", "runs",
-                                       "km_per_run", "hours_per_run", "truck_km", "tonnes",
-                                       "load_per_stop_t", "load_factor"])
+    return pd.DataFrame(rows, columns=TOUR_TABLE_COLS)
+
+
+TOUR_TABLE_COLS = ["period", "tour", "depot", "vehicle", "direction", "load_class", "stops",
+                   "stop_count", "runs", "km_per_run", "hours_per_run", "truck_km", "tonnes",
+                   "load_per_stop_t", "load_factor"]
 
 
 def hub_throughput(sc: Scenario, sol: Solution) -> dict[str, float]:

@@ -60,6 +60,7 @@ import pandas as pd
 
 from clusteropt.report import layers, tables
 from clusteropt.report.html import fmt
+from clusteropt.tours import solution_tours
 
 # load-class colours (Tableau 10 without the grey); more classes cycle
 LOAD_CLASS_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
@@ -243,8 +244,8 @@ def _tours(sc, sol, ll: dict) -> list[dict]:
     """One polyline per multi-stop tour through its stops in order (``tables.tour_table``);
     popup: stops with the load per run, runs, km and hours per run, tonnes, load factor."""
     feats = []
-    for r in tables.tour_table(sc, sol).to_dict("records"):
-        path = [r["depot"], *r["stops"].split(" → "), r["depot"]]
+    paths = [path for *_, path in solution_tours(sc, sol).values()]
+    for r, path in zip(tables.tour_table(sc, sol).to_dict("records"), paths, strict=True):
         if any(ll.get(n) is None for n in path):
             continue
         rows = [("vehicle", r["vehicle"], ""), ("direction", r["direction"], ""),
