@@ -20,6 +20,7 @@ import pulp
 from clusteropt import interrupt
 from clusteropt.highs import FastHiGHS
 from clusteropt.model import BuiltModel
+from clusteropt.model.core import LinearTerm
 
 
 class StopReason(StrEnum):
@@ -88,8 +89,13 @@ class _HiGHSWithProgress(FastHiGHS):
                 elapsed = d.running_time + self.start_s
                 if self.phase == "start":  # the restricted solve's bound bounds nothing here
                     self._progress(elapsed, d.mip_primal_bound, math.inf, math.inf)
-                else:
-                    self._progress(elapsed, d.mip_primal_bound, d.mip_dual_bound, d.mip_gap)
+                    return
+                best, gap = d.mip_primal_bound, d.mip_gap
+                if self.incumbent is not None and self.incumbent[1] < best:
+                    best = self.incumbent[1]  # the block start, better than HiGHS's own
+                    gap = ((best - d.mip_dual_bound) / max(abs(best), 1e-9)
+                           if math.isfinite(d.mip_dual_bound) else math.inf)
+                self._progress(elapsed, best, d.mip_dual_bound, gap)
 
         lp.solverModel.cbMipImprovingSolution.subscribe(handler)
         lp.solverModel.cbMipInterrupt.subscribe(handler)
@@ -164,6 +170,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start), progress=progress, method=opt.method,
                              links=model.row_count(*LINK_FAMILIES))
+        if warm_start and isinstance(solver, FastHiGHS):
+            solver.market_closure = market_closure(model)
     with quiet_stdout(), interrupt.solving():
         stats = model.prob.solve(solver)
     retry = warm_start and interrupt.requested() is None and (
@@ -250,6 +258,15 @@ def _consistent(stats, gap: float) -> bool:
         return True
     obj = stats.objective
     return obj - stats.best_bound <= (gap + 1e-6) * max(1.0, abs(obj))
+
+
+def market_closure(model: BuiltModel) -> tuple[list, list, list]:
+    """The model's market closure for the block completion of a start
+    (``FastHiGHS._complete_by_blocks``): the (mkt, trips) variable pairs, the empty-leg
+    variables and the balance row numbers."""
+    pairs = [(mk, model.trips[key]) for key, mk in model.market.items()
+             if key in model.trips and not isinstance(mk, (int, float, LinearTerm))]
+    return pairs, list(model.empty.values()), list(model.rows.get("balance", ()))
 
 
 def _can_stay(model: BuiltModel) -> bool:

@@ -1,0 +1,167 @@
+"""Solve a MILP whose coupling rows are set aside by its independent blocks (exact).
+
+A MILP  min c·x  s.t.  l ≤ A x ≤ u,  x_lo ≤ x ≤ x_up,  x_j integer (j ∈ I)  whose columns are
+partly fixed falls apart into blocks: the connected components of the bipartite graph of the
+free columns and the rows they share. The blocks share no row, so the optimum is the sum of
+the blocks' optima; each block is solved to gap 0 by HiGHS, several packed into one solve
+(they stay independent inside it) so that thousands of tiny blocks do not each pay a solver's
+set-up.
+
+``market_closed_start`` uses it for the placement model's first incumbent (``highs.FastHiGHS``):
+at a fixed placement, with every loaded trip closed by the market (mkt = trips, no empty leg),
+the vehicle balance holds whatever the trips, so its rows drop out and the model falls apart
+into one block per leg and load class: the cheapest whole carriage of each leg's load, priced
+like today's trucks (model.md §4, market closure). That point is feasible in the full model
+(it is how the unbundled baseline is priced), so it is an upper bound; the full solve then
+only has to improve it and prove its bound."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+BATCH_COLS = 4_000  # columns per packed HiGHS solve (measured: 600 growers, 8k legs, ≈1 s)
+FEAS_TOL = 1e-6  # row and bound tolerance of the assembled solution (relative to 1 + |rhs|)
+
+
+@dataclass
+class BlocksReport:
+    """What ``solve_blocks`` did: blocks and columns solved, packed solves, seconds,
+    objective (of the whole model, fixed columns included) or None when it did not finish."""
+
+    blocks: int
+    columns: int
+    solves: int
+    seconds: float
+    objective: float | None
+
+
+def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
+    """A HiGHS LP's constraint matrix as CSR (rows × columns)."""
+    a = lp.a_matrix_
+    shape = (lp.num_row_, lp.num_col_)
+    data = (np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_))
+    if a.format_ == highspy.MatrixFormat.kRowwise:
+        return sp.csr_matrix(data, shape=shape)
+    return sp.csc_matrix(data, shape=shape).tocsr()
+
+
+def row_activity(lp: highspy.HighsLp, x: np.ndarray) -> np.ndarray:
+    """A x: each row's value at column values x."""
+    return _matrix(lp) @ x
+
+
+def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
+    """``x`` within bounds, integral where asked, and within every row's bounds."""
+    lo, up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    if ((x < lo - tol * (1 + abs(lo))) | (x > up + tol * (1 + abs(up)))).any():
+        return False
+    if len(lp.integrality_):
+        ints = np.array([int(v) for v in lp.integrality_]) == 1
+        if (abs(x[ints] - np.round(x[ints])) > tol).any():
+            return False
+    act = _matrix(lp) @ x
+    rl, ru = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    return not ((act < rl - tol * (1 + abs(rl))) | (act > ru + tol * (1 + abs(ru)))).any()
+
+
+def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=(),
+                 time_limit: float | None = None, threads: int | None = None,
+                 ) -> tuple[np.ndarray | None, BlocksReport]:
+    """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
+    rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
+    block, each to gap 0. Returns (column values, report); values None when the restricted
+    model is infeasible or a packed solve did not finish within ``time_limit`` seconds.
+    ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs)."""
+    t0 = time.perf_counter()
+    n = lp.num_col_
+    A = _matrix(lp)
+    rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
+    keep_rows = np.ones(lp.num_row_, bool)
+    keep_rows[list(drop_rows)] = False
+    A, rl, ru = A[keep_rows], rl[keep_rows], ru[keep_rows]
+    if ties:
+        a, b = np.asarray(ties, dtype=np.int64).T
+        k = len(a)
+        tie = sp.csr_matrix((np.tile([1.0, -1.0], k), np.c_[a, b].ravel(),
+                             np.arange(0, 2 * k + 1, 2)), shape=(k, n))
+        A = sp.vstack([A, tie]).tocsr()
+        rl, ru = np.r_[rl, np.zeros(k)], np.r_[ru, np.zeros(k)]
+    lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
+    for j, v in fix.items():
+        lo[j] = up[j] = v
+    fixed = lo == up
+    x = np.where(fixed, lo, 0.0)
+    shift = A @ x
+    rl, ru = rl - shift, ru - shift
+    free = np.flatnonzero(~fixed)
+    Af = A[:, free].tocsr()
+    used = np.diff(Af.indptr) > 0
+    unmet = ~used & ((rl > FEAS_TOL * (1 + abs(rl))) | (ru < -FEAS_TOL * (1 + abs(ru))))
+    cost = np.asarray(lp.col_cost_, float)
+
+    def report(objective, blocks=0, solves=0):
+        return BlocksReport(blocks, len(free), solves, time.perf_counter() - t0, objective)
+
+    if unmet.any():  # a row of fixed columns only, violated: the restriction is infeasible
+        return None, report(None)
+    Af, rl, ru = Af[used], rl[used], ru[used]
+    nr = Af.shape[0]
+    graph = sp.bmat([[None, Af], [Af.T, None]], format="csr")
+    nblocks, label = connected_components(graph, directed=False)
+    row_block, col_block = label[:nr], label[nr:]
+    ints = (np.array([int(v) for v in lp.integrality_]) == 1 if len(lp.integrality_)
+            else np.zeros(n, bool))
+    # pack whole blocks into solves of about BATCH_COLS columns
+    sizes = np.bincount(col_block, minlength=nblocks)
+    batch_of = np.cumsum(sizes) // BATCH_COLS
+    col_batch, row_batch = batch_of[col_block], batch_of[row_block]
+    Acsc = Af.tocsc()
+    solves = 0
+    for batch in np.unique(col_batch):
+        cols = np.flatnonzero(col_batch == batch)
+        rows = np.flatnonzero(row_batch == batch)
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            return None, report(None, nblocks, solves)
+        values = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
+                             up[free[cols]], rl[rows], ru[rows], ints[free[cols]], left,
+                             threads)
+        solves += 1
+        if values is None:
+            return None, report(None, nblocks, solves)
+        x[free[cols]] = values
+    objective = float(cost @ x + lp.offset_)
+    return x, report(objective, nblocks, solves)
+
+
+def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, threads):
+    """One packed solve (gap 0); its column values, or None unless proven optimal."""
+    part = highspy.HighsLp()
+    part.num_col_, part.num_row_ = A.shape[1], A.shape[0]
+    part.col_cost_, part.col_lower_, part.col_upper_ = cost, lo, up
+    part.row_lower_, part.row_upper_ = rl, ru
+    part.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    part.a_matrix_.start_ = A.indptr
+    part.a_matrix_.index_ = A.indices
+    part.a_matrix_.value_ = A.data
+    if ints.any():
+        kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
+        part.integrality_ = [kinds[int(i)] for i in ints]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.passModel(part)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value)
