@@ -398,9 +398,12 @@ def rho_rule(t: Tiny) -> float:
     return 1.0 if t.rule == "dedicated" else rho_gate(t)
 
 
-def transport_balanced(t: Tiny, pl: dict[str, str], market: bool = True) -> float:
+def transport_balanced(t: Tiny, pl: dict[str, str], market: bool = True,
+                       all_market: bool = False) -> float:
     """Optimal annual transport + carbon cost of a placement with shared trips and the vehicle
-    balance (own MILP, see the module docstring); ``market`` False: the closed balance."""
+    balance (own MILP, see the module docstring); ``market`` False: the closed balance;
+    ``all_market``: every loaded trip closed by the market (market trips = loaded trips, no
+    empty trips), the block start of ``clusteropt.blocks``."""
     loads = leg_loads(t, pl)
     if not loads:
         return 0.0
@@ -429,7 +432,7 @@ def transport_balanced(t: Tiny, pl: dict[str, str], market: bool = True) -> floa
     for v in trip_vehicles:
         for i in inner[v]:
             for j in inner[v]:
-                if i != j:
+                if i != j and not all_market:
                     cols.append(("empty", i, j, v))
                     cost.append(t.weight * _trip_eur(t, v, i, j, empty=True))
     idx = {c: n for n, c in enumerate(cols)}
@@ -455,8 +458,9 @@ def transport_balanced(t: Tiny, pl: dict[str, str], market: bool = True) -> floa
                for k in ks if vt["volume"] is not None and t.commodities[k]["density"]}
         if vol:
             row({**vol, idx["trip", i, j, v, g]: -1.0}, -np.inf, 0.0)
-        if ("mkt", i, j, v, g) in idx:  # market trips ≤ loaded trips
-            row({idx["mkt", i, j, v, g]: 1.0, idx["trip", i, j, v, g]: -1.0}, -np.inf, 0.0)
+        if ("mkt", i, j, v, g) in idx:  # market trips ≤ loaded trips (= under all_market)
+            row({idx["mkt", i, j, v, g]: 1.0, idx["trip", i, j, v, g]: -1.0},
+                0.0 if all_market else -np.inf, 0.0)
     for v in trip_vehicles:  # balance at every non-gateway node
         for n in inner[v]:
             coefs: dict[int, float] = {}

@@ -1,0 +1,165 @@
+"""The block start (``clusteropt.blocks``; ``FastHiGHS._complete_by_blocks``) and the full
+solve that stops once its bound proves the start within the gap.
+
+Independent truths:
+
+* ``solve_blocks`` on random block MILPs (small knapsack-cover blocks, a coupling row left
+  out, tied columns) equals brute force over every integer point;
+* on random tiny scenarios the block start at the stay placement equals the reference
+  MILP of ``tests/tiny.py`` with every trip closed by the market (scipy, no clusteropt), the
+  full solve from it reaches the brute-force optimum at gap 0, and its bound never exceeds
+  that optimum;
+* stopped early (a wide gap), the answer is the block start, marked within the gap of a
+  bound that is below the brute-force optimum;
+* on small synthetic Verkassen-type instances (``bench/bench_core.synthetic``, several
+  seeds) the ordinary solve path with the block start and a cold direct solve reach the same
+  optimum at gap 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+from tiny import brute_force, close, fixed_cost, random_tiny, transport_balanced
+
+from clusteropt import blocks
+from clusteropt.lanes import build_lanes
+from clusteropt.model import build
+from clusteropt.scenario import scenario_from_dict
+from clusteropt.solve import _HiGHSWithProgress, _stay_start, market_closure, solve
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from bench_core import synthetic  # noqa: E402
+
+
+def _lp(cost, A, rl, ru, lo, up, ints) -> highspy.HighsLp:
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cost), A.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, up
+    lp.row_lower_, lp.row_upper_ = rl, ru
+    csc = __import__("scipy.sparse", fromlist=["csc_matrix"]).csc_matrix(A)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+        csc.indptr, csc.indices, csc.data)
+    kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
+    lp.integrality_ = [kinds[int(i)] for i in ints]
+    return lp
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_blocks_equal_brute_force(seed):
+    """Three blocks, each: integer trips n_v ∈ 0..4 of two types carrying a load L (Σ cap_v
+    n_v ≥ L) at cost c_v; a coupling row Σ n ≤ 1 (which would make the blocks one) is left
+    out; the first type's trips of blocks 0 and 1 are tied; one column is fixed."""
+    r = np.random.default_rng(seed)
+    nb, nv = 3, 2
+    cost = r.uniform(1, 10, nb * nv)
+    caps = r.uniform(2, 9, (nb, nv))
+    loads = r.uniform(3, 20, nb)
+    A = np.zeros((nb + 1, nb * nv))
+    for b in range(nb):
+        A[b, b * nv:(b + 1) * nv] = caps[b]
+    A[nb, :] = 1.0  # the coupling row, dropped
+    rl = np.r_[loads, -np.inf]
+    ru = np.r_[np.full(nb, np.inf), 1.0]
+    lo, up = np.zeros(nb * nv), np.full(nb * nv, 4.0)
+    lp = _lp(cost, A, rl, ru, lo, up, np.ones(nb * nv))
+    fixed_col, fixed_val = nb * nv - 1, float(r.integers(0, 3))
+    x, rep = blocks.solve_blocks(lp, {fixed_col: fixed_val}, drop_rows=[nb], ties=[(0, nv)])
+    best = math.inf
+    for n in itertools.product(range(5), repeat=nb * nv):
+        n = np.array(n, float)
+        if n[fixed_col] != fixed_val or n[0] != n[nv]:
+            continue
+        if (A[:nb] @ n >= loads - 1e-9).all():
+            best = min(best, cost @ n)
+    if math.isinf(best):
+        assert x is None
+        return
+    assert x is not None and rep.objective == pytest.approx(best, rel=1e-9)
+    assert rep.blocks == 2  # blocks 0 and 1 are one through the tie; the fixed column's left
+    assert x[0] == x[nv] and x[fixed_col] == fixed_val
+
+
+def test_blocks_infeasible_restriction_returns_none():
+    """A row of fixed columns only that the fixed values violate: no solution, no solve."""
+    A = np.array([[1.0, 1.0], [0.0, 1.0]])
+    lp = _lp(np.ones(2), A, np.array([3.0, 0.0]), np.array([np.inf, np.inf]),
+             np.zeros(2), np.full(2, 5.0), np.ones(2))
+    x, rep = blocks.solve_blocks(lp, {0: 1.0, 1: 1.0})
+    assert x is None and rep.solves == 0
+
+
+def _solve_from_block_start(t, tmp, gap=0.0):
+    sc = t.scenario(tmp)
+    model = build(sc, build_lanes(sc))
+    _stay_start(model)
+    solver = _HiGHSWithProgress(lambda *a: None, msg=False, gapRel=gap, warmStart=True)
+    solver.market_closure = market_closure(model)
+    stats = model.prob.solve(solver)
+    return model, solver, stats
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_block_start_is_the_all_market_reference_and_the_solve_the_optimum(seed, tmp_path):
+    t = random_tiny(seed, max_open=False)
+    stays = {g: d["stay"] for g, d in t.growers.items()}
+    model, solver, stats = _solve_from_block_start(t, tmp_path)
+    assert solver.blocks_report is not None and solver.blocks_report.objective is not None
+    reference = fixed_cost(t, stays) + transport_balanced(t, stays, all_market=True)
+    assert close(solver.blocks_report.objective, reference), (seed, solver.blocks_report,
+                                                              reference)
+    optimum, _ = brute_force(t)
+    assert close(stats.objective, optimum), (seed, stats.objective, optimum)
+    assert stats.objective <= solver.blocks_report.objective * (1 + 1e-9) + 1e-6
+    assert stats.best_bound <= optimum * (1 + 1e-9) + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stopped_early_the_block_start_is_marked_within_a_valid_gap(seed, tmp_path):
+    """With a 50 % gap the full solve stops at its first bound: the answer is the block start
+    (or better), 'optimal within the gap', and the bound lies below the true optimum."""
+    t = random_tiny(seed, max_open=False)
+    model, solver, stats = _solve_from_block_start(t, tmp_path, gap=0.5)
+    optimum, _ = brute_force(t)
+    assert stats.has_solution
+    assert stats.objective <= solver.blocks_report.objective * (1 + 1e-9) + 1e-6
+    assert stats.objective >= optimum * (1 - 1e-9) - 1e-6
+    assert stats.best_bound <= optimum * (1 + 1e-9) + 1e-6
+    assert stats.objective - stats.best_bound <= 0.5 * stats.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_synthetic_block_path_equals_the_direct_optimum(seed):
+    """20 growers × 4 areas × 6 destinations (``bench_core.synthetic``, areas placed near
+    the growers so that moving can pay): the ordinary solve path (stay start completed by
+    blocks) and a cold direct solve, both at gap 0, give the same optimum; each reported
+    bound is at most that optimum; most growers move."""
+    doc = synthetic(20, 4, 6, 4, seed=seed)
+    for n in doc["tables"]["nodes"]:
+        if n.get("kind") == "site":  # bring the areas next to the growers, cheap to build
+            n["lat"], n["lon"] = 52.0 + (n["lat"] - 52.2) / 20, 4.25 + (n["lon"] - 5.4) / 20
+            n["dev_cost_eur"] = 1e5
+    for a in doc["tables"]["activities"]:
+        if a.get("movable"):
+            a["reloc_cost_eur"] = 2e4
+    results = []
+    for warm in (True, False):
+        sc = scenario_from_dict(doc, base_dir=Path("."))
+        model = build(sc, build_lanes(sc))
+        rep = solve(model, gap_rel=0.0, time_limit_s=None, warm_start=warm)
+        assert rep.status == "optimal", rep
+        results.append(rep)
+        moved = sum(v.value() > 0.5 for (f, n), v in model.place.items()
+                    if n != sc.activities[f].stay_node())
+        assert moved > 0  # the optimum is not the start's placement
+    warm, cold = results
+    assert close(warm.objective, cold.objective), (warm.objective, cold.objective)
+    for rep in results:
+        assert rep.best_bound <= cold.objective * (1 + 1e-9) + 1e-6
