@@ -5,8 +5,12 @@ process of its own (peak memory is the process's), one HiGHS thread each unless 
 * ``highs``: the model without clusteropt's valid inequalities (``trip_floor``,
   ``trip_cost_floor``), HiGHS completing the "everyone stays" start itself (its sub-MIP;
   outside its time limit);
-* ``clusteropt``: the model as built (with both), the start completed by the restricted
-  solve within ``START_SHARE`` of the limit (``FastHiGHS._complete_start``).
+* ``clusteropt``: the model as built (with both), the start completed block by block with
+  every trip closed by the market (``clusteropt.blocks``), the full solve stopped once its
+  bound proves that start (or a better solution of its own) within the gap.
+
+Both arms are asked for the target's gap (``--gap`` overrides) and stop when they prove it
+or at the limit.
 
     .venv/bin/python bench/bench_scale.py                       # the four targets
     .venv/bin/python bench/bench_scale.py --only 600x10x40 --time-limit 60
@@ -33,7 +37,7 @@ TARGETS = {  # growers x sites x destinations: (time limit s, gap target)
 }
 
 
-def arm(size: str, which: str, limit: float, threads: int) -> dict:
+def arm(size: str, which: str, limit: float, threads: int, gap: float) -> dict:
     """Build and solve one size with one arm; the figures as a dict."""
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_core import synthetic
@@ -55,7 +59,7 @@ def arm(size: str, which: str, limit: float, threads: int) -> dict:
     sc = scenario_from_dict(synthetic(g, s, d, 6), base_dir=Path("."))
     model = build(sc, build_lanes(sc))
     t_build = time.perf_counter() - t0
-    rep = solve(model, time_limit_s=limit, gap_rel=1e-4, threads=threads)
+    rep = solve(model, time_limit_s=limit, gap_rel=gap, threads=threads)
     total = time.perf_counter() - t0
     return {"size": size, "arm": which, "build_s": t_build, "solve_s": rep.solve_s,
             "gap": rep.gap, "objective": rep.objective, "bound": rep.best_bound,
@@ -69,10 +73,12 @@ def main() -> None:
     ap.add_argument("--only", action="append", help="a size such as 600x10x40 (repeatable)")
     ap.add_argument("--time-limit", type=float, help="instead of each target's own")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--gap", type=float, help="instead of each target's own gap")
+    ap.add_argument("--arms", default="highs,clusteropt", help="which arms (comma-separated)")
     ap.add_argument("--arm", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.arm:
-        print(json.dumps(arm(a.only[0], a.arm, a.time_limit, a.threads)))
+        print(json.dumps(arm(a.only[0], a.arm, a.time_limit, a.threads, a.gap)))
         return
     print(f"{'size':>12} {'arm':>10} {'target':>14} {'build s':>7} {'solve s':>8} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'peak MB':>8} {'build %':>7}",
@@ -80,10 +86,11 @@ def main() -> None:
     for size in a.only or TARGETS:
         limit, goal = TARGETS.get(size, (a.time_limit or 60, 0.001))
         limit = a.time_limit or limit
+        gap = a.gap if a.gap is not None else goal
         procs = {w: subprocess.Popen([sys.executable, __file__, "--only", size, "--arm", w,
                                       "--time-limit", str(limit), "--threads",
-                                      str(a.threads)], stdout=subprocess.PIPE, text=True)
-                 for w in ("highs", "clusteropt")}  # side by side, at the same time
+                                      str(a.threads), "--gap", str(gap)], stdout=subprocess.PIPE, text=True)
+                 for w in a.arms.split(",")}  # side by side, at the same time
         for w, p in procs.items():
             out, _ = p.communicate()
             try:
