@@ -87,9 +87,10 @@ class FastHiGHS(pulp.HiGHS):
         self.market_closure = None
         self.blocks_report = None  # what the block completion did (clusteropt.blocks)
         # (column values, objective) of the block start: the full solve runs without it and
-        # is stopped as soon as its bound proves it within the gap (_stop_at_gap)
+        # is stopped as soon as its bound proves it within the gap (_watch_gap)
         self.incumbent = None
         self.proven = False  # the incumbent was proven within the gap by HiGHS's bound
+        self._gap_target = None  # the objective _watch_gap stops a solve at, when proven
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -109,10 +110,9 @@ class FastHiGHS(pulp.HiGHS):
         if getattr(self, "_partial_start", None) is not None:
             start = self._complete_start(h)
         if method == "direct":
-            if self.incumbent is not None:
-                self._stop_at_gap(h)
             h.run()
             return
+        self._gap_target = None  # fixing's own solves bound sub-models, not this model
         limit = None if self.timeLimit is None else max(self.timeLimit - self.start_s, 0.1)
         self.fixing_report = fixing.solve(h, limit, self.gapRel or 0.0, self.threads,
                                           log_file=self.optionsDict.get("logPath"), lp=hl,
@@ -120,94 +120,112 @@ class FastHiGHS(pulp.HiGHS):
 
     def _complete_start(self, h: highspy.Highs) -> np.ndarray | None:
         """Complete a partial MIP start (the values of some columns, e.g. every activity at
-        its stay node) and hand it to the full solve as a complete start.
+        its stay node) into a first incumbent of the full solve.
 
-        With the model's market closure known (``market_closure``), first block by block:
-        every loaded trip closed by the market, the model falls apart into one block per leg
-        (``clusteropt.blocks``), solved exactly in seconds. If that fails (no closure, an
-        infeasible restriction, out of time), the model is solved with the start's columns
-        fixed, within ``START_SHARE`` of the time limit. The full solve gets the rest, and at least ``FULL_SHARE`` of the
-        limit: HiGHS checks its limit between cut rounds, so the restricted solve can overrun.
-        HiGHS would complete a partial start itself, by a sub-MIP that its time limit does
-        not cover (seen: a 250 s limit ran 385 s on the whole-Westland case). The full solve's
-        bound is the only one reported (``phase`` tells the progress display). Returns the
-        completed start's column values (None if none was found in the share)."""
+        1. With the model's market closure known (``market_closure``), block by block: every
+           loaded trip closed by the market, the model falls apart into one block per leg
+           (``clusteropt.blocks``), solved exactly in seconds.
+        2. The model with the start's columns fixed (vehicle balance and all), within
+           ``START_SHARE`` of the time limit; after a block start, it stops as soon as its
+           own bound proves the block start within the gap (then nothing better is there).
+
+        The better of the two is the incumbent. A block start (or a solution improving it)
+        is kept outside HiGHS and the full solve is stopped once its bound proves it
+        (``_watch_gap``); without one, the restricted solution is handed to the full solve
+        as its start, as HiGHS would complete a partial start itself, by a sub-MIP that its
+        time limit does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case).
+        The full solve gets the rest of the limit, at least ``FULL_SHARE`` of it: HiGHS
+        checks its limit between cut rounds, so the restricted solve can overrun. The full
+        solve's bound is the only one reported (``phase`` tells the progress display).
+        Returns the incumbent's column values (None if none was found in the share)."""
         idx, val = self._partial_start
         self._partial_start = None
         lp = h.getLp()
         limit = h.getOptionValue("time_limit")
         limit = limit[1] if isinstance(limit, tuple) else limit
-        if self._closure_idx is not None:
-            values = self._complete_by_blocks(h, lp, idx, val, limit)
-            if values is not None:
-                return values
-        lower = np.asarray(lp.col_lower_)[idx]
-        upper = np.asarray(lp.col_upper_)[idx]
         t0 = time.perf_counter()
         self.phase = "start"
+        self._watch_gap(h)
+        try:
+            if self._closure_idx is not None:
+                self._complete_by_blocks(lp, idx, val, limit)
+            values = self._restricted_solve(h, lp, idx, val, limit, t0)
+        finally:
+            self.start_s = time.perf_counter() - t0
+            self.phase = None
+            self._gap_target = None
+        if isfinite(limit):  # HiGHS may have overrun the share; the full solve still
+            # gets FULL_SHARE of the limit, so that it can reach a bound
+            h.setOptionValue("time_limit", max(limit - self.start_s, FULL_SHARE * limit))
+        if values is not None:
+            objective = float(np.asarray(lp.col_cost_) @ values + lp.offset_)
+            if self.incumbent is None:
+                n = len(values)
+                h.setSolution(n, np.arange(n, dtype=np.int32), values)
+                return values
+            if objective < self.incumbent[1] - 1e-9:
+                self.incumbent = (values, objective)
+        if self.incumbent is not None:
+            self._gap_target = self.incumbent[1]  # the full solve stops once it proves it
+            return self.incumbent[0]
+        return None
+
+    def _restricted_solve(self, h, lp, idx, val, limit, t0) -> np.ndarray | None:
+        """The model with columns ``idx`` fixed at ``val``, within ``START_SHARE`` of the
+        limit (counted from ``t0``); its solution, or None."""
+        lower = np.asarray(lp.col_lower_)[idx]
+        upper = np.asarray(lp.col_upper_)[idx]
+        if self.incumbent is not None:
+            self._gap_target = self.incumbent[1]
         try:
             h.changeColsBounds(len(idx), idx, val, val)
             if isfinite(limit):
-                h.setOptionValue("time_limit", max(START_SHARE * limit, 0.1))
+                h.setOptionValue("time_limit", max(START_SHARE * limit
+                                                   - (time.perf_counter() - t0), 0.1))
             h.run()
             feasible = h.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
-            values = np.asarray(h.getSolution().col_value) if feasible else None
+            return np.asarray(h.getSolution().col_value) if feasible else None
         finally:
             h.changeColsBounds(len(idx), idx, lower, upper)
-            self.start_s = time.perf_counter() - t0
-            if isfinite(limit):  # HiGHS may have overrun the share; the full solve still
-                # gets FULL_SHARE of the limit, so that it can reach a bound
-                h.setOptionValue("time_limit", max(limit - self.start_s, FULL_SHARE * limit))
-            self.phase = None
-        if values is not None:
-            n = len(values)
-            h.setSolution(n, np.arange(n, dtype=np.int32), values)
-        return values
+            self.proven = False  # a proof of the restricted model proves nothing here
 
-    def _stop_at_gap(self, h: highspy.Highs) -> None:
-        """Stop the full solve once its bound proves the block start within the gap.
+    def _watch_gap(self, h: highspy.Highs) -> None:
+        """Stop a solve once its bound proves ``_gap_target`` (an incumbent's objective, held
+        outside HiGHS) within the gap; no-op while the target is None.
 
-        The start is not handed to HiGHS: with it as the incumbent, HiGHS 1.16 spent the rest
-        of a 60 s limit in its root heuristics and restart instead of separating cuts (the
+        The block start is not handed to HiGHS: with it as the incumbent, HiGHS 1.16 spent the
+        rest of a 60 s limit in its root heuristics and restart instead of separating cuts (the
         600-grower synthetic instance: bound at 60 s 20,488,046 with the start, 20,510,968
         without). Its bound is a bound of the same model either way."""
-        objective = self.incumbent[1]
+        self._gap_target = None
         gap = self.gapRel or 0.0
 
         def check(event) -> None:
+            target = self._gap_target
             bound = event.data_out.mip_dual_bound
-            if isfinite(bound) and objective - bound <= gap * max(1.0, abs(objective)):
+            if target is not None and isfinite(bound) \
+                    and target - bound <= gap * max(1.0, abs(target)):
                 self.proven = True
                 event.interrupt()
 
         h.cbMipInterrupt.subscribe(check)
 
-    def _complete_by_blocks(self, h, lp, idx, val, limit) -> np.ndarray | None:
+    def _complete_by_blocks(self, lp, idx, val, limit) -> None:
         """The start's columns fixed, every trip closed by the market (mkt = trips, empty
         legs 0, balance rows left out): solved block by block (``clusteropt.blocks``), within
-        ``START_SHARE`` of the limit; a feasible point of the full model, handed to it as a
-        complete start. None when the restriction is infeasible or out of time."""
+        ``START_SHARE`` of the limit; a feasible point of the full model, kept as
+        ``incumbent`` (none when the restriction is infeasible or out of time)."""
         from clusteropt import blocks
 
         ties, empties, balance = self._closure_idx
         fix = dict(zip(idx.tolist(), val.tolist(), strict=True))
         fix.update((j, 0.0) for j in empties)
-        t0 = time.perf_counter()
-        self.phase = "start"
-        try:
-            share = START_SHARE * limit if isfinite(limit) else None
-            values, self.blocks_report = blocks.solve_blocks(
-                lp, fix, balance, ties, time_limit=share, threads=self.threads)
-            if values is not None and not blocks.feasible(lp, values):
-                values = None  # never hand the full solve a point it would reject
-        finally:
-            self.start_s = time.perf_counter() - t0
-            self.phase = None
-        if isfinite(limit):
-            h.setOptionValue("time_limit", max(limit - self.start_s, FULL_SHARE * limit))
-        if values is not None:
+        share = START_SHARE * limit if isfinite(limit) else None
+        values, self.blocks_report = blocks.solve_blocks(
+            lp, fix, balance, ties, time_limit=share, threads=self.threads)
+        if values is not None and blocks.feasible(lp, values):
+            # (never keep a point the full model would reject)
             self.incumbent = (values, self.blocks_report.objective)
-        return values
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped
@@ -301,8 +319,8 @@ class FastHiGHS(pulp.HiGHS):
                                            < h.getObjectiveValue() - 1e-9):
             values = self.incumbent[0]  # the block start is the better solution
             found = True
-            if self.proven:
-                status = M.kOptimal  # proven within the gap by HiGHS's bound
+        if self.proven:  # HiGHS's bound proved the start, or its own better one, within the gap
+            status = M.kOptimal
         core.set_variable_values(list(zip(ids, values, strict=True)))
         core.set_variable_djs(list(zip(ids, solution.col_dual, strict=True)))
         row_value = np.asarray(solution.row_value)
