@@ -149,7 +149,8 @@ class FastHiGHS(pulp.HiGHS):
         try:
             if self._closure_idx is not None:
                 self._complete_by_blocks(lp, idx, val, limit)
-            values = self._restricted_solve(h, lp, idx, val, limit, t0)
+            values = (self._restricted_solve(h, lp, idx, val, limit, t0) if len(idx)
+                      else None)  # (nothing fixed: the full solve is that model)
         finally:
             self.start_s = time.perf_counter() - t0
             self.phase = None
@@ -295,6 +296,7 @@ class FastHiGHS(pulp.HiGHS):
                                   if m.id in col_of and t.id in col_of],
                                  [col_of[e.id] for e in empties if e.id in col_of],
                                  list(balance))
+        start = []
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]
             if start:
@@ -305,6 +307,8 @@ class FastHiGHS(pulp.HiGHS):
                     self._partial_start = (idx, val)  # completed by _complete_start
                 else:
                     h.setSolution(len(idx), idx, val)
+        if not start and self._closure_idx is not None and self.mip:
+            self._partial_start = (np.zeros(0, dtype=np.int32), np.zeros(0))  # nothing fixed
 
     def findSolutionValues(self, lp):
         h = lp.solverModel

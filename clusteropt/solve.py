@@ -59,6 +59,9 @@ class SolveReport:
     gap_rel: float | None = None  # the relative gap it was asked to stop at
     interrupted: bool = False  # stopped by Ctrl-C or SIGTERM (clusteropt.interrupt)
     reason: StopReason = StopReason.ERROR
+    # the block start (clusteropt.blocks.BlocksReport as a dict: blocks, columns, solves,
+    # seconds, objective), when one was made
+    start: dict | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -148,8 +151,9 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     """Solve a built model; options default to the scenario's.
 
     Warm start (HiGHS, default on when every movable activity may stay): a partial MIP start
-    with every activity at its stay node and no site open, which HiGHS completes into a first
-    incumbent. A warm-started 'optimal' that lies outside its own gap is not trusted: the model
+    with every activity at its stay node and no site open, completed into a first incumbent
+    (``FastHiGHS._complete_start``: the block start of ``clusteropt.blocks`` — also for a
+    model whose placement is fixed — then the model at that placement). A warm-started 'optimal' that lies outside its own gap is not trusted: the model
     is solved again from scratch. ``start`` = (placement, open sites) of an earlier solution
     starts from that placement instead (a model solved again with more tour columns)."""
     opt = model.scenario.options
@@ -162,6 +166,9 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         if warm_start is None:
             warm_start = opt.solver.upper() == "HIGHS" and (start is not None
                                                             or _can_stay(model))
+        # the block start (clusteropt.blocks) also serves a model with its placement fixed
+        # (the savings split's bundled step B2)
+        blocks_start = bool(warm_start and model.market and opt.solver.upper() == "HIGHS")
         warm_start = bool(warm_start and model.place)
         if warm_start and start is not None:
             _placement_start(model, *start)
@@ -170,7 +177,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start), progress=progress, method=opt.method,
                              links=model.row_count(*LINK_FAMILIES))
-        if warm_start and isinstance(solver, FastHiGHS):
+        if blocks_start and isinstance(solver, FastHiGHS):
             solver.market_closure = market_closure(model)
     with quiet_stdout(), interrupt.solving():
         stats = model.prob.solve(solver)
@@ -212,9 +219,10 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     return SolveReport(status=status, solver_status=stats.status_str, objective=objective,
                        best_bound=bound, gap=gap, build_s=model.build_s, solve_s=solve_s,
                        method=getattr(solver, "used", "direct"),
-                       fixing=_fixing_dict(getattr(solver, "fixing_report", None)),
+                       fixing=_as_dict(getattr(solver, "fixing_report", None)),
                        time_limit_s=limit, gap_rel=asked_gap, interrupted=stopped,
-                       reason=reason, **model.size)
+                       reason=reason, start=_as_dict(getattr(solver, "blocks_report",
+                                                                 None)), **model.size)
 
 
 def stop_reason(status, interrupted: bool, gap: float | None) -> StopReason:
@@ -231,7 +239,7 @@ def stop_reason(status, interrupted: bool, gap: float | None) -> StopReason:
             S.MemoryLimit: StopReason.OTHER_LIMIT}.get(status, StopReason.ERROR)
 
 
-def _fixing_dict(report) -> dict | None:
+def _as_dict(report) -> dict | None:
     return None if report is None else asdict(report)
 
 

@@ -163,3 +163,26 @@ def test_synthetic_block_path_equals_the_direct_optimum(seed):
     assert close(warm.objective, cold.objective), (warm.objective, cold.objective)
     for rep in results:
         assert rep.best_bound <= cold.objective * (1 + 1e-9) + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fixed_placement_model_gets_the_block_start(seed, tmp_path):
+    """A bundled model whose placement is fixed (the savings split's B2: here every grower
+    where the brute force puts it) is started by blocks too: the report names the start, its
+    objective is the all-market reference, and the answer is the reference optimum of that
+    placement at gap 0."""
+    from clusteropt.model import Switches
+
+    t = random_tiny(seed, max_open=False)
+    optimum, placement = brute_force(t)
+    sc = t.scenario(tmp_path)
+    model = build(sc, build_lanes(sc), Switches(placement=placement))
+    rep = solve(model, gap_rel=0.0, time_limit_s=None)
+    assert rep.status == "optimal"
+    if not model.market:  # every leg touches a gateway: nothing to close by the market
+        assert rep.start is None
+        return
+    assert rep.start is not None
+    reference = fixed_cost(t, placement) + transport_balanced(t, placement, all_market=True)
+    assert close(rep.start["objective"], reference), (seed, rep.start, reference)
+    assert close(rep.objective, optimum), (seed, rep.objective, optimum)
