@@ -166,6 +166,7 @@ class FastHiGHS(pulp.HiGHS):
                 return values
             if objective < self.incumbent[1] - 1e-9:
                 self.incumbent = (values, objective)
+            h.clearSolver()  # the full solve starts cold (see _watch_gap)
         if self.incumbent is not None:
             self._gap_target = self.incumbent[1]  # the full solve stops once it proves it
             return self.incumbent[0]
@@ -208,6 +209,10 @@ class FastHiGHS(pulp.HiGHS):
                     and target - bound <= gap * max(1.0, abs(target)):
                 self.proven = True
                 event.interrupt()
+            elif interrupt.requested() is None:
+                # HiGHS keeps the flag across runs: the restricted solve's stop would
+                # otherwise stop the full solve at its first callback
+                event.data_in.user_interrupt = False
 
         h.cbMipInterrupt.subscribe(check)
 
