@@ -12,8 +12,9 @@ at a fixed placement, with every loaded trip closed by the market (mkt = trips, 
 the vehicle balance holds whatever the trips, so its rows drop out and the model falls apart
 into one block per leg and load class: the cheapest whole carriage of each leg's load, priced
 like today's trucks (model.md §4, market closure). That point is feasible in the full model
-(it is how the unbundled baseline is priced), so it is an upper bound; the full solve then
-only has to improve it and prove its bound."""
+(it is how the unbundled baseline is priced), so it is an upper bound; ``polish`` then lets
+the vehicle balance take over where it beats the market (the integers kept, an LP), and the
+full solve only has to improve it and prove its bound."""
 
 from __future__ import annotations
 
@@ -32,13 +33,16 @@ FEAS_TOL = 1e-6  # row and bound tolerance of the assembled solution (relative t
 @dataclass
 class BlocksReport:
     """What ``solve_blocks`` did: blocks and columns solved, packed solves, seconds,
-    objective (of the whole model, fixed columns included) or None when it did not finish."""
+    objective (of the whole model, fixed columns included) or None when it did not finish;
+    the objective after polishing, where that was done."""
 
     blocks: int
     columns: int
     solves: int
     seconds: float
     objective: float | None
+    polished: float | None = None  # the best objective after ``polish`` (set by its caller)
+    rounds: int = 0  # re-priced rounds (set by its caller)
 
 
 def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
@@ -72,12 +76,14 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
 
 def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=(),
                  time_limit: float | None = None, threads: int | None = None,
-                 ) -> tuple[np.ndarray | None, BlocksReport]:
+                 cost: np.ndarray | None = None) -> tuple[np.ndarray | None, BlocksReport]:
     """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
     rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
     block, each to gap 0. Returns (column values, report); values None when the restricted
     model is infeasible or a packed solve did not finish within ``time_limit`` seconds.
-    ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs)."""
+    ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs);
+    ``cost``: objective coefficients instead of the LP's (the report's objective is always
+    the LP's own, at the values found)."""
     t0 = time.perf_counter()
     n = lp.num_col_
     A = _matrix(lp)
@@ -103,7 +109,8 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     Af = A[:, free].tocsr()
     used = np.diff(Af.indptr) > 0
     unmet = ~used & ((rl > FEAS_TOL * (1 + abs(rl))) | (ru < -FEAS_TOL * (1 + abs(ru))))
-    cost = np.asarray(lp.col_cost_, float)
+    own_cost = np.asarray(lp.col_cost_, float)
+    cost = own_cost if cost is None else np.asarray(cost, float)
 
     def report(objective, blocks=0, solves=0):
         return BlocksReport(blocks, len(free), solves, time.perf_counter() - t0, objective)
@@ -136,7 +143,7 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
         if values is None:
             return None, report(None, nblocks, solves)
         x[free[cols]] = values
-    objective = float(cost @ x + lp.offset_)
+    objective = float(own_cost @ x + lp.offset_)
     return x, report(objective, nblocks, solves)
 
 
@@ -165,3 +172,43 @@ def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, thread
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value)
+
+
+def polish(lp: highspy.HighsLp, x: np.ndarray, time_limit: float | None = None,
+           threads: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The best point of ``lp`` with every integer column kept at its value in ``x`` (a
+    feasible point): an LP over the continuous columns — for the block start, the trips
+    stay and the vehicle balance may replace market closure by empty legs and backhauls
+    where that is cheaper. Its column values (never worse than ``x``) and row duals, or
+    None."""
+    if not len(lp.integrality_):
+        return None
+    ints = np.flatnonzero(np.array([int(v) for v in lp.integrality_]) == 1)
+    lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
+    lo[ints] = up[ints] = np.round(x[ints])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.passModel(lp)
+    every = np.arange(lp.num_col_, dtype=np.int32)
+    h.changeColsBounds(len(every), every, lo, up)
+    h.changeColsIntegrality(len(every), every, np.zeros(len(every), dtype=np.uint8))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    y = np.asarray(sol.col_value)
+    y[ints] = lo[ints]
+    return y, np.asarray(sol.row_dual)
+
+
+def priced_cost(lp: highspy.HighsLp, rows, duals: np.ndarray) -> np.ndarray:
+    """c − A_Rᵀ π_R: the objective with the rows R priced at their duals π (the Lagrangian
+    of rows R; for the balance rows, π is the value of a vehicle at a node)."""
+    rows = np.asarray(list(rows), dtype=np.int64)
+    A = _matrix(lp)[rows]
+    return np.asarray(lp.col_cost_, float) - A.T @ duals[rows]
+

@@ -60,6 +60,7 @@ check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
+PRICE_ROUNDS = 8  # block starts re-priced by the balance duals (_complete_by_blocks)
 START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
 FULL_SHARE = 0.5  # of the time limit, at least, for the full solve after it
 
@@ -122,18 +123,19 @@ class FastHiGHS(pulp.HiGHS):
         """Complete a partial MIP start (the values of some columns, e.g. every activity at
         its stay node) into a first incumbent of the full solve.
 
-        1. With the model's market closure known (``market_closure``), block by block: every
-           loaded trip closed by the market, the model falls apart into one block per leg
-           (``clusteropt.blocks``), solved exactly in seconds.
-        2. The model with the start's columns fixed (vehicle balance and all), within
-           ``START_SHARE`` of the time limit; after a block start, it stops as soon as its
-           own bound proves the block start within the gap (then nothing better is there).
+        With the model's market closure known (``market_closure``), block by block
+        (``_complete_by_blocks``): every loaded trip closed by the market, the model falls
+        apart into one block per leg (``clusteropt.blocks``), solved exactly in seconds, then
+        re-priced by the vehicle balance. That start is kept outside HiGHS, and the full
+        solve is stopped once its bound proves it (or a better solution of its own) within
+        the gap (``_watch_gap``).
 
-        The better of the two is the incumbent. A block start (or a solution improving it)
-        is kept outside HiGHS and the full solve is stopped once its bound proves it
-        (``_watch_gap``); without one, the restricted solution is handed to the full solve
-        as its start, as HiGHS would complete a partial start itself, by a sub-MIP that its
-        time limit does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case).
+        Without one (no closure, an infeasible restriction, out of time), the model is
+        solved with the start's columns fixed (vehicle balance and all) within
+        ``START_SHARE`` of the time limit, and its solution handed to the full solve as its
+        start: HiGHS would complete a partial start itself, by a sub-MIP that its time limit
+        does not cover (seen: a 250 s limit ran 385 s on the whole-Westland case).
+
         The full solve gets the rest of the limit, at least ``FULL_SHARE`` of it: HiGHS
         checks its limit between cut rounds, so the restricted solve can overrun. The full
         solve's bound is the only one reported (``phase`` tells the progress display).
@@ -149,8 +151,10 @@ class FastHiGHS(pulp.HiGHS):
         try:
             if self._closure_idx is not None:
                 self._complete_by_blocks(lp, idx, val, limit)
-            values = (self._restricted_solve(h, lp, idx, val, limit, t0) if len(idx)
-                      else None)  # (nothing fixed: the full solve is that model)
+            # without a block start (or with nothing fixed, when the full solve is that
+            # model) the model with the start's columns fixed
+            values = (self._restricted_solve(h, lp, idx, val, limit, t0)
+                      if self.incumbent is None and len(idx) else None)
         finally:
             self.start_s = time.perf_counter() - t0
             self.phase = None
@@ -217,21 +221,63 @@ class FastHiGHS(pulp.HiGHS):
         h.cbMipInterrupt.subscribe(check)
 
     def _complete_by_blocks(self, lp, idx, val, limit) -> None:
-        """The start's columns fixed, every trip closed by the market (mkt = trips, empty
-        legs 0, balance rows left out): solved block by block (``clusteropt.blocks``), within
-        ``START_SHARE`` of the limit; a feasible point of the full model, kept as
-        ``incumbent`` (none when the restriction is infeasible or out of time)."""
+        """The block start, within ``START_SHARE`` of the limit, kept as ``incumbent`` (a
+        feasible point of the full model; none when the restriction is infeasible or out of
+        time):
+
+        1. the start's columns fixed, every trip closed by the market (mkt = trips, empty
+           legs 0, balance rows left out): solved block by block (``blocks.solve_blocks``);
+        2. polished: the integers kept, the balance free (an LP, ``blocks.polish``);
+        3. up to ``PRICE_ROUNDS`` times, while it improves: the blocks again with market
+           closure free and each column priced by the polish's balance duals (c − A_Bᵀ π,
+           π the value of a vehicle at a node; a Lagrangian heuristic), then polished —
+           trips of the types and counts that fit backhauls. On the whole-Westland case
+           this took the start from 0.56 % to 0.011 % above the optimum, in 18 s."""
         from clusteropt import blocks
 
         ties, empties, balance = self._closure_idx
         fix = dict(zip(idx.tolist(), val.tolist(), strict=True))
         fix.update((j, 0.0) for j in empties)
         share = START_SHARE * limit if isfinite(limit) else None
+        t0 = time.perf_counter()
         values, self.blocks_report = blocks.solve_blocks(
             lp, fix, balance, ties, time_limit=share, threads=self.threads)
-        if values is not None and blocks.feasible(lp, values):
-            # (never keep a point the full model would reject)
-            self.incumbent = (values, self.blocks_report.objective)
+        if values is None:
+            return
+        cost = np.asarray(lp.col_cost_)
+
+        def left():
+            return None if share is None else share - (time.perf_counter() - t0)
+
+        def keep(x) -> bool:  # never keep a point the full model would reject
+            objective = float(cost @ x + lp.offset_)
+            if (self.incumbent is None or objective < self.incumbent[1] - 1e-9) \
+                    and blocks.feasible(lp, x):
+                self.incumbent = (x, objective)
+                self.blocks_report.polished = objective
+                return True
+            return False
+
+        keep(values)
+        polished = blocks.polish(lp, values, left(), self.threads)
+        integer = np.array([int(v) for v in lp.integrality_]) == 1
+        for n in range(PRICE_ROUNDS + 1):
+            if polished is None:
+                break
+            if not keep(polished[0]) and n > 0:
+                break  # the re-priced blocks gave nothing better
+            if n == PRICE_ROUNDS or (left() is not None and left() <= 0):
+                break
+            # the blocks again, each trip priced with the value of a vehicle at its ends
+            # (the polish's balance duals) and market closure free: trips that fit backhauls
+            priced = blocks.priced_cost(lp, balance, polished[1])
+            priced[integer] = np.maximum(priced[integer], 0.0)  # (a trip never pays itself)
+            again, _ = blocks.solve_blocks(lp, fix, balance, (), left(), self.threads,
+                                           cost=priced)
+            if again is None:
+                break
+            polished = blocks.polish(lp, again, left(), self.threads)
+            self.blocks_report.rounds += 1
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped

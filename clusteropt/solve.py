@@ -90,10 +90,12 @@ class _HiGHSWithProgress(FastHiGHS):
             if now - self._last >= self._every:
                 self._last = now
                 elapsed = d.running_time + self.start_s
-                if self.phase == "start":  # the restricted solve's bound bounds nothing here
-                    self._progress(elapsed, d.mip_primal_bound, math.inf, math.inf)
-                    return
                 best, gap = d.mip_primal_bound, d.mip_gap
+                if self.phase == "start":  # the restricted solve's bound bounds nothing here
+                    if self.incumbent is not None:
+                        best = min(best, self.incumbent[1])
+                    self._progress(elapsed, best, math.inf, math.inf)
+                    return
                 if self.incumbent is not None and self.incumbent[1] < best:
                     best = self.incumbent[1]  # the block start, better than HiGHS's own
                     gap = ((best - d.mip_dual_bound) / max(abs(best), 1e-9)
