@@ -1005,6 +1005,91 @@ def define_trip_cost_floor(b: Parts, cost: dict) -> None:
                            c0)
 
 
+def define_closure_floor(b: Parts, cost: dict) -> None:
+    """``closure_floor`` (valid inequalities, after the costs; bundled models): at a balance
+    node i and period p whose outgoing legs' loads depend on at most one binary x (a
+    grower's own node: its stay placement), each loaded trip out of i is closed either by the
+    market (its ``mkt``, c_m per trip) or in the balance, by a vehicle that came in — on an
+    empty leg (c_e ≥ σ, the cheapest empty leg into i) or on a loaded trip into i. So, with
+    κ_{j,v} = min(c_m(i,j,v), σ_{i,v}) and K_v = max_j κ_{j,v}:
+
+        Σ_out (Σ_v c_v · trips + c_m · mkt + t · y_tariff) + Σ_k c_e · empty[k,i]
+            + Σ_v K_v · Σ_in trips_v  ≥  Σ_out C'(c) + Σ_out (C'(c + a) − C'(c)) · x,
+
+    where C' is ``_cheapest_carriage`` of each outgoing leg and load class with the trip cost
+    c_v + κ_{j,v}. Proof: the trips of a leg carry its load, so their cost plus κ a trip is at
+    least C'; a trip out is market-closed (pays c_m ≥ κ) or balanced, and the balance at i
+    gives (trips − mkt) out ≤ trips in + empties in, each empty paying c_e ≥ σ ≥ K_v ≥ κ
+    and each trip in counted at K_v. It holds at x = 0 and x = 1. Without it the LP pays a
+    fraction of a trip's market closure for a part load (trips 0.07 of an LZV beside
+    groupage): the whole trip's closure is what an integer point pays."""
+    if not (b.sw.bundling and b.empty is not None and b.market):
+        return
+    sigma: dict[tuple, float] = {}  # (i, v, p) → cheapest empty leg into i
+    empties_in: dict[tuple, list] = defaultdict(list)  # (i, p) → empty legs into i
+    for (_k, i, v, p), e in b.empty.items():
+        sigma[i, v, p] = min(sigma.get((i, v, p), math.inf), cost.get(e, 0.0))
+        empties_in[i, p].append(e)
+    inbound: dict[tuple, list] = defaultdict(list)  # (i, v, p) → loaded trips into i
+    for (k, i, v, _g, p, owner), tr in b.trips.items():
+        if owner is None and k not in b.gateway and i not in b.gateway:
+            inbound[i, v, p].append(tr)
+    out: dict[tuple, list] = defaultdict(list)  # (i, p) → its outgoing trip groups
+    for key, grp in _trip_groups(b).items():
+        i, j, _g, p, owner = key
+        if owner is None and i not in b.gateway and j not in b.gateway and not grp.tour_runs:
+            out[i, p].append((key, grp))
+    for (i, p), groups in out.items():
+        binaries = {x for _, grp in groups for x in grp.coef}
+        if len(binaries) > 1:
+            continue
+        lhs: dict = defaultdict(float)
+        rhs0 = rhs1 = 0.0
+        top: dict[str, float] = {}  # K_v
+        for (_i, j, g, _p, _o), grp in groups:
+            c = np.array([cost.get(tr, 0.0) for _, tr in grp.trips])
+            t = min((cost.get(y, 0.0) for y in grp.tariff), default=None)
+            if (c <= 0).any() or (t is not None and t <= 0):
+                break
+            kappa = []
+            for vt, tr in grp.trips:
+                mk = b.market.get((i, j, vt.id, g, p, None))
+                k_v = 0.0 if mk is None else min(cost.get(mk, 0.0),
+                                                 sigma.get((i, vt.id, p), math.inf))
+                kappa.append(k_v)
+                top[vt.id] = max(top.get(vt.id, 0.0), k_v)
+                lhs[tr] += cost.get(tr, 0.0)
+                if mk is not None:
+                    lhs[mk] += cost.get(mk, 0.0)
+            for y in grp.tariff:
+                lhs[y] += cost.get(y, 0.0)
+            caps = np.array([[x or 0.0 for x in vt.unit_capacity()] for vt, _ in grp.trips])
+            room = grp.room()
+            sides = [0] if t is not None else [s for s in range(3) if room[s]]
+            if not sides:
+                break
+            cheapest = _cheapest_carriage(c + np.array(kappa), caps[:, sides], t)
+            a = next(iter(grp.coef.values()), np.zeros(3))
+            f0, f1 = cheapest(grp.const[sides]), cheapest(grp.const[sides] + a[sides])
+            if f0 is None or f1 is None:
+                break
+            rhs0, rhs1 = rhs0 + f0, rhs1 + f1
+        else:  # every outgoing group priced
+            for e in empties_in.get((i, p), []):
+                lhs[e] += cost.get(e, 0.0)
+            for v, k_v in top.items():
+                for tr in inbound.get((i, v, p), []):
+                    lhs[tr] += k_v
+            terms = [(x, a) for x, a in lhs.items() if a]
+            if binaries:
+                x = next(iter(binaries))
+                if rhs1 > rhs0 * (1 + 1e-9) + 1e-9:
+                    b.rows.add("closure_floor", (i, p), terms + [(x, -(rhs1 - rhs0))], ">=",
+                               rhs0)
+            elif rhs0 > 0:
+                b.rows.add("closure_floor", (i, p), terms, ">=", rhs0)
+
+
 CARRIAGE_GRID = 20_000  # most combinations of trip counts _cheapest_carriage enumerates
 
 
