@@ -26,9 +26,6 @@ trip_mass/_volume/_pallets  §4 Σ_{k∈g} y / payload ≤ trips (and volume, pa
 market_link                 §4 market closure: mkt ≤ trips
 trip_floor                  §4 valid inequalities: Σ_v trips ≥ F0 + (F1 − F0) · place
 trip_cost_floor             §4 Σ_v c_v trips + Σ t y_tariff ≥ C(c) + (C(c + a) − C(c)) · place
-closure_floor               §4 the same at a node, each trip out closed by the market or by a
-                            vehicle in (empty or loaded): Σ_out cost + Σ c_e empty_in + K trips_in
-                            ≥ Σ C'(c) + (C'(c + a) − C'(c)) · place
 unit_mass/_volume/_pallets  §4 tariff load units: Σ_{k∈g} y / unit_t ≤ units (and m³, pallets)
 departures                  §4 scheduled service: Σ_g units ≤ departures · units per departure
 tour_take, tour_mass/       §4 tours: Σ_τ tload ≤ y; Σ tload / payload ≤ tour (and m³,
@@ -201,7 +198,6 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
         for v, a in terms[name].terms:
             cost[v] += a
     fam.define_trip_cost_floor(b, cost)  # valid inequalities: the cheapest whole carriage
-    fam.define_closure_floor(b, cost)  # valid inequalities: whole trips closed at a node
 
     prob.setObjective(pulp.lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
                                              for tc in terms[name].terms])

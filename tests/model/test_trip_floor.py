@@ -24,7 +24,7 @@ from clusteropt.model import build
 SEEDS = range(12)
 
 
-FAMILIES = ("define_trip_floor", "define_trip_cost_floor", "define_closure_floor")
+FAMILIES = ("define_trip_floor", "define_trip_cost_floor")
 
 
 def _without(m, families=FAMILIES) -> None:
@@ -51,7 +51,7 @@ def test_same_optimum_with_and_without_floors(seed, tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         _without(m)
         without = run(t, tmp_path / "b")
-        assert without.model.row_count("trip_floor", "trip_cost_floor", "closure_floor") == 0
+        assert without.model.row_count("trip_floor", "trip_cost_floor") == 0
     assert close(with_floors.objective, without.objective), (seed, with_floors.objective,
                                                               without.objective)
 
@@ -138,24 +138,3 @@ def test_hand_case_groupage_cheaper_than_a_whole_truck(tmp_path, monkeypatch):
     assert close(run(t, tmp_path / "m").objective, 1_560.0)
     assert close(_lp_value(t, tmp_path / "o", False, monkeypatch), 520.0)
     assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 1_560.0)
-
-
-def test_hand_case_lp_pays_the_whole_trips_market_closure(tmp_path, monkeypatch):
-    """2 t a period on the 40 km leg stay0 → dst0: the 10 t truck pays 40 € a trip and its
-    market closure ρ = 0.25 of an empty return, 10 €; groupage 0.55 €/tkm, 22 €/t, 44 € for
-    the 2 t. Integer: groupage, 44 · 52 = 2,288 €/yr (a truck: 50).
-
-    LP with trip_floor and trip_cost_floor only: trips f, groupage 2 − 10 f, the cost floor
-    40 f + 22 (2 − 10 f) ≥ C(2) = 40 gives f ≤ 1/45, and the LP pays the market closure of
-    that fraction only: 50 f + 22 (2 − 10 f) = 44 − 170/45 = 40.22, × 52 = 2,091.56.
-    With closure_floor (κ = min(10, σ = 30, the empty leg site1 → stay0) = 10; C'(2) =
-    min(40 + 10, 44) = 44): 44 · 52 = 2,288, the integer optimum."""
-    t = _one_grower()
-    t.vehicles["tar"] = vehicle(pricing="tariff", payload=None, ckm=0.0, ttkm=0.55)
-    assert close(run(t, tmp_path / "m").objective, 2_288.0)
-    two = _lp_value(t, tmp_path / "t", "define_trip_cost_floor", monkeypatch)
-    assert close(two, (44 - 170 / 45) * 52), two
-    assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 2_288.0)
-    sc = t.scenario(tmp_path / "c")
-    assert build(sc, build_lanes(sc)).row_count("closure_floor") == 2  # stay0 and site1
-
