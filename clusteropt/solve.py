@@ -123,6 +123,14 @@ def _match_highs_threads(threads: int | None) -> None:
 LINK_FAMILIES = ("strong_link", "hub_link", "arc_hub_link", "frequency_use")
 
 
+def auto_links(model: BuiltModel) -> int:
+    """The site-link rows that pick ``fixing`` under ``method: auto``; none in a model with
+    integer trips, whose hard part is the trips, not the sites (the whole Westland at 60 s:
+    ``fixing``'s LP bound 12.25 M€, 12 % below the incumbent, where ``direct`` gets HiGHS's
+    presolved root, 13.65 M€; fixing fixed no site)."""
+    return 0 if model.trips else model.row_count(*LINK_FAMILIES)
+
+
 def make_solver(name: str = "HiGHS", time_limit_s: float | None = None, gap_rel: float = 0.0,
                 threads: int | None = None, log_file: str | None = None, msg: bool = False,
                 warm_start: bool = False, progress=None, method: str = "direct",
@@ -178,7 +186,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
             _stay_start(model)
         solver = make_solver(opt.solver, limit, gap, nthreads, log_file,
                              warm_start=bool(warm_start), progress=progress, method=opt.method,
-                             links=model.row_count(*LINK_FAMILIES))
+                             links=auto_links(model))
         if blocks_start and isinstance(solver, FastHiGHS):
             solver.market_closure = market_closure(model)
     with quiet_stdout(), interrupt.solving():
@@ -194,7 +202,7 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         # after a MIP start: do not trust either; solve again from scratch.
         remaining = None if limit is None else max(1.0, limit - (time.perf_counter() - t0))
         solver = make_solver(opt.solver, remaining, gap, nthreads, log_file, progress=progress,
-                             method=opt.method, links=model.row_count(*LINK_FAMILIES))
+                             method=opt.method, links=auto_links(model))
         with quiet_stdout(), interrupt.solving():
             stats = model.prob.solve(solver)
     solve_s = time.perf_counter() - t0
