@@ -186,3 +186,16 @@ def test_fixed_placement_model_gets_the_block_start(seed, tmp_path):
     reference = fixed_cost(t, placement) + transport_balanced(t, placement, all_market=True)
     assert close(rep.start["objective"], reference), (seed, rep.start, reference)
     assert close(rep.objective, optimum), (seed, rep.objective, optimum)
+
+
+def test_auto_never_picks_fixing_for_a_model_with_trips(tmp_path):
+    """``method: auto`` counts site links only in models without integer trips (there the
+    hard part is the trips, and ``fixing`` fixed no site on the whole Westland)."""
+    from clusteropt.solve import LINK_FAMILIES, auto_links
+
+    t = random_tiny(1)
+    sc = t.scenario(tmp_path)
+    model = build(sc, build_lanes(sc))
+    assert model.trips and auto_links(model) == 0
+    model.trips = {}
+    assert auto_links(model) == model.row_count(*LINK_FAMILIES)
