@@ -151,6 +151,9 @@ class FastHiGHS(pulp.HiGHS):
         try:
             if self._closure_idx is not None:
                 self._complete_by_blocks(lp, idx, val, limit)
+                if self.incumbent is None and len(idx):  # e.g. no site open, where a fixed
+                    # placement needs one (the savings split's B2): nothing fixed
+                    self._complete_by_blocks(lp, idx[:0], val[:0], limit)
             # without a block start (or with nothing fixed, when the full solve is that
             # model) the model with the start's columns fixed
             values = (self._restricted_solve(h, lp, idx, val, limit, t0)

@@ -179,7 +179,10 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
         # the block start (clusteropt.blocks) also serves a model with its placement fixed
         # (the savings split's bundled step B2)
         blocks_start = bool(warm_start and model.market and opt.solver.upper() == "HIGHS")
-        warm_start = bool(warm_start and model.place)
+        # a bundled model with sites to open but nothing to place (the A1 farms: fixed farms,
+        # candidate processors) starts from no site open too: every flow to today's partners
+        opens = any(not isinstance(o, (int, float)) for o in model.open.values())
+        warm_start = bool(warm_start and (model.place or (blocks_start and opens)))
         if warm_start and start is not None:
             _placement_start(model, *start)
         elif warm_start:
