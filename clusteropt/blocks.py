@@ -27,6 +27,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 BATCH_COLS = 4_000  # columns per packed HiGHS solve (measured: 600 growers, 8k legs, ≈1 s)
+MAX_BLOCK_COLS = 50_000  # a larger block is no decomposition: give up at once (the A1 farms
+#                          with free manure outlets: one block of 300k columns, 135 s, none)
 FEAS_TOL = 1e-6  # row and bound tolerance of the assembled solution (relative to 1 + |rhs|)
 
 
@@ -80,7 +82,8 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
     rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
     block, each to gap 0. Returns (column values, report); values None when the restricted
-    model is infeasible or a packed solve did not finish within ``time_limit`` seconds.
+    model is infeasible, a block has more than ``MAX_BLOCK_COLS`` columns, or a packed solve
+    did not finish within ``time_limit`` seconds.
     ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs);
     ``cost``: objective coefficients instead of the LP's (the report's objective is always
     the LP's own, at the values found)."""
@@ -122,6 +125,8 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     graph = sp.bmat([[None, Af], [Af.T, None]], format="csr")
     nblocks, label = connected_components(graph, directed=False)
     row_block, col_block = label[:nr], label[nr:]
+    if len(free) and np.bincount(col_block).max() > MAX_BLOCK_COLS:
+        return None, report(None, nblocks)
     ints = (np.array([int(v) for v in lp.integrality_]) == 1 if len(lp.integrality_)
             else np.zeros(n, bool))
     # pack whole blocks into solves of about BATCH_COLS columns

@@ -13,6 +13,7 @@ and the core's bulk methods); ``check_pulp_internals`` says so loudly — naming
 
 from __future__ import annotations
 
+import math
 import time
 from math import isfinite
 
@@ -60,6 +61,7 @@ check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
+BLOCKS_MIN_S = 5.0  # the block start's time at least, whatever the limit's share
 PRICE_ROUNDS = 8  # block starts re-priced by the balance duals (_complete_by_blocks)
 START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
 FULL_SHARE = 0.5  # of the time limit, at least, for the full solve after it
@@ -150,10 +152,19 @@ class FastHiGHS(pulp.HiGHS):
         self._watch_gap(h)
         try:
             if self._closure_idx is not None:
-                self._complete_by_blocks(lp, idx, val, limit)
-                if self.incumbent is None and len(idx):  # e.g. no site open, where a fixed
-                    # placement needs one (the savings split's B2): nothing fixed
-                    self._complete_by_blocks(lp, idx[:0], val[:0], limit)
+                partners = self._closure_idx[3]
+                tries = [(idx, val)]  # the start; with today's pooled partners; nothing
+                if partners:  # (a fixed placement may need a site the start closes: B2)
+                    keep = ~np.isin(idx, list(partners))
+                    tries.append((np.r_[idx[keep], list(partners)].astype(np.int32),
+                                  np.r_[val[keep], list(partners.values())]))
+                if len(idx):
+                    tries.append((idx[:0], val[:0]))
+                for fixed, values in tries:
+                    left = START_SHARE * limit - (time.perf_counter() - t0)
+                    if self.incumbent is None and left > 0:
+                        self._complete_by_blocks(lp, fixed, values,
+                                                 left if isfinite(left) else None)
             # without a block start (or with nothing fixed, when the full solve is that
             # model) the model with the start's columns fixed
             values = (self._restricted_solve(h, lp, idx, val, limit, t0)
@@ -223,8 +234,8 @@ class FastHiGHS(pulp.HiGHS):
 
         h.cbMipInterrupt.subscribe(check)
 
-    def _complete_by_blocks(self, lp, idx, val, limit) -> None:
-        """The block start, within ``START_SHARE`` of the limit, kept as ``incumbent`` (a
+    def _complete_by_blocks(self, lp, idx, val, share: float | None) -> None:
+        """The block start, within ``share`` seconds (None: no limit), kept as ``incumbent`` (a
         feasible point of the full model; none when the restriction is infeasible or out of
         time):
 
@@ -238,13 +249,13 @@ class FastHiGHS(pulp.HiGHS):
            this took the start from 0.56 % to 0.011 % above the optimum, in 18 s."""
         from clusteropt import blocks
 
-        ties, empties, balance = self._closure_idx
+        ties, empties, balance, _ = self._closure_idx
         fix = dict(zip(idx.tolist(), val.tolist(), strict=True))
         fix.update((j, 0.0) for j in empties)
-        share = START_SHARE * limit if isfinite(limit) else None
         t0 = time.perf_counter()
-        values, self.blocks_report = blocks.solve_blocks(
-            lp, fix, balance, ties, time_limit=share, threads=self.threads)
+        values, self.blocks_report = blocks.solve_blocks(  # a first solution even under a
+            lp, fix, balance, ties, threads=self.threads,  # short limit (seconds at most)
+            time_limit=None if share is None else max(share, BLOCKS_MIN_S))
         if values is None:
             return
         cost = np.asarray(lp.col_cost_)
@@ -267,8 +278,9 @@ class FastHiGHS(pulp.HiGHS):
         for n in range(PRICE_ROUNDS + 1):
             if polished is None:
                 break
-            if not keep(polished[0]) and n > 0:
-                break  # the re-priced blocks gave nothing better
+            before = self.incumbent[1] if self.incumbent else math.inf
+            if not keep(polished[0]) or before - self.incumbent[1] <= 1e-6 * abs(before):
+                break  # the balance gave nothing (more): re-pricing would not either
             if n == PRICE_ROUNDS or (left() is not None and left() <= 0):
                 break
             # the blocks again, each trip priced with the value of a vehicle at its ends
@@ -345,11 +357,12 @@ class FastHiGHS(pulp.HiGHS):
         self._partial_start = None
         self._closure_idx = None
         if self.market_closure is not None:
-            pairs, empties, balance = self.market_closure
+            pairs, empties, balance, partners = self.market_closure
             self._closure_idx = ([(col_of[m.id], col_of[t.id]) for m, t in pairs
                                   if m.id in col_of and t.id in col_of],
                                  [col_of[e.id] for e in empties if e.id in col_of],
-                                 list(balance))
+                                 list(balance),
+                                 {col_of[z.id]: v for z, v in partners if z.id in col_of})
         start = []
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]

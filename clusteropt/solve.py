@@ -281,13 +281,42 @@ def _consistent(stats, gap: float) -> bool:
     return obj - stats.best_bound <= (gap + 1e-6) * max(1.0, abs(obj))
 
 
-def market_closure(model: BuiltModel) -> tuple[list, list, list]:
+def market_closure(model: BuiltModel) -> tuple[list, list, list, list]:
     """The model's market closure for the block completion of a start
     (``FastHiGHS._complete_by_blocks``): the (mkt, trips) variable pairs, the empty-leg
-    variables and the balance row numbers."""
+    variables, the balance row numbers, and (variable, value) pairs that send every pooled
+    flow to its baseline partner (``_partner_start``)."""
     pairs = [(mk, model.trips[key]) for key, mk in model.market.items()
              if key in model.trips and not isinstance(mk, (int, float, LinearTerm))]
-    return pairs, list(model.empty.values()), list(model.rows.get("balance", ()))
+    return (pairs, list(model.empty.values()), list(model.rows.get("balance", ())),
+            _partner_start(model))
+
+
+def _single(term: LinearTerm):
+    """The variable of a term that is exactly one variable, else None."""
+    if term.const == 0.0 and len(term.terms) == 1 and term.terms[0][1] == 1.0:
+        return term.terms[0][0]
+    return None
+
+
+def _partner_start(model: BuiltModel) -> list[tuple]:
+    """(share variable, value): each pooled flow with a baseline partner and one direct route
+    to it sends everything there (1), nothing elsewhere (0), nothing disposed — today's
+    partners, the B0 rule. A second block start where the pooled flows' free choice of outlet
+    joins every supplier into one block (the A1 farms' manure to the outlets)."""
+    out = []
+    for c, routes in model.shares.items():
+        dm = model.scenario.demands[c]
+        if dm.kind == "directed" or dm.baseline_partner is None:
+            continue
+        base = [r for r in routes if r.partner == dm.baseline_partner and len(r.path) == 2]
+        zs = [_single(r.share) for r in routes]
+        rest = [_single(t) for _, _, t in model.unserved.get(c, [])]
+        if len(base) != 1 or any(z is None for z in zs + rest):
+            continue
+        out += [(z, 1.0 if r is base[0] else 0.0) for r, z in zip(routes, zs, strict=True)]
+        out += [(d, 0.0) for d in rest]
+    return out
 
 
 def _can_stay(model: BuiltModel) -> bool:
