@@ -61,6 +61,10 @@ check_pulp_internals()
 
 
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
+# below this many columns the block start is also handed to HiGHS as its start: on small
+# models its cutoff prunes the tree (the test suite's gap-0 solves ran 2x longer without);
+# on large ones HiGHS then spends its root in heuristics and a restart (see _watch_gap)
+HAND_OVER_COLS = 20_000
 BLOCKS_MIN_S = 5.0  # the block start's time at least, whatever the limit's share
 PRICE_ROUNDS = 8  # block starts re-priced by the balance duals (_complete_by_blocks)
 START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
@@ -187,6 +191,9 @@ class FastHiGHS(pulp.HiGHS):
             h.clearSolver()  # the full solve starts cold (see _watch_gap)
         if self.incumbent is not None:
             self._gap_target = self.incumbent[1]  # the full solve stops once it proves it
+            if lp.num_col_ < HAND_OVER_COLS:  # a small model: HiGHS prunes by it (gap 0)
+                n = lp.num_col_
+                h.setSolution(n, np.arange(n, dtype=np.int32), self.incumbent[0])
             return self.incumbent[0]
         return None
 

@@ -199,3 +199,30 @@ def test_auto_never_picks_fixing_for_a_model_with_trips(tmp_path):
     assert model.trips and auto_links(model) == 0
     model.trips = {}
     assert auto_links(model) == model.row_count(*LINK_FAMILIES)
+
+
+def test_partner_start_sends_every_pooled_flow_to_its_baseline_partner():
+    """The second block start (``solve._partner_start``) on the A1 corridor: each pooled
+    flow with a baseline partner and one direct route to it sends all there and nothing
+    elsewhere (the B0 rule)."""
+    from clusteropt.scenario import load_scenario
+    from clusteropt.solve import _partner_start
+
+    root = Path(__file__).resolve().parents[2]
+    sc = load_scenario(root / "scenarios" / "a1-eiwitcorridor.yaml")
+    model = build(sc, build_lanes(sc))
+    start = dict(_partner_start(model))
+    assert start
+    checked = 0
+    for c, routes in model.shares.items():
+        dm = sc.demands[c]
+        if dm.kind == "directed" or dm.baseline_partner is None:
+            continue
+        values = [start.get(r.share.terms[0][0]) for r in routes if r.share.terms]
+        if not any(v is not None for v in values):
+            continue  # not one direct route to the partner: left free
+        ones = [r for r, v in zip(routes, values, strict=True) if v == 1.0]
+        assert len(ones) == 1 and ones[0].partner == dm.baseline_partner, c
+        assert sum(v or 0.0 for v in values) == 1.0
+        checked += 1
+    assert checked > 0
