@@ -89,7 +89,8 @@ def main() -> None:
         gap = a.gap if a.gap is not None else goal
         procs = {w: subprocess.Popen([sys.executable, __file__, "--only", size, "--arm", w,
                                       "--time-limit", str(limit), "--threads",
-                                      str(a.threads), "--gap", str(gap)], stdout=subprocess.PIPE, text=True)
+                                      str(a.threads), "--gap", str(gap)],
+                                     stdout=subprocess.PIPE, text=True)
                  for w in a.arms.split(",")}  # side by side, at the same time
         for w, p in procs.items():
             out, _ = p.communicate()

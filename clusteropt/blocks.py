@@ -57,6 +57,13 @@ def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
     return sp.csc_matrix(data, shape=shape).tocsr()
 
 
+def integers(lp: highspy.HighsLp) -> np.ndarray:
+    """A mask of the LP's integer columns."""
+    if not len(lp.integrality_):
+        return np.zeros(lp.num_col_, bool)
+    return np.array([int(v) for v in lp.integrality_]) == 1
+
+
 def row_activity(lp: highspy.HighsLp, x: np.ndarray) -> np.ndarray:
     """A x: each row's value at column values x."""
     return _matrix(lp) @ x
@@ -67,10 +74,9 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
     lo, up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     if ((x < lo - tol * (1 + abs(lo))) | (x > up + tol * (1 + abs(up)))).any():
         return False
-    if len(lp.integrality_):
-        ints = np.array([int(v) for v in lp.integrality_]) == 1
-        if (abs(x[ints] - np.round(x[ints])) > tol).any():
-            return False
+    ints = integers(lp)
+    if (abs(x[ints] - np.round(x[ints])) > tol).any():
+        return False
     act = _matrix(lp) @ x
     rl, ru = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     return not ((act < rl - tol * (1 + abs(rl))) | (act > ru + tol * (1 + abs(ru)))).any()
@@ -127,8 +133,7 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     row_block, col_block = label[:nr], label[nr:]
     if len(free) and np.bincount(col_block).max() > MAX_BLOCK_COLS:
         return None, report(None, nblocks)
-    ints = (np.array([int(v) for v in lp.integrality_]) == 1 if len(lp.integrality_)
-            else np.zeros(n, bool))
+    ints = integers(lp)
     # pack whole blocks into solves of about BATCH_COLS columns
     sizes = np.bincount(col_block, minlength=nblocks)
     batch_of = np.cumsum(sizes) // BATCH_COLS
@@ -186,9 +191,9 @@ def polish(lp: highspy.HighsLp, x: np.ndarray, time_limit: float | None = None,
     stay and the vehicle balance may replace market closure by empty legs and backhauls
     where that is cheaper. Its column values (never worse than ``x``) and row duals, or
     None."""
-    if not len(lp.integrality_):
+    ints = np.flatnonzero(integers(lp))
+    if not len(ints):
         return None
-    ints = np.flatnonzero(np.array([int(v) for v in lp.integrality_]) == 1)
     lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
     lo[ints] = up[ints] = np.round(x[ints])
     h = highspy.Highs()

@@ -281,7 +281,7 @@ class FastHiGHS(pulp.HiGHS):
 
         keep(values)
         polished = blocks.polish(lp, values, left(), self.threads)
-        integer = np.array([int(v) for v in lp.integrality_]) == 1
+        integer = blocks.integers(lp)
         for n in range(PRICE_ROUNDS + 1):
             if polished is None:
                 break

@@ -163,7 +163,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     Warm start (HiGHS, default on when every movable activity may stay): a partial MIP start
     with every activity at its stay node and no site open, completed into a first incumbent
     (``FastHiGHS._complete_start``: the block start of ``clusteropt.blocks`` — also for a
-    model whose placement is fixed — then the model at that placement). A warm-started 'optimal' that lies outside its own gap is not trusted: the model
+    model whose placement is fixed — then the model at that placement). A warm-started
+    'optimal' that lies outside its own gap is not trusted: the model
     is solved again from scratch. ``start`` = (placement, open sites) of an earlier solution
     starts from that placement instead (a model solved again with more tour columns)."""
     opt = model.scenario.options

@@ -26,6 +26,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from tiny import brute_force, close, fixed_cost, random_tiny, transport_balanced
 
 from clusteropt import blocks
@@ -43,7 +44,7 @@ def _lp(cost, A, rl, ru, lo, up, ints) -> highspy.HighsLp:
     lp.num_col_, lp.num_row_ = len(cost), A.shape[0]
     lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lo, up
     lp.row_lower_, lp.row_upper_ = rl, ru
-    csc = __import__("scipy.sparse", fromlist=["csc_matrix"]).csc_matrix(A)
+    csc = sp.csc_matrix(A)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
         csc.indptr, csc.indices, csc.data)
