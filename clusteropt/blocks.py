@@ -84,12 +84,14 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
 
 def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=(),
                  time_limit: float | None = None, threads: int | None = None,
-                 cost: np.ndarray | None = None) -> tuple[np.ndarray | None, BlocksReport]:
+                 cost: np.ndarray | None = None, gap: float = 0.0,
+                 ) -> tuple[np.ndarray | None, BlocksReport]:
     """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
     rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
-    block, each to gap 0. Returns (column values, report); values None when the restricted
-    model is infeasible, a block has more than ``MAX_BLOCK_COLS`` columns, or a packed solve
-    did not finish within ``time_limit`` seconds.
+    block, each to gap 0 (or within relative ``gap`` of each packed solve's optimum).
+    Returns (column values, report); values None when the restricted model is infeasible, a
+    block has more than ``MAX_BLOCK_COLS`` columns, or a packed solve did not finish within
+    ``time_limit`` seconds.
     ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs);
     ``cost``: objective coefficients instead of the LP's (the report's objective is always
     the LP's own, at the values found)."""
@@ -148,7 +150,7 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
             return None, report(None, nblocks, solves)
         values = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
                              up[free[cols]], rl[rows], ru[rows], ints[free[cols]], left,
-                             threads)
+                             threads, gap)
         solves += 1
         if values is None:
             return None, report(None, nblocks, solves)
@@ -157,8 +159,9 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     return x, report(objective, nblocks, solves)
 
 
-def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, threads):
-    """One packed solve (gap 0); its column values, or None unless proven optimal."""
+def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, threads, gap=0.0):
+    """One packed solve (to relative ``gap``); its column values, or None unless proven
+    within it."""
     part = highspy.HighsLp()
     part.num_col_, part.num_row_ = A.shape[1], A.shape[0]
     part.col_cost_, part.col_lower_, part.col_upper_ = cost, lo, up
@@ -172,7 +175,7 @@ def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, thread
         part.integrality_ = [kinds[int(i)] for i in ints]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_rel_gap", float(gap))
     if threads:
         h.setOptionValue("threads", int(threads))
     if time_limit is not None:

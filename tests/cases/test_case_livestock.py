@@ -1,11 +1,12 @@
 """The livestock cases (docs/cases.md): the A1 protein corridor and Kuijpers Kip.
 
-Fast part: both scenarios (every variant) validate; the A1 processor variants and the Kuijpers
-dispersed / one-site variants solve and pass the independent check; the A1 processors' products
-balance their intake and are hauled; in the closed season nothing goes to the spreading outlet;
-manure never rides a trip of another load class; a central processor lengthens the manure
-hauls; co-locating the Kuijpers chain takes every live animal off the road. The slow part
-runs the full comparison of both scenarios as ``clusteropt compare`` does."""
+Fast part: both scenarios (every variant) validate; the Kuijpers dispersed / one-site variants
+solve and pass the independent check; co-locating the Kuijpers chain takes every live animal off
+the road. Slow part (two A1 solves of up to a minute each): the A1 processor variants solve
+and pass the independent check; the A1 processors' products balance their intake and are
+hauled; in the closed season nothing goes to the spreading outlet; manure never rides a trip
+of another load class; a central processor lengthens the manure hauls; and the full
+comparison of both scenarios as ``clusteropt compare`` does."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from clusteropt.scenario import load_scenario, read_yaml
 ROOT = Path(__file__).resolve().parents[2]
 A1 = ROOT / "scenarios" / "a1-eiwitcorridor.yaml"
 KIP = ROOT / "scenarios" / "kuijpers-kip.yaml"
+# the A1 processor variants' tests share two solves of up to 60 s each (the scenario's limit;
+# per-subregion needs 40-55 s on 2 cores to reach its gap): slow, run by make test-slow
+A1_SOLVES = pytest.mark.slow
 LIVE = {"live_animals", "live_chicks"}  # live-animal load classes (Kuijpers: chicks apart)
 
 
@@ -71,6 +75,7 @@ def test_a1_variants_differ_as_described():
     assert "combi-truck" not in load_scenario(A1, "no-round-trips").vehicles
 
 
+@A1_SOLVES
 def test_a1_processor_variants_solve_and_open_the_intended_sites(a1):
     assert {s for s, o in a1["central-processor"].solution.open_sites.items() if o} == {
         "proc-central"}
@@ -89,6 +94,7 @@ def test_a1_processor_variants_solve_and_open_the_intended_sites(a1):
 PRODUCTS = {"concentrate": 0.34, "thick-fraction": 0.20}  # Mestac split (README)
 
 
+@A1_SOLVES
 def test_a1_products_balance_and_are_hauled(a1):
     for out in a1.values():
         sol, res = out.solution, out.results
@@ -106,6 +112,7 @@ def test_a1_products_balance_and_are_hauled(a1):
         assert out.check.passed
 
 
+@A1_SOLVES
 def test_a1_closed_season_sends_nothing_to_the_spreading_outlet(a1):
     sc = load_scenario(A1)
     assert sc.activities["arable-outlet"].intake_periods == ["spreading"]
@@ -159,6 +166,7 @@ def _check_manure_alone(out) -> None:
             assert carried <= manure
 
 
+@A1_SOLVES
 def test_a1_manure_never_shares_a_trip_with_food_or_live_animals(a1):
     # per-subregion runs the mixed fleet: the combined truck carries feed and manure, on
     # separate trips; dedicated trucks carry live animals and eggs
@@ -168,6 +176,7 @@ def test_a1_manure_never_shares_a_trip_with_food_or_live_animals(a1):
     assert "combi-truck" in used
 
 
+@A1_SOLVES
 def test_a1_central_processor_lengthens_the_manure_hauls(a1):
     # Expected direction: up. With one plant at Apeldoorn every slurry group hauls to the
     # middle of a 100 km corridor; with one plant per sub-region each group hauls to its own
