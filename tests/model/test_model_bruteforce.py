@@ -176,8 +176,9 @@ def test_unbundled_share_optimum_equals_brute_force(seed, tmp_path):
     assert close(r.objective, ref), (seed, r.objective, ref)
 
 
-@pytest.mark.parametrize("seed", [*range(8), *(pytest.param(s, marks=pytest.mark.slow)
-                                           for s in range(8, 20))])
+# seeds 6 and 7 take 5 s and 14 s (the default suite stays under 10 minutes): slow
+@pytest.mark.parametrize("seed", [*range(6), *(pytest.param(s, marks=pytest.mark.slow)
+                                           for s in range(6, 20))])
 def test_market_closure_never_raises_the_optimum(seed, tmp_path):
     """Brute force with and without market closure: the closed balance is the market-closure
     model with every market trip at zero, so its optimum is never lower; with ρ prohibitive

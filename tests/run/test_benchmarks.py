@@ -4,9 +4,10 @@ median on AP and CAB data must reproduce their published optima to 1e-6 relative
 
 The data live outside the repository in ``../shared/benchmarks`` (next to the repo root); the
 tests are skipped when it is absent. The fast instances run by default: every cap4x…cap12x file
-present, AP n = 10 and 20, CAB n = 10 and 15, AP25 / CAB20 / CAB25 with p = 2 and two route-form
-cases (about 1.5 minutes on 2 cores). The other AP n = 25, CAB n = 20 and 25 cases, capa
-(minutes per capacity) and the other route-form cases are marked ``slow`` (``pytest -m slow``).
+present, AP n = 10, CAB n = 10, one CAB15 case per p, one AP20 and one CAB20 case with p = 2
+and two route-form cases (about a minute on 2 cores). The other CAB15, AP n = 20 and 25, CAB
+n = 20 and 25 cases, capa (minutes per capacity) and the other route-form cases are marked
+``slow`` (``pytest -m slow``).
 AP n = 40 and 50 are left to ``bench/bench_published.py``.
 """
 
@@ -106,8 +107,9 @@ def test_zero_demand_customer_is_dropped(tmp_path):
 
 # one larger instance each that still solves in seconds runs by default too (the others of
 # AP20-25 and CAB20-25 take 10-50 s each and run with -m slow, to keep the default suite
-# under 10 minutes on 2 cores)
-FAST_EXTRA = {("AP20", 2, 0.75), ("CAB20", 2, 0.4)}
+# under 10 minutes on 2 cores); of CAB15's 20 cases (1-7 s each, 35 s in all) one per p
+FAST_EXTRA = {("AP20", 2, 0.75), ("CAB20", 2, 0.4), ("CAB15", 1, 1.0), ("CAB15", 2, 0.8),
+              ("CAB15", 3, 0.2), ("CAB15", 4, 0.6)}
 
 
 def _hub_cases(dataset: str, fast_n: int, form: str) -> list:
@@ -132,7 +134,7 @@ def _hub_instance(dataset: str, n: int):
 
 
 @pytest.mark.parametrize("dataset, n, p, alpha, optimum, form",
-                         _hub_cases("ap", 10, "arc") + _hub_cases("cab", 15, "arc"))
+                         _hub_cases("ap", 10, "arc") + _hub_cases("cab", 10, "arc"))
 def test_hub_arc_form_matches_published_optimum(dataset, n, p, alpha, optimum, form):
     inst = _hub_instance(dataset, n)
     rec = run_benchmark(inst.name, f"p={p}", lambda wd: hub_scenario(inst, p, alpha, form, wd),

@@ -129,20 +129,22 @@ def test_an_interrupted_write_leaves_nothing(tmp_path):
 
 
 def test_a_time_limit_keeps_the_answer(tmp_path):
-    """--time-limit 5 is the limit of the whole run: the optimum is written with its status
-    and gap; a baseline step that has no time left is reported as unavailable, with why."""
+    """--time-limit 10 is the limit of the whole run: the optimum is written with its status
+    and gap; a baseline step that has no time left is reported as unavailable, with why.
+    (At 5 s, loading and building took nearly all of the optimum's 3.5 s on a loaded machine,
+    and HiGHS had no time for the root LP that gives the bound.)"""
     out = tmp_path / "vk"
     t0 = time.perf_counter()
-    res = _cli("run", VERKASSEN, "--time-limit", "5", "--gap", "0", "--out", out,
+    res = _cli("run", VERKASSEN, "--time-limit", "10", "--gap", "0", "--out", out,
                "--format", "json")
     elapsed = time.perf_counter() - t0
     assert res.returncode == 0, res.stderr
     doc = json.loads((out / "summary.json").read_text())
     assert doc["status"] in ("feasible", "optimal")
     assert doc["gap"] is not None
-    assert doc["run"]["time_limit_s"] == 5.0
+    assert doc["run"]["time_limit_s"] == 10.0
     limits = doc["run"]["time_limits_s"]
-    assert limits["optimum_s"] <= 0.7 * 5 + 1e-9
+    assert limits["optimum_s"] <= 0.7 * 10 + 1e-9
     if doc["savings"] is None:
         assert "no time left" in doc["baseline_unavailable"] \
             or "no solution" in doc["baseline_unavailable"]
