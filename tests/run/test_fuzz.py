@@ -152,7 +152,7 @@ mutations = st.tuples(
     st.sampled_from(YAML_KEYS), st.sampled_from(YAML_VALUES))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(m=mutations)
 def test_malformed_studies_exit_0_or_2_and_name_the_place(m):
