@@ -3,9 +3,9 @@
 A MILP  min c·x  s.t.  l ≤ A x ≤ u,  x_lo ≤ x ≤ x_up,  x_j integer (j ∈ I)  whose columns are
 partly fixed falls apart into blocks: the connected components of the bipartite graph of the
 free columns and the rows they share. The blocks share no row, so the optimum is the sum of
-the blocks' optima; each block is solved to gap 0 by HiGHS, several packed into one solve
-(they stay independent inside it) so that thousands of tiny blocks do not each pay a solver's
-set-up.
+the blocks' optima; each block is solved by HiGHS (to gap 0, or to a relative gap the caller
+names), several packed into one solve (they stay independent inside it) so that thousands of
+tiny blocks do not each pay a solver's set-up.
 
 ``market_closed_start`` uses it for the placement model's first incumbent (``highs.FastHiGHS``):
 at a fixed placement, with every loaded trip closed by the market (mkt = trips, no empty leg),
