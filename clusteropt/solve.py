@@ -282,15 +282,17 @@ def _consistent(stats, gap: float) -> bool:
     return obj - stats.best_bound <= (gap + 1e-6) * max(1.0, abs(obj))
 
 
-def market_closure(model: BuiltModel) -> tuple[list, list, list, list]:
+def market_closure(model: BuiltModel) -> tuple[list, list, list, list, list]:
     """The model's market closure for the block completion of a start
     (``FastHiGHS._complete_by_blocks``): the (mkt, trips) variable pairs, the empty-leg
-    variables, the balance row numbers, and (variable, value) pairs that send every pooled
-    flow to its baseline partner (``_partner_start``)."""
+    variables, the balance row numbers, (variable, value) pairs that send every pooled
+    flow to its baseline partner (``_partner_start``), and the candidate sites' open
+    variables (a start with every site open, where no site open leaves a flow nowhere to go)."""
     pairs = [(mk, model.trips[key]) for key, mk in model.market.items()
              if key in model.trips and not isinstance(mk, (int, float, LinearTerm))]
+    opens = [o for o in model.open.values() if not isinstance(o, (int, float, LinearTerm))]
     return (pairs, list(model.empty.values()), list(model.rows.get("balance", ())),
-            _partner_start(model))
+            _partner_start(model), opens)
 
 
 def _single(term: LinearTerm):
