@@ -71,8 +71,8 @@ PRICE_ROUNDS = 8  # block starts re-priced by the balance duals (_complete_by_bl
 # closer than that (A1 per-subregion, gap 0.1 %: its two block solves took 4.9 s and 16.7 s to
 # gap 0, and had 0.04 % after 1.4 s and 1.8 s)
 START_GAP_SHARE = 0.5
-START_GAP_MAX = 0.0005  # and within 0.05 % at most (the whole Westland, gap 1 %: its start
-#                         was 0.82 % above the best known with the blocks at 0.5 %, 0.011 % at 0)
+START_GAP_MAX = 0.0005  # and within 0.05 % at most (the whole Westland, gap 1 %: its start is
+#                         then 0.008 % above the best known, as close as at gap 0)
 # on large models (HAND_OVER_COLS columns on) the first block solve stops within this gap: the
 # re-priced rounds then work to START_GAP_SHARE (the A1 farms with every processor open: 33,000
 # blocks, 71 packed solves, 3 of them in 96 s at 0.05 %)
