@@ -13,7 +13,9 @@ Independent truths:
   bound that is below the brute-force optimum;
 * on small synthetic Verkassen-type instances (``bench/bench_core.synthetic``, several
   seeds) the ordinary solve path with the block start and a cold direct solve reach the same
-  optimum at gap 0.
+  optimum at gap 0;
+* a hand case where no site open has no feasible point: the try with every candidate site
+  open and the pooled flows at their partners gives the hand-computed start and polish.
 """
 
 from __future__ import annotations
@@ -227,3 +229,38 @@ def test_partner_start_sends_every_pooled_flow_to_its_baseline_partner():
         assert sum(v or 0.0 for v in values) == 1.0
         checked += 1
     assert checked > 0
+
+
+def _site_only_model():
+    """Hand case for the every-site-open try: flow A can only go to the candidate site (its
+    partner's route is gone, as beyond a transit time), flow B goes to its baseline partner
+    (10 €) or the site (3 €); the site costs 100 € open and takes both (cap 2 · open).
+    Columns: open, zA_site, zB_base, zB_site. No site open has no feasible point; with it
+    open and B at its partner the blocks give 100 + 5 + 10 = 115, polished (B free, the
+    integer kept) 108, which is the optimum."""
+    cost = np.array([100.0, 5.0, 10.0, 3.0])
+    A = np.array([[0, 1, 0, 0], [0, 0, 1, 1], [-2, 1, 0, 1]], float)
+    return _lp(cost, A, np.array([1.0, 1.0, -np.inf]), np.array([1.0, 1.0, 0.0]),
+               np.zeros(4), np.ones(4), [True, False, False, False])
+
+
+@pytest.mark.parametrize("with_opens", [True, False])
+def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
+    from clusteropt.highs import FastHiGHS
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(_site_only_model())
+    h.setOptionValue("time_limit", 30.0)
+    solver = FastHiGHS(msg=False, timeLimit=30, gapRel=0.0, threads=1)
+    solver._closure_idx = ([], [], [], {2: 1.0, 3: 0.0}, [0] if with_opens else [])
+    solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))  # no site open
+    x = solver._complete_start(h)
+    assert x is not None and blocks.feasible(h.getLp(), x)
+    assert solver.incumbent[1] == pytest.approx(108.0) and x[0] == 1.0 and x[3] == 1.0
+    report = solver.blocks_report
+    if with_opens:  # the third try: site open, B at its partner, only zA left to the blocks
+        assert report.columns == 1 and report.objective == pytest.approx(115.0)
+    else:  # without it the last try (nothing fixed) is the one that finds a point
+        assert report.columns == 4 and report.objective == pytest.approx(108.0)
+    assert report.polished == pytest.approx(108.0)
