@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from math import isfinite
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -60,6 +61,20 @@ def check_pulp_internals(module=pulp) -> None:
 check_pulp_internals()
 
 
+class MarketClosure(NamedTuple):
+    """What the block start needs of a model (``clusteropt.solve.market_closure`` gives it in
+    PuLP variables, ``FastHiGHS`` in column numbers): the (mkt, trips) pairs tied equal, the
+    empty-leg columns, the vehicle-balance row numbers, the shares that send every pooled
+    flow to its baseline partner with their values ((variable, value) pairs in PuLP, a
+    {column: value} dict in columns), and the candidate sites' open columns."""
+
+    ties: list
+    empties: list
+    balance: list
+    partners: dict
+    opens: list
+
+
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
 # below this many columns the block start is also handed to HiGHS as its start: on small
 # models its cutoff prunes the tree (the test suite's gap-0 solves ran 2x longer without);
@@ -100,7 +115,7 @@ class FastHiGHS(pulp.HiGHS):
         self.start_s = 0.0  # seconds the completion took (the full solve's clock starts after)
         # the market closure of the model (set by clusteropt.solve): ((mkt, trips) variable
         # pairs, empty-leg variables, balance row numbers); with it a partial start is
-        # completed block by block (clusteropt.blocks.market_closed_start)
+        # completed block by block (_complete_by_blocks)
         self.market_closure = None
         self.blocks_report = None  # what the block completion did (clusteropt.blocks)
         # (column values, objective) of the block start: the full solve runs without it and
@@ -166,22 +181,7 @@ class FastHiGHS(pulp.HiGHS):
         self._watch_gap(h)
         try:
             if self._closure_idx is not None:
-                partners, opens = self._closure_idx[3], self._closure_idx[4]
-                tries = [(idx, val)]  # the start; with today's pooled partners; the same with
-                # every candidate site open (a flow whose only routes lead to candidate sites:
-                # the A1 farms' poultry manure beyond the transit time to Moerdijk); nothing
-                if partners:  # (a fixed placement may need a site the start closes: B2)
-                    keep = ~np.isin(idx, list(partners))
-                    fixed = np.r_[idx[keep], list(partners)].astype(np.int32)
-                    values = np.r_[val[keep], list(partners.values())]
-                    tries.append((fixed, values))
-                    if opens:
-                        values = values.copy()
-                        values[np.isin(fixed, opens)] = 1.0
-                        tries.append((fixed, values))
-                if len(idx):
-                    tries.append((idx[:0], val[:0]))
-                for fixed, values in tries:
+                for fixed, values in self._start_tries(idx, val):
                     left = START_SHARE * limit - (time.perf_counter() - t0)
                     if self.incumbent is None and left > 0:
                         self._complete_by_blocks(lp, fixed, values,
@@ -213,6 +213,26 @@ class FastHiGHS(pulp.HiGHS):
                 h.setSolution(n, np.arange(n, dtype=np.int32), self.incumbent[0])
             return self.incumbent[0]
         return None
+
+    def _start_tries(self, idx, val) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (columns, values) fixed by each block start, tried in turn until one gives a
+        point: the start itself; with every pooled flow at its baseline partner (where free
+        outlets join all suppliers into one block); the same with every candidate site open
+        (a flow whose only routes lead to candidate sites: the A1 farms' poultry manure beyond
+        the transit time to Moerdijk); nothing fixed (a fixed placement may need a site the
+        start closes: the savings split's B2)."""
+        partners, opens = self._closure_idx.partners, self._closure_idx.opens
+        tries = [(idx, val)]
+        if partners:
+            keep = ~np.isin(idx, list(partners))
+            fixed = np.r_[idx[keep], list(partners)].astype(np.int32)
+            values = np.r_[val[keep], list(partners.values())]
+            tries.append((fixed, values))
+            if opens:
+                tries.append((fixed, np.where(np.isin(fixed, opens), 1.0, values)))
+        if len(idx):
+            tries.append((idx[:0], val[:0]))
+        return tries
 
     def _restricted_solve(self, h, lp, idx, val, limit, t0) -> np.ndarray | None:
         """The model with columns ``idx`` fixed at ``val``, within ``START_SHARE`` of the
@@ -383,13 +403,14 @@ class FastHiGHS(pulp.HiGHS):
         self._partial_start = None
         self._closure_idx = None
         if self.market_closure is not None:
-            pairs, empties, balance, partners, opens = self.market_closure
-            self._closure_idx = ([(col_of[m.id], col_of[t.id]) for m, t in pairs
-                                  if m.id in col_of and t.id in col_of],
-                                 [col_of[e.id] for e in empties if e.id in col_of],
-                                 list(balance),
-                                 {col_of[z.id]: v for z, v in partners if z.id in col_of},
-                                 [col_of[o.id] for o in opens if o.id in col_of])
+            mc = self.market_closure
+            self._closure_idx = MarketClosure(
+                [(col_of[m.id], col_of[t.id]) for m, t in mc.ties
+                 if m.id in col_of and t.id in col_of],
+                [col_of[e.id] for e in mc.empties if e.id in col_of],
+                list(mc.balance),
+                {col_of[z.id]: v for z, v in mc.partners if z.id in col_of},
+                [col_of[o.id] for o in mc.opens if o.id in col_of])
         start = []
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]

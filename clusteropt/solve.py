@@ -18,7 +18,7 @@ from importlib.metadata import version
 import pulp
 
 from clusteropt import interrupt
-from clusteropt.highs import FastHiGHS
+from clusteropt.highs import FastHiGHS, MarketClosure
 from clusteropt.model import BuiltModel
 from clusteropt.model.core import LinearTerm
 
@@ -164,8 +164,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
     with every activity at its stay node and no site open, completed into a first incumbent
     (``FastHiGHS._complete_start``: the block start of ``clusteropt.blocks`` — also for a
     model whose placement is fixed — then the model at that placement). A warm-started
-    'optimal' that lies outside its own gap is not trusted: the model
-    is solved again from scratch. ``start`` = (placement, open sites) of an earlier solution
+    'optimal' that lies outside its own gap is not trusted: the model is solved again from
+    scratch. ``start`` = (placement, open sites) of an earlier solution
     starts from that placement instead (a model solved again with more tour columns)."""
     opt = model.scenario.options
     limit = time_limit_s if time_limit_s is not None else opt.time_limit_s
@@ -282,17 +282,16 @@ def _consistent(stats, gap: float) -> bool:
     return obj - stats.best_bound <= (gap + 1e-6) * max(1.0, abs(obj))
 
 
-def market_closure(model: BuiltModel) -> tuple[list, list, list, list, list]:
+def market_closure(model: BuiltModel) -> MarketClosure:
     """The model's market closure for the block completion of a start
-    (``FastHiGHS._complete_by_blocks``): the (mkt, trips) variable pairs, the empty-leg
-    variables, the balance row numbers, (variable, value) pairs that send every pooled
-    flow to its baseline partner (``_partner_start``), and the candidate sites' open
-    variables (a start with every site open, where no site open leaves a flow nowhere to go)."""
+    (``FastHiGHS._complete_by_blocks``), in PuLP variables: the (mkt, trips) pairs, the
+    empty-leg variables, the balance row numbers, (share, value) pairs sending every pooled flow to
+    its baseline partner (``_partner_start``), and the candidate sites' open variables."""
     pairs = [(mk, model.trips[key]) for key, mk in model.market.items()
              if key in model.trips and not isinstance(mk, (int, float, LinearTerm))]
     opens = [o for o in model.open.values() if not isinstance(o, (int, float, LinearTerm))]
-    return (pairs, list(model.empty.values()), list(model.rows.get("balance", ())),
-            _partner_start(model), opens)
+    return MarketClosure(pairs, list(model.empty.values()), list(model.rows.get("balance", ())),
+                         _partner_start(model), opens)
 
 
 def _single(term: LinearTerm):
@@ -305,8 +304,8 @@ def _single(term: LinearTerm):
 def _partner_start(model: BuiltModel) -> list[tuple]:
     """(share variable, value): each pooled flow with a baseline partner and one direct route
     to it sends everything there (1), nothing elsewhere (0), nothing disposed — today's
-    partners, the B0 rule. A second block start where the pooled flows' free choice of outlet
-    joins every supplier into one block (the A1 farms' manure to the outlets)."""
+    partners, the B0 rule: the block start's second try, for models where the pooled flows'
+    free choice of outlet joins every supplier into one block (the A1 farms' manure)."""
     out = []
     for c, routes in model.shares.items():
         dm = model.scenario.demands[c]

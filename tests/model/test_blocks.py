@@ -246,14 +246,14 @@ def _site_only_model():
 
 @pytest.mark.parametrize("with_opens", [True, False])
 def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
-    from clusteropt.highs import FastHiGHS
+    from clusteropt.highs import FastHiGHS, MarketClosure
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(_site_only_model())
     h.setOptionValue("time_limit", 30.0)
-    solver = FastHiGHS(msg=False, timeLimit=30, gapRel=0.0, threads=1)
-    solver._closure_idx = ([], [], [], {2: 1.0, 3: 0.0}, [0] if with_opens else [])
+    solver = FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
+    solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0] if with_opens else [])
     solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))  # no site open
     x = solver._complete_start(h)
     assert x is not None and blocks.feasible(h.getLp(), x)
