@@ -14,6 +14,7 @@ or at the limit.
 
     .venv/bin/python bench/bench_scale.py                       # the four targets
     .venv/bin/python bench/bench_scale.py --only 600x10x40 --time-limit 60
+    .venv/bin/python bench/bench_scale.py --series 150,300,600,1200,2400,4800   # doubling
 
 Prints per size and arm: build s, solve s (wall, limit), gap reached, objective, bound, peak
 MB, and the build's share of the total.
@@ -59,13 +60,23 @@ def arm(size: str, which: str, limit: float, threads: int, gap: float) -> dict:
     sc = scenario_from_dict(synthetic(g, s, d, 6), base_dir=Path("."))
     model = build(sc, build_lanes(sc))
     t_build = time.perf_counter() - t0
-    rep = solve(model, time_limit_s=limit, gap_rel=gap, threads=threads)
+    seen = {}  # seconds into the solve: the first progress event, the first finite bound
+
+    def progress(elapsed, incumbent, bound, gap_now):
+        seen.setdefault("first", elapsed)
+        if bound is not None and abs(bound) != float("inf"):
+            seen.setdefault("bound", elapsed)
+
+    rep = solve(model, time_limit_s=limit, gap_rel=gap, threads=threads, progress=progress)
     total = time.perf_counter() - t0
     return {"size": size, "arm": which, "build_s": t_build, "solve_s": rep.solve_s,
             "gap": rep.gap, "objective": rep.objective, "bound": rep.best_bound,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "build_share": t_build / total, "rows": model.size["constraints"],
-            "integers": model.size["integers"]}
+            "integers": model.size["integers"], "variables": model.size["variables"],
+            "nonzeros": model.size["nonzeros"], "first_s": seen.get("first"),
+            "bound_s": seen.get("bound"),
+            "start_s": (rep.start or {}).get("seconds")}
 
 
 def main() -> None:
@@ -75,10 +86,17 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--gap", type=float, help="instead of each target's own gap")
     ap.add_argument("--arms", default="highs,clusteropt", help="which arms (comma-separated)")
+    ap.add_argument("--series", help="growers, comma-separated (e.g. 150,300,600,1200): a "
+                    "doubling series of the clusteropt arm at --sites x --dests, one at a time")
+    ap.add_argument("--sites", type=int, default=10)
+    ap.add_argument("--dests", type=int, default=40)
     ap.add_argument("--arm", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.arm:
         print(json.dumps(arm(a.only[0], a.arm, a.time_limit, a.threads, a.gap)))
+        return
+    if a.series:
+        series(a)
         return
     print(f"{'size':>12} {'arm':>10} {'target':>14} {'build s':>7} {'solve s':>8} "
           f"{'gap':>8} {'objective':>13} {'bound':>13} {'peak MB':>8} {'build %':>7}",
@@ -107,6 +125,35 @@ def main() -> None:
                   f"{r['build_s']:7.1f} {r['solve_s']:8.1f} {num(r['gap'], '.3%'):>8} "
                   f"{num(r['objective'], ',.0f'):>13} {num(r['bound'], ',.0f'):>13} "
                   f"{r['peak_mb']:8,.0f} {r['build_share']:7.1%}", flush=True)
+
+
+def series(a) -> None:
+    """The clusteropt arm alone, one size after another (the machine to itself), with the
+    phases that make the curve bend: the start (block start and presolve: the first progress
+    event), the root LP (the first finite bound), the end."""
+    limit = a.time_limit or 600
+    gap = a.gap if a.gap is not None else 0.001
+    print(f"doubling series at {a.sites} sites x {a.dests} destinations, gap {gap:.1%}, "
+          f"limit {limit:.0f} s, {a.threads} thread(s)")
+    print(f"{'growers':>7} {'variables':>9} {'non-zeros':>10} {'build s':>7} {'blocks s':>8} "
+          f"{'start s':>7} {'bound s':>7} {'solve s':>7} {'gap':>7} {'peak MB':>7}", flush=True)
+    for growers in (int(x) for x in a.series.split(",")):
+        size = f"{growers}x{a.sites}x{a.dests}"
+        p = subprocess.run([sys.executable, __file__, "--only", size, "--arm", "clusteropt",
+                            "--time-limit", str(limit), "--threads", str(a.threads),
+                            "--gap", str(gap)], stdout=subprocess.PIPE, text=True)
+        try:
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            print(f"{growers:>7}  failed (exit {p.returncode})", flush=True)
+            continue
+
+        def num(x, fmt="7.1f"):
+            return format(x, fmt) if x is not None else "-"
+
+        print(f"{growers:>7} {r['variables']:>9,} {r['nonzeros']:>10,} {r['build_s']:7.1f} "
+              f"{num(r['start_s'], '8.1f')} {num(r['first_s'])} {num(r['bound_s'])} "
+              f"{r['solve_s']:7.1f} {num(r['gap'], '7.3%')} {r['peak_mb']:7,.0f}", flush=True)
 
 
 if __name__ == "__main__":

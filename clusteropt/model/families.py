@@ -10,6 +10,7 @@ Flows are tonnes per period ``p`` (weight ``w_p`` per year).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -988,19 +989,19 @@ def define_trip_cost_floor(b: Parts, cost: dict) -> None:
         sides = [0] if t is not None else [s for s in range(3) if room[s]]
         if not sides or (c <= 0).any() or (t is not None and t <= 0):
             continue
-        cheapest = _cheapest_carriage(c, caps[:, sides], t)
         lhs = [(tr, cv) for (_, tr), cv in zip(grp.trips, c, strict=True)]
         lhs += [(y, cost[y]) for y in grp.tariff]
-        c0 = cheapest(grp.const[sides])
-        if c0 is None:
+        xs = list(grp.coef)  # C(c) and each C(c + a_x), in one batch per leg
+        loads = grp.const[sides] + np.array([np.zeros(3)] + [grp.coef[x] for x in xs])[:, sides]
+        c0, *c1s = _cheapest_carriage(c, caps[:, sides], t, loads).tolist()
+        if np.isnan(c0):
             continue
-        if not grp.coef:
+        if not xs:
             if c0 > 0:
                 b.rows.add("trip_cost_floor", key, lhs, ">=", c0)
             continue
-        for x, a in grp.coef.items():
-            c1 = cheapest(grp.const[sides] + a[sides])
-            if c1 is not None and c1 > c0 * (1 + 1e-9) + 1e-9:
+        for x, c1 in zip(xs, c1s, strict=True):
+            if c1 > c0 * (1 + 1e-9) + 1e-9:  # (False for NaN: no row)
                 b.rows.add("trip_cost_floor", (*key, x.name), lhs + [(x, -(c1 - c0))], ">=",
                            c0)
 
@@ -1008,32 +1009,47 @@ def define_trip_cost_floor(b: Parts, cost: dict) -> None:
 CARRIAGE_GRID = 20_000  # most combinations of trip counts _cheapest_carriage enumerates
 
 
-def _cheapest_carriage(c: np.ndarray, caps: np.ndarray, t: float | None):
-    """A function L ↦ C(L) (``define_trip_cost_floor``) for trip costs c (per type), type
-    capacities caps (types × sides) and tariff t (€/t, or None), by enumerating trip counts;
-    it returns None when the counts would exceed ``CARRIAGE_GRID`` (no row then)."""
+@functools.lru_cache(maxsize=4096)
+def _count_grid(upper: tuple) -> np.ndarray:
+    """Every vector of trip counts n with 0 ≤ n ≤ upper (one column per type), as rows."""
+    axes = np.meshgrid(*(np.arange(u + 1) for u in upper), indexing="ij")
+    n = np.stack([a.ravel() for a in axes], axis=1) if axes else np.zeros((1, 0))
+    n.flags.writeable = False
+    return n
 
-    def cheapest(load: np.ndarray) -> float | None:
-        if (load <= 1e-9).all():
-            return 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            need = np.where(caps > 0, np.ceil(load / np.where(caps > 0, caps, 1) - 1e-9), 0)
-        upper = need.max(axis=1).astype(int)  # more than this of one type never pays
-        if np.prod(upper + 1, dtype=float) > CARRIAGE_GRID:
-            return None
-        if t is None:
-            # every type but the last enumerated; the last takes what is left
-            grids = np.meshgrid(*(np.arange(u + 1) for u in upper[:-1]), indexing="ij")
-            n = np.stack([g.ravel() for g in grids], axis=1) if grids else np.zeros((1, 0))
-            left = np.maximum(load - n @ caps[:-1], 0.0)
-            last = np.ceil(left / caps[-1] - 1e-9).max(axis=1)
-            return float((n @ c[:-1] + last * c[-1]).min())
-        grids = np.meshgrid(*(np.arange(u + 1) for u in upper), indexing="ij")
-        n = np.stack([g.ravel() for g in grids], axis=1)
-        rest = np.maximum(load[0] - n @ caps[:, 0], 0.0)
-        return float((n @ c + t * rest).min())
 
-    return cheapest
+def _cheapest_carriage(c: np.ndarray, caps: np.ndarray, t: float | None,
+                       loads: np.ndarray) -> np.ndarray:
+    """C(L) (``define_trip_cost_floor``) for each row L of loads (m × sides), with trip
+    costs c (per type), type capacities caps (types × sides) and tariff t (€/t, or None):
+    trip counts enumerated up to the most of one type L can use (without a tariff the last
+    type takes what is left); NaN where that would exceed ``CARRIAGE_GRID`` counts (no row
+    then). Loads that need the same counts share one enumeration."""
+    out = np.full(len(loads), np.nan)
+    zero = (loads <= 1e-9).all(axis=1)
+    out[zero] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(caps > 0, np.ceil(loads[:, None, :]
+                                          / np.where(caps > 0, caps, 1) - 1e-9), 0)
+    upper = need.max(axis=2).astype(int)  # more than this of one type never pays
+    todo = ~zero & (np.prod(upper + 1, axis=1, dtype=float) <= CARRIAGE_GRID)
+    enumerated = upper[:, :-1] if t is None else upper
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i in np.flatnonzero(todo).tolist():
+        groups[tuple(enumerated[i].tolist())].append(i)
+    for u, members in groups.items():
+        n = _count_grid(u)
+        step = max(1, 2_000_000 // len(n))  # at most ~2 M cells at a time
+        for lo in range(0, len(members), step):
+            rows = members[lo:lo + step]
+            if t is None:
+                left = np.maximum(loads[rows][:, None, :] - (n @ caps[:-1])[None], 0.0)
+                last = np.ceil(left / caps[-1] - 1e-9).max(axis=2)
+                out[rows] = ((n @ c[:-1])[None] + last * c[-1]).min(axis=1)
+            else:
+                rest = np.maximum(loads[rows][:, :1] - (n @ caps[:, 0])[None], 0.0)
+                out[rows] = ((n @ c)[None] + t * rest).min(axis=1)
+    return out
 
 
 def _fewest(load: np.ndarray, room: list) -> int:

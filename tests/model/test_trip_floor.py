@@ -138,3 +138,34 @@ def test_hand_case_groupage_cheaper_than_a_whole_truck(tmp_path, monkeypatch):
     assert close(run(t, tmp_path / "m").objective, 1_560.0)
     assert close(_lp_value(t, tmp_path / "o", False, monkeypatch), 520.0)
     assert close(_lp_value(t, tmp_path / "w", True, monkeypatch), 1_560.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cheapest_carriage_matches_brute_force(seed):
+    """``_cheapest_carriage`` (batched: loads that need the same counts share one
+    enumeration) against the definition, every count of each type up to the whole load:
+    C(L) = min Σ c_v n_v + t · max(0, L − Σ P_v n_v) with a tariff, else min Σ c_v n_v
+    over the n that carry L on every side."""
+    import itertools
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    types, sides = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    caps = rng.uniform(2, 25, (types, sides)).round(1)
+    c = rng.uniform(50, 400, types).round(0)
+    tariff = float(rng.uniform(5, 40)) if seed % 2 else None
+    if tariff is not None:
+        sides, caps = 1, caps[:, :1]
+    loads = np.vstack([np.zeros(sides), rng.uniform(0, 60, (12, sides)).round(1)])
+    got = fam._cheapest_carriage(c, caps, tariff, loads)
+    for load, value in zip(loads, got, strict=True):
+        best = np.inf
+        most = [range(int(np.ceil(60 / cap.min())) + 1) for cap in caps]
+        for n in itertools.product(*most):
+            carried = np.array(n) @ caps
+            if tariff is not None:
+                best = min(best, float(np.array(n) @ c) + tariff * max(0.0, load[0] - carried[0]))
+            elif (carried >= load - 1e-9).all():
+                best = min(best, float(np.array(n) @ c))
+        assert value == pytest.approx(best, rel=1e-12, abs=1e-9)
