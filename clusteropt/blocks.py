@@ -7,7 +7,7 @@ the blocks' optima; each block is solved by HiGHS (to gap 0, or to a relative ga
 names), several packed into one solve (they stay independent inside it) so that thousands of
 tiny blocks do not each pay a solver's set-up.
 
-``FastHiGHS._complete_by_blocks`` (``clusteropt.highs``) uses it for the first incumbent:
+``clusteropt.start`` uses it for the first incumbent (the block start):
 at a fixed placement, with every loaded trip closed by the market (mkt = trips, no empty leg),
 the vehicle balance holds whatever the trips, so its rows drop out and the model falls apart
 into one block per leg and load class: the cheapest whole carriage of each leg's load, priced

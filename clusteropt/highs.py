@@ -13,10 +13,8 @@ and the core's bulk methods); ``check_pulp_internals`` says so loudly — naming
 
 from __future__ import annotations
 
-import math
 import time
 from math import isfinite
-from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -24,6 +22,8 @@ import pulp
 from pulp import _rustcore
 
 from clusteropt import interrupt
+from clusteropt import start as blockstart
+from clusteropt.start import MarketClosure
 
 _LE, _GE = _rustcore.Sense.LessEqual, _rustcore.Sense.GreaterEqual
 SUPPORTED_PULP = ((4, 2), (5, 0))  # from 4.2 up to, not including, 5.0
@@ -61,39 +61,14 @@ def check_pulp_internals(module=pulp) -> None:
 check_pulp_internals()
 
 
-class MarketClosure(NamedTuple):
-    """What the block start needs of a model (``clusteropt.solve.market_closure`` gives it in
-    PuLP variables, ``FastHiGHS`` in column numbers): the (mkt, trips) pairs tied equal, the
-    empty-leg columns, the vehicle-balance row numbers, the shares that send every pooled
-    flow to its baseline partner with their values ((variable, value) pairs in PuLP, a
-    {column: value} dict in columns), and the candidate sites' open columns."""
-
-    ties: list
-    empties: list
-    balance: list
-    partners: dict
-    opens: list
-
-
 AUTO_FIXING_LINKS = 20_000  # 'auto' solves by fixing from this many site-link rows on
 # below this many columns the block start is also handed to HiGHS as its start: on small
 # models its cutoff prunes the tree (the test suite's gap-0 solves ran 2x longer without);
 # on large ones HiGHS then spends its root in heuristics and a restart (see _watch_gap)
-HAND_OVER_COLS = 20_000
-BLOCKS_MIN_S = 5.0  # the block start's time at least, whatever the limit's share
-PRICE_ROUNDS = 8  # block starts re-priced by the balance duals (_complete_by_blocks)
-# the block start's solves stop within this share of the solve's own gap: a start need not be
-# closer than that (A1 per-subregion, gap 0.1 %: its two block solves took 4.9 s and 16.7 s to
-# gap 0, and had 0.04 % after 1.4 s and 1.8 s)
-START_GAP_SHARE = 0.5
-START_GAP_MAX = 0.0005  # and within 0.05 % at most (the whole Westland, gap 1 %: its start is
-#                         then 0.008 % above the best known, as close as at gap 0)
-# on large models (HAND_OVER_COLS columns on) the first block solve stops within this gap: the
-# re-priced rounds then work to START_GAP_SHARE (the A1 farms with every processor open: 33,000
-# blocks, 71 packed solves, 3 of them in 96 s at 0.05 %)
-LARGE_START_GAP = 0.01
+HAND_OVER_COLS = 20_000  # and from this many on the start is made beside the full solve
 START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
 FULL_SHARE = 0.5  # of the time limit, at least, for the full solve after it
+TAKE_EVERY_S = 0.2  # how often the full solve's callback collects the background start
 
 
 class FastHiGHS(pulp.HiGHS):
@@ -123,6 +98,8 @@ class FastHiGHS(pulp.HiGHS):
         self.incumbent = None
         self.proven = False  # the incumbent was proven within the gap by HiGHS's bound
         self._gap_target = None  # the objective _watch_gap stops a solve at, when proven
+        self._background = None  # the block start beside the full solve (start.Background)
+        self.background_error = None  # what went wrong there, if anything
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -142,7 +119,10 @@ class FastHiGHS(pulp.HiGHS):
         if getattr(self, "_partial_start", None) is not None:
             start = self._complete_start(h)
         if method == "direct":
-            h.run()
+            try:
+                h.run()
+            finally:
+                self._end_background()
             return
         self._gap_target = None  # fixing's own solves bound sub-models, not this model
         limit = None if self.timeLimit is None else max(self.timeLimit - self.start_s, 0.1)
@@ -154,12 +134,13 @@ class FastHiGHS(pulp.HiGHS):
         """Complete a partial MIP start (the values of some columns, e.g. every activity at
         its stay node) into a first incumbent of the full solve.
 
-        With the model's market closure known (``market_closure``), block by block
-        (``_complete_by_blocks``): every loaded trip closed by the market, the model falls
-        apart into one block per leg (``clusteropt.blocks``), solved exactly in seconds, then
-        re-priced by the vehicle balance. That start is kept outside HiGHS, and the full
-        solve is stopped once its bound proves it (or a better solution of its own) within
-        the gap (``_watch_gap``).
+        With the model's market closure known, by the block start (``clusteropt.start``):
+        every loaded trip closed by the market, the model falls apart into one block per leg,
+        solved exactly in seconds, then re-priced by the vehicle balance. That start is kept
+        outside HiGHS, and the full solve is stopped once its bound proves it (or a better
+        solution of its own) within the gap (``_watch_gap``). On a model of
+        ``HAND_OVER_COLS`` columns or more (under ``direct``) it is made in a process of its
+        own while the full solve runs (``start.Background``), and returns None here.
 
         Without one (no closure, an infeasible restriction, out of time), the model is
         solved with the start's columns fixed (vehicle balance and all) within
@@ -176,16 +157,20 @@ class FastHiGHS(pulp.HiGHS):
         lp = h.getLp()
         limit = h.getOptionValue("time_limit")
         limit = limit[1] if isinstance(limit, tuple) else limit
+        share = START_SHARE * limit if isfinite(limit) else None
+        large = lp.num_col_ >= HAND_OVER_COLS
         t0 = time.perf_counter()
-        self.phase = "start"
         self._watch_gap(h)
+        if self._closure_idx is not None and large and self.used == "direct":
+            self._background = blockstart.Background(lp, self._closure_idx, idx, val,
+                                                     self.gapRel or 0.0, share, large)
+            return None
+        self.phase = "start"
         try:
             if self._closure_idx is not None:
-                for fixed, values in self._start_tries(idx, val):
-                    left = START_SHARE * limit - (time.perf_counter() - t0)
-                    if self.incumbent is None and left > 0:
-                        self._complete_by_blocks(lp, fixed, values,
-                                                 left if isfinite(left) else None)
+                self._take(blockstart.block_start(lp, self._closure_idx, idx, val,
+                                                  self.gapRel or 0.0, self.threads, share,
+                                                  large))
             # without a block start (or with nothing fixed, when the full solve is that
             # model) the model with the start's columns fixed
             values = (self._restricted_solve(h, lp, idx, val, limit, t0)
@@ -208,31 +193,31 @@ class FastHiGHS(pulp.HiGHS):
             h.clearSolver()  # the full solve starts cold (see _watch_gap)
         if self.incumbent is not None:
             self._gap_target = self.incumbent[1]  # the full solve stops once it proves it
-            if lp.num_col_ < HAND_OVER_COLS:  # a small model: HiGHS prunes by it (gap 0)
+            if not large:  # a small model: HiGHS prunes by it (gap 0)
                 n = lp.num_col_
                 h.setSolution(n, np.arange(n, dtype=np.int32), self.incumbent[0])
             return self.incumbent[0]
         return None
 
-    def _start_tries(self, idx, val) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The (columns, values) fixed by each block start, tried in turn until one gives a
-        point: the start itself; with every pooled flow at its baseline partner (where free
-        outlets join all suppliers into one block); the same with every candidate site open
-        (a flow whose only routes lead to candidate sites: the A1 farms' poultry manure beyond
-        the transit time to Moerdijk); nothing fixed (a fixed placement may need a site the
-        start closes: the savings split's B2)."""
-        partners, opens = self._closure_idx.partners, self._closure_idx.opens
-        tries = [(idx, val)]
-        if partners:
-            keep = ~np.isin(idx, list(partners))
-            fixed = np.r_[idx[keep], list(partners)].astype(np.int32)
-            values = np.r_[val[keep], list(partners.values())]
-            tries.append((fixed, values))
-            if opens:
-                tries.append((fixed, np.where(np.isin(fixed, opens), 1.0, values)))
-        if len(idx):
-            tries.append((idx[:0], val[:0]))
-        return tries
+    def _take(self, points) -> None:
+        """Keep the best of the block start's (values, objective, report) as ``incumbent``;
+        while the full solve runs (``phase`` None) it becomes the objective that solve stops
+        at once proven."""
+        for values, objective, report in points:
+            self.blocks_report = report
+            if values is not None and (self.incumbent is None
+                                       or objective < self.incumbent[1] - 1e-9):
+                self.incumbent = (values, objective)
+                if self.phase is None:
+                    self._gap_target = objective
+
+    def _end_background(self) -> None:
+        """After the full solve: collect what the background start sent, and end it."""
+        if self._background is not None:
+            self._take(self._background.take())
+            self._background.stop()
+            self.background_error = self._background.error
+            self._background = None
 
     def _restricted_solve(self, h, lp, idx, val, limit, t0) -> np.ndarray | None:
         """The model with columns ``idx`` fixed at ``val``, within ``START_SHARE`` of the
@@ -255,7 +240,8 @@ class FastHiGHS(pulp.HiGHS):
 
     def _watch_gap(self, h: highspy.Highs) -> None:
         """Stop a solve once its bound proves ``_gap_target`` (an incumbent's objective, held
-        outside HiGHS) within the gap; no-op while the target is None.
+        outside HiGHS) within the gap; no-op while the target is None. Also collects the
+        background start's points (every ``TAKE_EVERY_S``).
 
         The block start is not handed to HiGHS: with it as the incumbent, HiGHS 1.16 spent the
         rest of a 60 s limit in its root heuristics and restart instead of separating cuts (the
@@ -263,8 +249,13 @@ class FastHiGHS(pulp.HiGHS):
         without). Its bound is a bound of the same model either way."""
         self._gap_target = None
         gap = self.gapRel or 0.0
+        last = [0.0]
 
         def check(event) -> None:
+            now = time.perf_counter()
+            if self._background is not None and now - last[0] >= TAKE_EVERY_S:
+                last[0] = now
+                self._take(self._background.take())
             target = self._gap_target
             bound = event.data_out.mip_dual_bound
             if target is not None and isfinite(bound) \
@@ -277,68 +268,6 @@ class FastHiGHS(pulp.HiGHS):
                 event.data_in.user_interrupt = False
 
         h.cbMipInterrupt.subscribe(check)
-
-    def _complete_by_blocks(self, lp, idx, val, share: float | None) -> None:
-        """The block start, within ``share`` seconds (None: no limit), kept as ``incumbent`` (a
-        feasible point of the full model; none when the restriction is infeasible or out of
-        time):
-
-        1. the start's columns fixed, every trip closed by the market (mkt = trips, empty
-           legs 0, balance rows left out): solved block by block (``blocks.solve_blocks``);
-        2. polished: the integers kept, the balance free (an LP, ``blocks.polish``);
-        3. up to ``PRICE_ROUNDS`` times, while it improves: the blocks again with market
-           closure free and each column priced by the polish's balance duals (c − A_Bᵀ π,
-           π the value of a vehicle at a node; a Lagrangian heuristic), then polished —
-           trips of the types and counts that fit backhauls. On the whole-Westland case
-           this took the start from 0.56 % to 0.011 % above the optimum, in 18 s."""
-        from clusteropt import blocks
-
-        ties, empties, balance = self._closure_idx[:3]
-        fix = dict(zip(idx.tolist(), val.tolist(), strict=True))
-        fix.update((j, 0.0) for j in empties)
-        t0 = time.perf_counter()
-        gap = min(START_GAP_SHARE * (self.gapRel or 0.0), START_GAP_MAX)
-        first_gap = gap if lp.num_col_ < HAND_OVER_COLS else max(gap, LARGE_START_GAP)
-        values, self.blocks_report = blocks.solve_blocks(  # a first solution even under a
-            lp, fix, balance, ties, threads=self.threads,  # short limit (seconds at most)
-            time_limit=None if share is None else max(share, BLOCKS_MIN_S), gap=first_gap)
-        if values is None:
-            return
-        cost = np.asarray(lp.col_cost_)
-
-        def left():
-            return None if share is None else share - (time.perf_counter() - t0)
-
-        def keep(x) -> bool:  # never keep a point the full model would reject
-            objective = float(cost @ x + lp.offset_)
-            if (self.incumbent is None or objective < self.incumbent[1] - 1e-9) \
-                    and blocks.feasible(lp, x):
-                self.incumbent = (x, objective)
-                self.blocks_report.polished = objective
-                return True
-            return False
-
-        keep(values)
-        polished = blocks.polish(lp, values, left(), self.threads)
-        integer = blocks.integers(lp)
-        for n in range(PRICE_ROUNDS + 1):
-            if polished is None:
-                break
-            before = self.incumbent[1] if self.incumbent else math.inf
-            if not keep(polished[0]) or before - self.incumbent[1] <= 1e-6 * abs(before):
-                break  # the balance gave nothing (more): re-pricing would not either
-            if n == PRICE_ROUNDS or (left() is not None and left() <= 0):
-                break
-            # the blocks again, each trip priced with the value of a vehicle at its ends
-            # (the polish's balance duals) and market closure free: trips that fit backhauls
-            priced = blocks.priced_cost(lp, balance, polished[1])
-            priced[integer] = np.maximum(priced[integer], 0.0)  # (a trip never pays itself)
-            again, _ = blocks.solve_blocks(lp, fix, balance, (), left(), self.threads,
-                                           cost=priced, gap=gap)
-            if again is None:
-                break
-            polished = blocks.polish(lp, again, left(), self.threads)
-            self.blocks_report.rounds += 1
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped

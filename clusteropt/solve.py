@@ -18,9 +18,10 @@ from importlib.metadata import version
 import pulp
 
 from clusteropt import interrupt
-from clusteropt.highs import FastHiGHS, MarketClosure
+from clusteropt.highs import FastHiGHS
 from clusteropt.model import BuiltModel
 from clusteropt.model.core import LinearTerm
+from clusteropt.start import MarketClosure
 
 
 class StopReason(StrEnum):
@@ -284,7 +285,7 @@ def _consistent(stats, gap: float) -> bool:
 
 def market_closure(model: BuiltModel) -> MarketClosure:
     """The model's market closure for the block completion of a start
-    (``FastHiGHS._complete_by_blocks``), in PuLP variables: the (mkt, trips) pairs, the
+    (``clusteropt.start``), in PuLP variables: the (mkt, trips) pairs, the
     empty-leg variables, the balance row numbers, (share, value) pairs sending every pooled flow to
     its baseline partner (``_partner_start``), and the candidate sites' open variables."""
     pairs = [(mk, model.trips[key]) for key, mk in model.market.items()

@@ -1,4 +1,4 @@
-"""The block start (``clusteropt.blocks``; ``FastHiGHS._complete_by_blocks``) and the full
+"""The block start (``clusteropt.blocks``, ``clusteropt.start``) and the full
 solve that stops once its bound proves the start within the gap.
 
 Independent truths:
@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import sys
+import time
 from pathlib import Path
 
 import highspy
@@ -246,7 +247,8 @@ def _site_only_model():
 
 @pytest.mark.parametrize("with_opens", [True, False])
 def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
-    from clusteropt.highs import FastHiGHS, MarketClosure
+    from clusteropt.highs import FastHiGHS
+    from clusteropt.start import MarketClosure
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -264,3 +266,82 @@ def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
     else:  # without it the last try (nothing fixed) is the one that finds a point
         assert report.columns == 4 and report.objective == pytest.approx(108.0)
     assert report.polished == pytest.approx(108.0)
+
+
+def _wait(background, seconds: float = 60.0) -> None:
+    t0 = time.perf_counter()
+    while not background.done and time.perf_counter() - t0 < seconds:
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_background_start_sends_the_points_of_the_in_process_start(seed, tmp_path):
+    """``start.Background`` (``python -m clusteropt.start``, the LP sent as arrays) yields the
+    same points, in the same order, as ``start.block_start`` run here, on random tiny
+    scenarios at the stay placement."""
+    from clusteropt import start
+    from clusteropt.highs import FastHiGHS
+
+    t = random_tiny(seed, max_open=False)
+    sc = t.scenario(tmp_path)
+    model = build(sc, build_lanes(sc))
+    _stay_start(model)
+    solver = FastHiGHS(msg=False, gapRel=0.0, warmStart=True)
+    solver.market_closure = market_closure(model)
+    lp_ = model.prob
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp_.solverModel = h
+    solver.buildSolverModel(lp_)
+    lp, (idx, val) = h.getLp(), solver._partial_start
+    here = [(x.copy(), obj) for x, obj, _ in start.block_start(
+        lp, solver._closure_idx, idx, val, 0.0, None, None, False) if x is not None]
+    background = start.Background(lp, solver._closure_idx, idx, val, 0.0, None, False)
+    _wait(background)
+    there = [(x, obj) for x, obj, _ in background.take() if x is not None]
+    background.stop()
+    assert background.error is None
+    assert here and len(there) == len(here)
+    for (x1, o1), (x2, o2) in zip(here, there, strict=True):
+        assert o1 == pytest.approx(o2, rel=1e-9) and np.allclose(x1, x2)
+
+
+def test_large_model_takes_the_start_made_beside_the_full_solve(monkeypatch):
+    """On a model counted as large (``HAND_OVER_COLS`` lowered to 0) the start goes to a
+    process of its own and ``_complete_start`` returns at once; what it sends is kept as the
+    incumbent and as the objective the full solve stops at (the hand case: 108, the
+    optimum), and the process is ended."""
+    import clusteropt.highs as highs_mod
+    from clusteropt.start import MarketClosure
+
+    monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(_site_only_model())
+    h.setOptionValue("time_limit", 30.0)
+    solver = highs_mod.FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
+    solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0])
+    solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
+    assert solver._complete_start(h) is None and solver._background is not None
+    _wait(solver._background)
+    solver._end_background()
+    assert solver._background is None and solver.background_error is None
+    assert solver.incumbent[1] == pytest.approx(108.0)
+    assert solver._gap_target == pytest.approx(108.0)
+    assert solver.blocks_report.polished == pytest.approx(108.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_large_model_path_reaches_the_optimum(seed, tmp_path, monkeypatch):
+    """The same full solve with the start made beside it (``HAND_OVER_COLS`` lowered to 0):
+    whether or not the start arrives before HiGHS ends, the answer is the brute-force
+    optimum at gap 0 and the bound is never above it."""
+    import clusteropt.highs as highs_mod
+
+    monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
+    t = random_tiny(seed, max_open=False)
+    model, solver, stats = _solve_from_block_start(t, tmp_path)
+    optimum, _ = brute_force(t)
+    assert solver._background is None  # ended with the solve
+    assert close(stats.objective, optimum), (seed, stats.objective, optimum)
+    assert stats.best_bound <= optimum * (1 + 1e-9) + 1e-6
