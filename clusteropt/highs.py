@@ -122,7 +122,7 @@ class FastHiGHS(pulp.HiGHS):
             try:
                 h.run()
             finally:
-                self._end_background()
+                self._end_background(h)
             return
         self._gap_target = None  # fixing's own solves bound sub-models, not this model
         limit = None if self.timeLimit is None else max(self.timeLimit - self.start_s, 0.1)
@@ -211,10 +211,17 @@ class FastHiGHS(pulp.HiGHS):
                 if self.phase is None:
                     self._gap_target = objective
 
-    def _end_background(self) -> None:
-        """After the full solve: collect what the background start sent, and end it."""
+    def _end_background(self, h: highspy.Highs) -> None:
+        """After the full solve: collect what the background start sent, and end it. When
+        neither has a solution yet (a short limit on a large model), wait for the start's
+        first point as the start would have had it run first (its share of the limit, at
+        least ``blockstart.BLOCKS_MIN_S``), unless the run was stopped by a signal."""
         if self._background is not None:
             self._take(self._background.take())
+            if self.incumbent is None and interrupt.requested() is None \
+                    and h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+                self._take(self._background.first(self._background.share_s
+                                                  + 2 * blockstart.BLOCKS_MIN_S))
             self._background.stop()
             self.background_error = self._background.error
             self._background = None

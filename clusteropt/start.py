@@ -194,6 +194,8 @@ class Background:
         payload = {"lp": lp_arrays(lp), "closure": tuple(closure), "idx": idx, "val": val,
                    "gap_rel": gap_rel, "share": share, "large": large, "parent": os.getpid()}
         read, write = os.pipe()
+        self.started = time.perf_counter()
+        self.share_s = share or 0.0  # the start's share of the limit (0: none given)
         self.error: str | None = None
         self.done = False
         self._points: queue.Queue = queue.Queue()
@@ -228,6 +230,19 @@ class Background:
                 out.append(self._points.get_nowait())
             except queue.Empty:
                 return out
+
+    def first(self, within_s: float) -> list:
+        """Wait until a point has arrived or the process has ended, at most until
+        ``within_s`` after it was started; what arrived (as ``take``)."""
+        out = []
+        while True:
+            out += self.take()
+            if any(x is not None for x, _, _ in out):
+                return out
+            left = self.started + within_s - time.perf_counter()
+            if left <= 0 or self.done:
+                return out + self.take()
+            time.sleep(min(left, 0.1))
 
     def stop(self) -> None:
         """End the process (it may still be working) and collect nothing more."""

@@ -324,7 +324,7 @@ def test_large_model_takes_the_start_made_beside_the_full_solve(monkeypatch):
     solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
     assert solver._complete_start(h) is None and solver._background is not None
     _wait(solver._background)
-    solver._end_background()
+    solver._end_background(h)
     assert solver._background is None and solver.background_error is None
     assert solver.incumbent[1] == pytest.approx(108.0)
     assert solver._gap_target == pytest.approx(108.0)
@@ -345,3 +345,26 @@ def test_large_model_path_reaches_the_optimum(seed, tmp_path, monkeypatch):
     assert solver._background is None  # ended with the solve
     assert close(stats.objective, optimum), (seed, stats.objective, optimum)
     assert stats.best_bound <= optimum * (1 + 1e-9) + 1e-6
+
+
+def test_large_model_waits_for_the_start_when_the_solve_found_nothing(monkeypatch):
+    """A short limit on a large model: the full solve ends with no solution before the start
+    has sent anything. The solver then waits for the start's first point (as it would have
+    had, made first), so the answer is the hand case's block start (115) or its polish
+    (108), not nothing."""
+    import clusteropt.highs as highs_mod
+    from clusteropt.start import MarketClosure
+
+    monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(_site_only_model())
+    h.setOptionValue("time_limit", 30.0)
+    solver = highs_mod.FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
+    solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0])
+    solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
+    assert solver._complete_start(h) is None
+    solver._end_background(h)  # at once: h has not run, so it has no solution
+    assert solver.incumbent is not None
+    assert solver.incumbent[1] in (pytest.approx(115.0), pytest.approx(108.0))
+    assert blocks.feasible(h.getLp(), solver.incumbent[0])
