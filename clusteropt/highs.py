@@ -100,6 +100,7 @@ class FastHiGHS(pulp.HiGHS):
         self._gap_target = None  # the objective _watch_gap stops a solve at, when proven
         self._background = None  # the block start beside the full solve (start.Background)
         self.background_error = None  # what went wrong there, if anything
+        self._last_take = 0.0  # when _collect last took its points
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -256,13 +257,9 @@ class FastHiGHS(pulp.HiGHS):
         without). Its bound is a bound of the same model either way."""
         self._gap_target = None
         gap = self.gapRel or 0.0
-        last = [0.0]
 
         def check(event) -> None:
-            now = time.perf_counter()
-            if self._background is not None and now - last[0] >= TAKE_EVERY_S:
-                last[0] = now
-                self._take(self._background.take())
+            self._collect()
             target = self._gap_target
             bound = event.data_out.mip_dual_bound
             if target is not None and isfinite(bound) \
@@ -275,6 +272,13 @@ class FastHiGHS(pulp.HiGHS):
                 event.data_in.user_interrupt = False
 
         h.cbMipInterrupt.subscribe(check)
+
+    def _collect(self) -> None:
+        """Take the background start's points, at most every ``TAKE_EVERY_S``."""
+        now = time.perf_counter()
+        if self._background is not None and now - self._last_take >= TAKE_EVERY_S:
+            self._last_take = now
+            self._take(self._background.take())
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped
