@@ -323,9 +323,11 @@ def test_large_model_takes_the_start_made_beside_the_full_solve(monkeypatch):
     solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0])
     solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
     assert solver._complete_start(h) is None and solver._background is not None
-    _wait(solver._background)
+    background = solver._background
+    _wait(background)
     solver._end_background(h)
     assert solver._background is None and solver.background_error is None
+    assert background._proc.returncode is not None  # the process has ended
     assert solver.incumbent[1] == pytest.approx(108.0)
     assert solver._gap_target == pytest.approx(108.0)
     assert solver.blocks_report.polished == pytest.approx(108.0)
