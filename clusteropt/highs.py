@@ -162,7 +162,8 @@ class FastHiGHS(pulp.HiGHS):
         large = lp.num_col_ >= HAND_OVER_COLS
         t0 = time.perf_counter()
         self._watch_gap(h)
-        if self._closure_idx is not None and large and self.used == "direct":
+        if self._closure_idx is not None and large and self.used == "direct" \
+                and blockstart.BACKGROUND:
             self._background = blockstart.Background(lp, self._closure_idx, idx, val,
                                                      self.gapRel or 0.0, share, large)
             return None

@@ -45,6 +45,7 @@ START_GAP_MAX = 0.0005  # and within 0.05 % at most (the whole Westland, gap 1 %
 # 3 of them in 96 s at 0.05 %)
 LARGE_START_GAP = 0.01
 NICE = 5  # the background start's process runs this much below the full solve
+BACKGROUND = os.name == "posix"  # Background passes a pipe by fd and renices: POSIX only
 
 
 class MarketClosure(NamedTuple):
