@@ -13,6 +13,8 @@ and the core's bulk methods); ``check_pulp_internals`` says so loudly — naming
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from math import isfinite
 
@@ -69,6 +71,7 @@ HAND_OVER_COLS = 20_000  # and from this many on the start is made beside the fu
 START_SHARE = 0.4  # of the time limit, for completing a partial MIP start (_complete_start)
 FULL_SHARE = 0.5  # of the time limit, at least, for the full solve after it
 TAKE_EVERY_S = 0.2  # how often the full solve's callback collects the background start
+SILENT_S = 1.0  # HiGHS silent this long (no MIP callback): _tick_while_root reports
 
 
 class FastHiGHS(pulp.HiGHS):
@@ -101,6 +104,9 @@ class FastHiGHS(pulp.HiGHS):
         self._background = None  # the block start beside the full solve (start.Background)
         self.background_error = None  # what went wrong there, if anything
         self._last_take = 0.0  # when _collect last took its points
+        self._taking = threading.Lock()
+        self._last_mip = -math.inf  # when HiGHS last called _watch_gap's callback
+        self._last_bound = -math.inf  # and the bound it had then
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -120,9 +126,12 @@ class FastHiGHS(pulp.HiGHS):
         if getattr(self, "_partial_start", None) is not None:
             start = self._complete_start(h)
         if method == "direct":
+            ticker = self._tick_while_root() if self._background is not None else None
             try:
                 h.run()
             finally:
+                if ticker is not None:
+                    ticker()
                 self._end_background(h)
             return
         self._gap_target = None  # fixing's own solves bound sub-models, not this model
@@ -205,13 +214,41 @@ class FastHiGHS(pulp.HiGHS):
         """Keep the best of the block start's (values, objective, report) as ``incumbent``;
         while the full solve runs (``phase`` None) it becomes the objective that solve stops
         at once proven."""
-        for values, objective, report in points:
-            self.blocks_report = report
-            if values is not None and (self.incumbent is None
-                                       or objective < self.incumbent[1] - 1e-9):
-                self.incumbent = (values, objective)
-                if self.phase is None:
-                    self._gap_target = objective
+        with self._taking:  # (HiGHS's callbacks and _tick_while_root may both take)
+            for values, objective, report in points:
+                self.blocks_report = report
+                if values is not None and (self.incumbent is None
+                                           or objective < self.incumbent[1] - 1e-9):
+                    self.incumbent = (values, objective)
+                    if self.phase is None:
+                        self._gap_target = objective
+
+    def _tick_while_root(self):
+        """While the full solve runs, every ``TAKE_EVERY_S``: collect the background start's
+        points, and call ``_while_silent`` when HiGHS has called no MIP callback for
+        ``SILENT_S`` (it calls none during its root LP: minutes on the A1 farms). HiGHS
+        releases the GIL while it runs. Returns the function that stops it."""
+        done = threading.Event()
+        t0 = time.perf_counter()
+
+        def run() -> None:
+            while not done.wait(TAKE_EVERY_S):
+                self._collect()
+                if time.perf_counter() - self._last_mip >= SILENT_S:
+                    self._while_silent(time.perf_counter() - t0)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            done.set()
+            thread.join()
+
+        return stop
+
+    def _while_silent(self, elapsed: float) -> None:
+        """Called by ``_tick_while_root`` (elapsed s of the full solve) while HiGHS calls no
+        MIP callback; the progress display shows the start there (with ``_last_bound``)."""
 
     def _end_background(self, h: highspy.Highs) -> None:
         """After the full solve: collect what the background start sent, and end it. When
@@ -263,6 +300,7 @@ class FastHiGHS(pulp.HiGHS):
             self._collect()
             target = self._gap_target
             bound = event.data_out.mip_dual_bound
+            self._last_mip, self._last_bound = time.perf_counter(), bound
             if target is not None and isfinite(bound) \
                     and target - bound <= gap * max(1.0, abs(target)):
                 self.proven = True
@@ -277,9 +315,10 @@ class FastHiGHS(pulp.HiGHS):
     def _collect(self) -> None:
         """Take the background start's points, at most every ``TAKE_EVERY_S``."""
         now = time.perf_counter()
-        if self._background is not None and now - self._last_take >= TAKE_EVERY_S:
+        background = self._background
+        if background is not None and now - self._last_take >= TAKE_EVERY_S:
             self._last_take = now
-            self._take(self._background.take())
+            self._take(background.take())
 
     def findBestBound(self, lp):
         """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped

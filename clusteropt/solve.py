@@ -106,6 +106,18 @@ class _HiGHSWithProgress(FastHiGHS):
         lp.solverModel.cbMipImprovingSolution.subscribe(handler)
         lp.solverModel.cbMipInterrupt.subscribe(handler)
 
+    def _while_silent(self, elapsed: float) -> None:
+        """The background start's incumbent while HiGHS calls no MIP callback (its root LP),
+        with the last bound HiGHS gave."""
+        now = time.perf_counter()
+        if now - self._last >= self._every:
+            self._last = now
+            best = self.incumbent[1] if self.incumbent is not None else math.inf
+            bound = self._last_bound
+            gap = ((best - bound) / max(abs(best), 1e-9)
+                   if math.isfinite(best) and math.isfinite(bound) else math.inf)
+            self._progress(elapsed + self.start_s, best, bound, gap)
+
 
 _highs_threads: list[int | None] = []  # the thread count HiGHS's scheduler was started with
 

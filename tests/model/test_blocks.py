@@ -370,3 +370,27 @@ def test_large_model_waits_for_the_start_when_the_solve_found_nothing(monkeypatc
     assert solver.incumbent is not None
     assert solver.incumbent[1] in (pytest.approx(115.0), pytest.approx(108.0))
     assert blocks.feasible(h.getLp(), solver.incumbent[0])
+
+
+def test_the_start_is_collected_and_shown_while_highs_is_silent():
+    """During HiGHS's root LP no MIP callback comes (minutes on the A1 farms): the ticker
+    (``_tick_while_root``) still collects the background start's points and reports them
+    to the progress display, with the last bound HiGHS gave (none yet here)."""
+
+    class OnePoint:  # stands in for start.Background: one point, then nothing
+        def __init__(self):
+            self.points = [(np.array([1.0, 0.0]), 42.0, None)]
+
+        def take(self):
+            out, self.points = self.points, []
+            return out
+
+    seen = []
+    solver = _HiGHSWithProgress(lambda *a: seen.append(a), every_s=0.0, msg=False)
+    solver._background = OnePoint()
+    stop = solver._tick_while_root()
+    time.sleep(0.6)
+    stop()
+    assert solver.incumbent is not None and solver.incumbent[1] == 42.0
+    assert solver._gap_target == 42.0  # the full solve stops once its bound proves it
+    assert seen and seen[-1][1] == 42.0 and seen[-1][2] == -math.inf
