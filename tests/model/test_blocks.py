@@ -245,8 +245,9 @@ def _site_only_model():
                np.zeros(4), np.ones(4), [True, False, False, False])
 
 
-@pytest.mark.parametrize("with_opens", [True, False])
-def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
+def _site_only_solver(with_opens: bool):
+    """HiGHS holding ``_site_only_model`` and a FastHiGHS with its closure (B's shares at the
+    partner; the site's open column when ``with_opens``) and a start with no site open."""
     from clusteropt.highs import FastHiGHS
     from clusteropt.start import MarketClosure
 
@@ -257,6 +258,12 @@ def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
     solver = FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
     solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0] if with_opens else [])
     solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))  # no site open
+    return h, solver
+
+
+@pytest.mark.parametrize("with_opens", [True, False])
+def test_every_site_open_try_when_no_site_open_has_no_point(with_opens):
+    h, solver = _site_only_solver(with_opens)
     x = solver._complete_start(h)
     assert x is not None and blocks.feasible(h.getLp(), x)
     assert solver.incumbent[1] == pytest.approx(108.0) and x[0] == 1.0 and x[3] == 1.0
@@ -312,16 +319,9 @@ def test_large_model_takes_the_start_made_beside_the_full_solve(monkeypatch):
     incumbent and as the objective the full solve stops at (the hand case: 108, the
     optimum), and the process is ended."""
     import clusteropt.highs as highs_mod
-    from clusteropt.start import MarketClosure
 
     monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(_site_only_model())
-    h.setOptionValue("time_limit", 30.0)
-    solver = highs_mod.FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
-    solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0])
-    solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
+    h, solver = _site_only_solver(with_opens=True)
     assert solver._complete_start(h) is None and solver._background is not None
     background = solver._background
     _wait(background)
@@ -355,16 +355,9 @@ def test_large_model_waits_for_the_start_when_the_solve_found_nothing(monkeypatc
     had, made first), so the answer is the hand case's block start (115) or its polish
     (108), not nothing."""
     import clusteropt.highs as highs_mod
-    from clusteropt.start import MarketClosure
 
     monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(_site_only_model())
-    h.setOptionValue("time_limit", 30.0)
-    solver = highs_mod.FastHiGHS(msg=False, timeLimit=30, gapRel=0.0)
-    solver._closure_idx = MarketClosure([], [], [], {2: 1.0, 3: 0.0}, [0])
-    solver._partial_start = (np.array([0], dtype=np.int32), np.array([0.0]))
+    h, solver = _site_only_solver(with_opens=True)
     assert solver._complete_start(h) is None
     solver._end_background(h)  # at once: h has not run, so it has no solution
     assert solver.incumbent is not None
