@@ -214,8 +214,8 @@ class FastHiGHS(pulp.HiGHS):
         """Keep the best of the block start's (values, objective, report) as ``incumbent``;
         while the full solve runs (``phase`` None) it becomes the objective that solve stops
         at once proven."""
-        with self._taking:  # (HiGHS's callbacks and _tick_while_root may both take)
-            for values, objective, report in points:
+        for values, objective, report in points:  # (a generator: the start made here)
+            with self._taking:  # (HiGHS's callbacks and _tick_while_root may both take)
                 self.blocks_report = report
                 if values is not None and (self.incumbent is None
                                            or objective < self.incumbent[1] - 1e-9):
