@@ -130,39 +130,56 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     if unmet.any():  # a row of fixed columns only, violated: the restriction is infeasible
         return None, report(None)
     Af, rl, ru = Af[used], rl[used], ru[used]
-    nr = Af.shape[0]
-    graph = sp.bmat([[None, Af], [Af.T, None]], format="csr")
-    nblocks, label = connected_components(graph, directed=False)
-    row_block, col_block = label[:nr], label[nr:]
-    if len(free) and np.bincount(col_block).max() > MAX_BLOCK_COLS:
+    nblocks, batches = packed(Af)
+    if batches is None:
         return None, report(None, nblocks)
     ints = integers(lp)
-    # pack whole blocks into solves of about BATCH_COLS columns
-    sizes = np.bincount(col_block, minlength=nblocks)
-    batch_of = np.cumsum(sizes) // BATCH_COLS
-    col_batch, row_batch = batch_of[col_block], batch_of[row_block]
     Acsc = Af.tocsc()
     solves = 0
-    for batch in np.unique(col_batch):
-        cols = np.flatnonzero(col_batch == batch)
-        rows = np.flatnonzero(row_batch == batch)
+    for cols, rows in batches:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             return None, report(None, nblocks, solves)
-        values = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
-                             up[free[cols]], rl[rows], ru[rows], ints[free[cols]], left,
-                             threads, gap)
+        h = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
+                        up[free[cols]], rl[rows], ru[rows], ints[free[cols]], left,
+                        threads, gap)
         solves += 1
-        if values is None:
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, report(None, nblocks, solves)
-        x[free[cols]] = values
+        x[free[cols]] = np.asarray(h.getSolution().col_value)
     objective = float(own_cost @ x + lp.offset_)
     return x, report(objective, nblocks, solves)
 
 
-def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, threads, gap=0.0):
-    """One packed solve (to relative ``gap``); its column values, or None unless proven
-    within it."""
+def packed(A: sp.csr_matrix) -> tuple[int, list[tuple[np.ndarray, np.ndarray]] | None]:
+    """The blocks of A (connected components of its columns and the rows they share) packed
+    whole into solves of about ``BATCH_COLS`` columns: (number of blocks, [(columns, rows)]
+    per solve); None instead of the list when a block has more than ``MAX_BLOCK_COLS``
+    columns (no decomposition)."""
+    nr = A.shape[0]
+    graph = sp.bmat([[None, A], [A.T, None]], format="csr")
+    nblocks, label = connected_components(graph, directed=False)
+    row_block, col_block = label[:nr], label[nr:]
+    sizes = np.bincount(col_block, minlength=nblocks)
+    if len(col_block) and sizes.max() > MAX_BLOCK_COLS:
+        return nblocks, None
+    batch_of = np.cumsum(sizes) // BATCH_COLS
+    col_batch, row_batch = batch_of[col_block], batch_of[row_block]
+    col_order, row_order = np.argsort(col_batch, kind="stable"), np.argsort(row_batch,
+                                                                           kind="stable")
+    batches = np.unique(col_batch)
+    if not len(batches):
+        return nblocks, []
+    col_cut = np.searchsorted(col_batch[col_order], batches, side="right")
+    row_cut = np.searchsorted(row_batch[row_order], batches, side="right")
+    return nblocks, list(zip(np.split(col_order, col_cut[:-1]),
+                             np.split(row_order, row_cut[:-1]), strict=True))
+
+
+def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, threads, gap=0.0
+                ) -> highspy.Highs:
+    """One packed solve (to relative ``gap``), run: its HiGHS (status, solution, and the
+    dual bound in its info)."""
     part = highspy.HighsLp()
     part.num_col_, part.num_row_ = A.shape[1], A.shape[0]
     part.col_cost_, part.col_lower_, part.col_upper_ = cost, lo, up
@@ -183,9 +200,7 @@ def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, thread
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.passModel(part)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(h.getSolution().col_value)
+    return h
 
 
 def polish(lp: highspy.HighsLp, x: np.ndarray, time_limit: float | None = None,

@@ -23,6 +23,7 @@ import numpy as np
 import pulp
 from pulp import _rustcore
 
+from clusteropt import bound as lagrangian
 from clusteropt import interrupt
 from clusteropt import start as blockstart
 from clusteropt.start import MarketClosure
@@ -106,7 +107,9 @@ class FastHiGHS(pulp.HiGHS):
         self._last_take = 0.0  # when _collect last took its points
         self._taking = threading.Lock()
         self._last_mip = -math.inf  # when HiGHS last called _watch_gap's callback
-        self._last_bound = -math.inf  # and the bound it had then
+        self._last_bound = -math.inf  # and the bound it had then (or the Lagrangian's)
+        # the Lagrangian bound (clusteropt.bound.BoundReport) the background start sent
+        self.lagrangian = None
 
     def callSolver(self, lp):
         h = lp.solverModel
@@ -256,7 +259,8 @@ class FastHiGHS(pulp.HiGHS):
         first point as the start would have had it run first (its share of the limit, at
         least ``blockstart.BLOCKS_MIN_S``), unless the run was stopped by a signal."""
         if self._background is not None:
-            self._take(self._background.take())
+            self._last_take = -math.inf
+            self._collect()
             if self.incumbent is None and interrupt.requested() is None \
                     and h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
                 self._take(self._background.first(self._background.share_s
@@ -264,6 +268,19 @@ class FastHiGHS(pulp.HiGHS):
             self._background.stop()
             self.background_error = self._background.error
             self._background = None
+            self._proven_by_lagrangian(h)
+
+    def _proven_by_lagrangian(self, h: highspy.Highs) -> None:
+        """Mark the solve proven when the Lagrangian bound proves the best solution (the
+        start's or HiGHS's) within the gap."""
+        best = [self.incumbent[1]] if self.incumbent is not None else []
+        if h.getInfo().primal_solution_status == 2:
+            best.append(h.getObjectiveValue())
+        if best and self.lagrangian is not None:
+            objective = min(best)
+            if objective - self.lagrangian.bound <= (self.gapRel or 0.0) * max(1.0,
+                                                                                abs(objective)):
+                self.proven = True
 
     def _restricted_solve(self, h, lp, idx, val, limit, t0) -> np.ndarray | None:
         """The model with columns ``idx`` fixed at ``val``, within ``START_SHARE`` of the
@@ -299,7 +316,7 @@ class FastHiGHS(pulp.HiGHS):
         def check(event) -> None:
             self._collect()
             target = self._gap_target
-            bound = event.data_out.mip_dual_bound
+            bound = max(event.data_out.mip_dual_bound, self._lagrangian_bound())
             self._last_mip, self._last_bound = time.perf_counter(), bound
             if target is not None and isfinite(bound) \
                     and target - bound <= gap * max(1.0, abs(target)):
@@ -313,20 +330,31 @@ class FastHiGHS(pulp.HiGHS):
         h.cbMipInterrupt.subscribe(check)
 
     def _collect(self) -> None:
-        """Take the background start's points, at most every ``TAKE_EVERY_S``."""
+        """Take the background start's points and its Lagrangian bound, at most every
+        ``TAKE_EVERY_S``."""
         now = time.perf_counter()
         background = self._background
         if background is not None and now - self._last_take >= TAKE_EVERY_S:
             self._last_take = now
             self._take(background.take())
+            sent = background.bound
+            if sent is not None and sent.bound > self._lagrangian_bound():
+                self.lagrangian = sent
+                self._last_bound = max(self._last_bound, sent.bound)
+
+    def _lagrangian_bound(self) -> float:
+        """The Lagrangian bound (−inf until there is one)."""
+        return -math.inf if self.lagrangian is None else self.lagrangian.bound
 
     def findBestBound(self, lp):
-        """HiGHS's bound, or the fixing method's LP bound when that is higher (a MILP stopped
-        before its root LP finished reports none)."""
+        """HiGHS's bound, or the fixing method's LP bound or the Lagrangian bound
+        (``clusteropt.bound``) when higher (a MILP stopped before its root LP finished
+        reports none)."""
         bound = super().findBestBound(lp)
-        lp_bound = getattr(self.fixing_report, "lp_bound", None)
-        if lp_bound is not None and (bound is None or lp_bound > bound):
-            return lp_bound
+        for other in (getattr(self.fixing_report, "lp_bound", None),
+                      None if self.lagrangian is None else self.lagrangian.bound):
+            if other is not None and (bound is None or other > bound):
+                bound = other
         return bound
 
     def buildSolverModel(self, lp):
@@ -390,7 +418,8 @@ class FastHiGHS(pulp.HiGHS):
                 [col_of[e.id] for e in mc.empties if e.id in col_of],
                 list(mc.balance),
                 {col_of[z.id]: v for z, v in mc.partners if z.id in col_of},
-                [col_of[o.id] for o in mc.opens if o.id in col_of])
+                [col_of[o.id] for o in mc.opens if o.id in col_of],
+                lagrangian.owner_array(n, [(col_of[v.id], k) for v, k in mc.owners if v.id in col_of]))
         start = []
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]

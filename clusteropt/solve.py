@@ -63,6 +63,9 @@ class SolveReport:
     # the block start (clusteropt.blocks.BlocksReport as a dict: blocks, columns, solves,
     # seconds, objective), when one was made
     start: dict | None = None
+    # the Lagrangian bound (clusteropt.bound.BoundReport as a dict: bound, lp_bound, relaxed,
+    # blocks, solves, lp_s, seconds), when one was made
+    lagrangian: dict | None = None
 
     @property
     def has_solution(self) -> bool:
@@ -97,11 +100,13 @@ class _HiGHSWithProgress(FastHiGHS):
                         best = min(best, self.incumbent[1])
                     self._progress(elapsed, best, math.inf, math.inf)
                     return
+                bound = max(d.mip_dual_bound, self._lagrangian_bound())
                 if self.incumbent is not None and self.incumbent[1] < best:
                     best = self.incumbent[1]  # the block start, better than HiGHS's own
-                    gap = ((best - d.mip_dual_bound) / max(abs(best), 1e-9)
-                           if math.isfinite(d.mip_dual_bound) else math.inf)
-                self._progress(elapsed, best, d.mip_dual_bound, gap)
+                if best != d.mip_primal_bound or bound != d.mip_dual_bound:
+                    gap = ((best - bound) / max(abs(best), 1e-9)
+                           if math.isfinite(bound) and math.isfinite(best) else math.inf)
+                self._progress(elapsed, best, bound, gap)
 
         lp.solverModel.cbMipImprovingSolution.subscribe(handler)
         lp.solverModel.cbMipInterrupt.subscribe(handler)
@@ -249,7 +254,8 @@ def solve(model: BuiltModel, solver=None, time_limit_s: float | None = None,
                        fixing=_as_dict(getattr(solver, "fixing_report", None)),
                        time_limit_s=limit, gap_rel=asked_gap, interrupted=stopped,
                        reason=reason, start=_as_dict(getattr(solver, "blocks_report",
-                                                                 None)), **model.size)
+                                                                 None)),
+                       lagrangian=_as_dict(getattr(solver, "lagrangian", None)), **model.size)
 
 
 def stop_reason(status, interrupted: bool, gap: float | None) -> StopReason:
@@ -299,12 +305,17 @@ def market_closure(model: BuiltModel) -> MarketClosure:
     """The model's market closure for the block completion of a start
     (``clusteropt.start``), in PuLP variables: the (mkt, trips) pairs, the
     empty-leg variables, the balance row numbers, (share, value) pairs sending every pooled flow to
-    its baseline partner (``_partner_start``), and the candidate sites' open variables."""
+    its baseline partner (``_partner_start``), the candidate sites' open variables, and the
+    owners (each activity's placement variables one, each site's open variable one)."""
     pairs = [(mk, model.trips[key]) for key, mk in model.market.items()
              if key in model.trips and not isinstance(mk, (int, float, LinearTerm))]
     opens = [o for o in model.open.values() if not isinstance(o, (int, float, LinearTerm))]
+    activities = {f: n for n, f in enumerate(dict.fromkeys(f for f, _ in model.place))}
+    owners = [(v, activities[f]) for (f, _), v in model.place.items()
+              if not isinstance(v, (int, float, LinearTerm))]
+    owners += [(o, len(activities) + n) for n, o in enumerate(opens)]
     return MarketClosure(pairs, list(model.empty.values()), list(model.rows.get("balance", ())),
-                         _partner_start(model), opens)
+                         _partner_start(model), opens, owners)
 
 
 def _single(term: LinearTerm):

@@ -11,7 +11,8 @@ duals (``block_start``). Every point it yields has been checked against the whol
 On large models (``FastHiGHS``, ``HAND_OVER_COLS`` columns on) the start is made in a process
 of its own (``Background``) while HiGHS presolves and solves the root LP: on the 1,200-grower
 synthetic instance the start takes 25 s and the root LP 50 s, one after the other before.
-HiGHS's own bound is the only bound reported either way."""
+That process then computes the Lagrangian bound of the model (``clusteropt.bound``), which
+the full solve reports when it is higher than HiGHS's own."""
 
 from __future__ import annotations
 
@@ -25,12 +26,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import highspy
 import numpy as np
 
 from clusteropt import blocks
+from clusteropt import bound as lagrangian
 
 BLOCKS_MIN_S = 5.0  # the block start's time at least, whatever the limit's share
 PRICE_ROUNDS = 8  # block starts re-priced by the balance duals
@@ -53,13 +55,17 @@ class MarketClosure(NamedTuple):
     PuLP variables, ``FastHiGHS`` in column numbers): the (mkt, trips) pairs tied equal, the
     empty-leg columns, the vehicle-balance row numbers, the shares that send every pooled
     flow to its baseline partner with their values ((variable, value) pairs in PuLP, a
-    {column: value} dict in columns), and the candidate sites' open columns."""
+    {column: value} dict in columns), the candidate sites' open columns, and the owners of
+    the placement and open columns for the Lagrangian bound (``clusteropt.bound``):
+    (variable, owner number) pairs in PuLP, an array of owner numbers per column (−1: none)
+    in columns."""
 
     ties: list
     empties: list
     balance: list
     partners: dict
     opens: list
+    owners: Any = ()
 
 
 def tries(closure: MarketClosure, idx: np.ndarray, val: np.ndarray
@@ -186,8 +192,9 @@ def lp_from_arrays(d: dict) -> highspy.HighsLp:
 
 class Background:
     """``block_start`` in a process of its own (``python -m clusteropt.start``), beside the
-    full solve. The LP and the start's arguments go to it on its stdin; each improved point
-    comes back on a pipe and waits in a queue until ``take`` collects it. One HiGHS thread
+    full solve, then the Lagrangian bound (``clusteropt.bound``; in ``bound`` once sent). The
+    LP and the start's arguments go to it on its stdin; each improved point comes back on a
+    pipe and waits in a queue until ``take`` collects it. One HiGHS thread
     there, at a lower priority (``NICE``): the full solve's HiGHS comes first. Its errors are
     kept in ``error`` (the start is optional: the full solve goes on without it)."""
 
@@ -200,6 +207,7 @@ class Background:
         self.share_s = share or 0.0  # the start's share of the limit (0: none given)
         self.error: str | None = None
         self.done = False
+        self.bound = None  # the Lagrangian bound's report (clusteropt.bound), once sent
         self._points: queue.Queue = queue.Queue()
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "clusteropt.start", str(write)], pass_fds=(write,),
@@ -217,6 +225,8 @@ class Background:
                     kind, *rest = pickle.load(pipe)
                     if kind == "point":
                         self._points.put(rest)
+                    elif kind == "bound":
+                        self.bound = rest[0]
                     elif kind == "error":
                         self.error = rest[0]
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -270,11 +280,16 @@ def _worker(out_fd: int) -> None:
         try:
             lp = lp_from_arrays(payload["lp"])
             parent = payload["parent"]
+            closure = MarketClosure(*payload["closure"])
             for x, objective, report in block_start(
-                    lp, MarketClosure(*payload["closure"]), payload["idx"], payload["val"],
+                    lp, closure, payload["idx"], payload["val"],
                     payload["gap_rel"], 1, payload["share"], payload["large"],
                     stop=lambda: os.getppid() != parent):
                 send("point", x, objective, report)
+            if len(closure.owners) == lp.num_col_ and os.getppid() == parent:
+                bound = lagrangian.lagrangian_bound(lp, closure.balance, closure.owners, 1)
+                if bound is not None:
+                    send("bound", bound)
         except BrokenPipeError:
             return
         except Exception as e:  # noqa: BLE001 - reported to the parent, which goes on

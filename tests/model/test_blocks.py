@@ -368,11 +368,14 @@ def test_large_model_waits_for_the_start_when_the_solve_found_nothing(monkeypatc
 def test_the_start_is_collected_and_shown_while_highs_is_silent():
     """During HiGHS's root LP no MIP callback comes (minutes on the A1 farms): the ticker
     (``_tick_while_root``) still collects the background start's points and reports them
-    to the progress display, with the last bound HiGHS gave (none yet here)."""
+    to the progress display, with the Lagrangian bound the process sent (40; HiGHS has given
+    none yet)."""
+    from clusteropt.bound import BoundReport
 
-    class OnePoint:  # stands in for start.Background: one point, then nothing
+    class OnePoint:  # stands in for start.Background: one point and a bound, then nothing
         def __init__(self):
             self.points = [(np.array([1.0, 0.0]), 42.0, None)]
+            self.bound = BoundReport(40.0, 30.0, 0, 0, 0, 0.0, 0.0)
 
         def take(self):
             out, self.points = self.points, []
@@ -386,4 +389,6 @@ def test_the_start_is_collected_and_shown_while_highs_is_silent():
     stop()
     assert solver.incumbent is not None and solver.incumbent[1] == 42.0
     assert solver._gap_target == 42.0  # the full solve stops once its bound proves it
-    assert seen and seen[-1][1] == 42.0 and seen[-1][2] == -math.inf
+    assert solver.lagrangian is not None and solver.lagrangian.bound == 40.0
+    assert seen and seen[-1][1] == 42.0 and seen[-1][2] == 40.0
+    assert seen[-1][3] == pytest.approx(2 / 42)
