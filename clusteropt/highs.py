@@ -419,7 +419,8 @@ class FastHiGHS(pulp.HiGHS):
                 list(mc.balance),
                 {col_of[z.id]: v for z, v in mc.partners if z.id in col_of},
                 [col_of[o.id] for o in mc.opens if o.id in col_of],
-                lagrangian.owner_array(n, [(col_of[v.id], k) for v, k in mc.owners if v.id in col_of]))
+                lagrangian.owner_array(n, [(col_of[v.id], k) for v, k in mc.owners
+                                           if v.id in col_of]))
         start = []
         if self.optionsDict.get("warmStart", False):
             start = [(j, v.value) for j, v in enumerate(cols) if v.value is not None]
