@@ -176,9 +176,12 @@ class FastHiGHS(pulp.HiGHS):
         self._watch_gap(h)
         if self._closure_idx is not None and large and self.used == "direct" \
                 and blockstart.BACKGROUND:
-            self._background = blockstart.Background(lp, self._closure_idx, idx, val,
-                                                     self.gapRel or 0.0, share, large)
-            return None
+            try:
+                self._background = blockstart.Background(lp, self._closure_idx, idx, val,
+                                                         self.gapRel or 0.0, share, large)
+                return None
+            except OSError as e:  # no process to be had: the start is made here, first
+                self.background_error = f"{type(e).__name__}: {e}"
         self.phase = "start"
         try:
             if self._closure_idx is not None:

@@ -209,10 +209,15 @@ class Background:
         self.done = False
         self.bound = None  # the Lagrangian bound's report (clusteropt.bound), once sent
         self._points: queue.Queue = queue.Queue()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "clusteropt.start", str(write)], pass_fds=(write,),
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "clusteropt.start", str(write)], pass_fds=(write,),
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:  # (the caller makes the start in its own process instead)
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
         self._reader = threading.Thread(target=self._talk, args=(payload, read), daemon=True)
         self._reader.start()
 

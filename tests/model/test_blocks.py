@@ -349,6 +349,26 @@ def test_large_model_path_reaches_the_optimum(seed, tmp_path, monkeypatch):
     assert stats.best_bound <= optimum * (1 + 1e-9) + 1e-6
 
 
+def test_large_model_makes_the_start_itself_when_no_process_can_be_started(monkeypatch):
+    """If the start's process cannot be launched (here ``subprocess.Popen`` raises), the
+    start is made in the solver's own process, first, as on a small model: the hand case's
+    optimum 108, and the reason kept in ``background_error``."""
+    import subprocess
+
+    import clusteropt.highs as highs_mod
+
+    def cannot(*args, **kwargs):
+        raise OSError("no process for you")
+
+    monkeypatch.setattr(highs_mod, "HAND_OVER_COLS", 0)
+    monkeypatch.setattr(subprocess, "Popen", cannot)
+    h, solver = _site_only_solver(with_opens=True)
+    x = solver._complete_start(h)
+    assert solver._background is None and "no process for you" in solver.background_error
+    assert x is not None and blocks.feasible(h.getLp(), x)
+    assert solver.incumbent[1] == pytest.approx(108.0)
+
+
 def test_large_model_waits_for_the_start_when_the_solve_found_nothing(monkeypatch):
     """A short limit on a large model: the full solve ends with no solution before the start
     has sent anything. The solver then waits for the start's first point (as it would have
