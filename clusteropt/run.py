@@ -91,6 +91,8 @@ class Outcome:
                       "pruned_routes": self.model.pruned,
                       "pruned_candidate_sites": self.model.pruned_sites,
                       "method": self.report.method, "fixing": self.report.fixing,
+                      # the Lagrangian bound (clusteropt.bound), made on large models
+                      "lagrangian": self.report.lagrangian,
                       "tour_columns": len(self.model.tour_columns),
                       "tour_rounds": self.tours_note},
             "firms": _records(self.firms),
