@@ -46,6 +46,9 @@ class BlocksReport:
     objective: float | None
     polished: float | None = None  # the best objective after ``polish`` (set by its caller)
     rounds: int = 0  # re-priced rounds (set by its caller)
+    # a lower bound of the restriction's optimum under the cost it was solved with (fixed
+    # columns, the LP's offset and each packed solve's dual bound), None unless all finished
+    bound: float | None = None
 
 
 def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
@@ -86,6 +89,7 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
 def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=(),
                  time_limit: float | None = None, threads: int | None = None,
                  cost: np.ndarray | None = None, gap: float = 0.0,
+                 matrix: sp.csr_matrix | None = None,
                  ) -> tuple[np.ndarray | None, BlocksReport]:
     """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
     rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
@@ -95,10 +99,11 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     ``time_limit`` seconds.
     ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs);
     ``cost``: objective coefficients instead of the LP's (the report's objective is always
-    the LP's own, at the values found)."""
+    the LP's own, at the values found; its ``bound`` is under ``cost``); ``matrix``: the
+    LP's constraint matrix as CSR, when the caller has it already."""
     t0 = time.perf_counter()
     n = lp.num_col_
-    A = _matrix(lp)
+    A = _matrix(lp) if matrix is None else matrix
     rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
     keep_rows = np.ones(lp.num_row_, bool)
     keep_rows[list(drop_rows)] = False
@@ -136,6 +141,7 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     ints = integers(lp)
     Acsc = Af.tocsc()
     solves = 0
+    bound = float(cost @ x + lp.offset_)  # the fixed columns, then each solve's dual bound
     for cols, rows in batches:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
@@ -147,8 +153,39 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, report(None, nblocks, solves)
         x[free[cols]] = np.asarray(h.getSolution().col_value)
-    objective = float(own_cost @ x + lp.offset_)
-    return x, report(objective, nblocks, solves)
+        info = h.getInfo()
+        bound += info.mip_dual_bound if ints[free[cols]].any() \
+            else info.objective_function_value
+    done = report(float(own_cost @ x + lp.offset_), nblocks, solves)
+    done.bound = bound
+    return x, done
+
+
+def new_highs(threads: int | None = None, time_limit: float | None = None) -> highspy.Highs:
+    """A quiet HiGHS with ``threads`` (it must match the process's other HiGHS runs) and a
+    ``time_limit`` in s, where given."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    return h
+
+
+def relaxation(lp: highspy.HighsLp, threads: int | None = None,
+               time_limit: float | None = None, lower: np.ndarray | None = None,
+               upper: np.ndarray | None = None) -> highspy.Highs | None:
+    """``lp`` with every integer relaxed (and column bounds ``lower``, ``upper`` where given),
+    solved: its HiGHS at the optimum, or None when it reached none."""
+    h = new_highs(threads, time_limit)
+    h.passModel(lp)
+    every = np.arange(lp.num_col_, dtype=np.int32)
+    if lower is not None:
+        h.changeColsBounds(len(every), every, lower, upper)
+    h.changeColsIntegrality(len(every), every, np.zeros(len(every), dtype=np.uint8))
+    h.run()
+    return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
 def packed(A: sp.csr_matrix) -> tuple[int, list[tuple[np.ndarray, np.ndarray]] | None]:
@@ -191,13 +228,8 @@ def _solve_part(A: sp.csc_matrix, cost, lo, up, rl, ru, ints, time_limit, thread
     if ints.any():
         kinds = [highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger]
         part.integrality_ = [kinds[int(i)] for i in ints]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs(threads, time_limit)
     h.setOptionValue("mip_rel_gap", float(gap))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.passModel(part)
     h.run()
     return h
@@ -215,18 +247,8 @@ def polish(lp: highspy.HighsLp, x: np.ndarray, time_limit: float | None = None,
         return None
     lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
     lo[ints] = up[ints] = np.round(x[ints])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    h.passModel(lp)
-    every = np.arange(lp.num_col_, dtype=np.int32)
-    h.changeColsBounds(len(every), every, lo, up)
-    h.changeColsIntegrality(len(every), every, np.zeros(len(every), dtype=np.uint8))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    h = relaxation(lp, threads, time_limit, lo, up)
+    if h is None:
         return None
     sol = h.getSolution()
     y = np.asarray(sol.col_value)

@@ -8,7 +8,7 @@ of its rows (π_r ≥ 0 where u_r = ∞, π_r ≤ 0 where l_r = −∞):
            + min { (c − A_Rᵀ π)·x : the rows not in R, bounds, integrality }
 
 is a lower bound of the MILP (weak duality), and the minimum falls apart into the blocks of
-the rows kept (``blocks.packed``), each a small MILP. With π the LP relaxation's row duals,
+the rows kept (``blocks.solve_blocks``), each a small MILP. With π the LP relaxation's row duals,
 each block's LP optimum is the LP's share, so L(π) is at least the LP bound, and more by
 what integrality adds inside the blocks.
 
@@ -103,109 +103,50 @@ def lp_duals(lp: highspy.HighsLp, threads: int | None, time_limit: float | None
              ) -> tuple[float, np.ndarray] | None:
     """The LP relaxation's optimum and row duals (HiGHS: reduced costs c − Aᵀ π), or None
     when it does not reach an optimum within ``time_limit`` s."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-    h.passModel(lp)
-    n = lp.num_col_
-    every = np.arange(n, dtype=np.int32)
-    h.changeColsIntegrality(n, every, np.zeros(n, dtype=np.uint8))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    h = blocks.relaxation(lp, threads, time_limit)
+    if h is None:
         return None
     return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
 
 
-class Blocks:
-    """The Lagrangian of ``lp`` over the rows ``relax`` (a mask): ``value(π)`` is L(π),
-    block by block."""
-
-    def __init__(self, lp: highspy.HighsLp, relax: np.ndarray, threads: int | None):
-        self.lp, self.threads = lp, threads
-        A = blocks._matrix(lp)
-        rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
-        self.R = np.flatnonzero(relax)
-        self.AR = A[self.R].tocsr()
-        self.rlR, self.ruR = rl[self.R], ru[self.R]
-        keep = np.flatnonzero(~relax)
-        Ak = A[keep].tocsr()
-        self.cost = np.asarray(lp.col_cost_, float)
-        self.lo = np.asarray(lp.col_lower_, float)
-        self.up = np.asarray(lp.col_upper_, float)
-        used = np.zeros(A.shape[1], bool)
-        used[Ak.indices] = True
-        self.alone = np.flatnonzero(~used)
-        self.cols = np.flatnonzero(used)
-        Au = Ak[:, self.cols].tocsr()
-        self.nblocks, self.batches = blocks.packed(Au)
-        self.Acsc = Au.tocsc()
-        self.rlk, self.ruk = rl[keep], ru[keep]
-        self.ints = blocks.integers(lp)[self.cols]
-        self.solves = 0
-
-    def multipliers(self, pi_rows: np.ndarray) -> np.ndarray:
-        """π of the relaxed rows, with the signs their sides allow (0 otherwise)."""
-        p = np.asarray(pi_rows, float).copy()
-        p[(p > 0) & ~np.isfinite(self.rlR)] = 0.0
-        p[(p < 0) & ~np.isfinite(self.ruR)] = 0.0
-        return p
-
-    def value(self, p: np.ndarray, time_limit: float | None = None) -> float:
-        """L(p) for multipliers p of the relaxed rows (``multipliers``); −inf when a block
-        is unbounded, too large, or a solve does not finish within ``time_limit`` s."""
-        t0 = time.perf_counter()
-        lp = self.lp
-        rhs = np.where(p > 0, np.nan_to_num(self.rlR, posinf=0, neginf=0),
-                       np.nan_to_num(self.ruR, posinf=0, neginf=0))
-        total = float(p @ rhs) + float(lp.offset_)
-        cost = self.cost - self.AR.T @ p
-        tiny = (cost < 0) & (cost > -DUAL_TOL * (1.0 + np.abs(self.cost)))
-        cost[tiny & ~np.isfinite(self.up)] = 0.0
-        ca, la, ua = cost[self.alone], self.lo[self.alone], self.up[self.alone]
-        with np.errstate(invalid="ignore"):
-            xa = np.where(ca > 0, la, np.where(ca < 0, ua, np.where(np.isfinite(la), la, 0.0)))
-        if not np.isfinite(xa).all() or self.batches is None:
-            return -np.inf
-        total += float(ca @ xa)
-        for cols, rows in self.batches:
-            left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-            if left is not None and left <= 0:
-                return -np.inf
-            j = self.cols[cols]
-            h = blocks._solve_part(self.Acsc[:, cols][rows], cost[j], self.lo[j], self.up[j],
-                                   self.rlk[rows], self.ruk[rows], self.ints[cols], left,
-                                   self.threads, BLOCK_GAP)
-            self.solves += 1
-            status, info = h.getModelStatus(), h.getInfo()
-            if self.ints[cols].any() and status in (highspy.HighsModelStatus.kOptimal,
-                                                    highspy.HighsModelStatus.kTimeLimit):
-                part = info.mip_dual_bound
-            elif status == highspy.HighsModelStatus.kOptimal:
-                part = info.objective_function_value
-            else:
-                return -np.inf
-            total += part
-        return total
+def priced(lp: highspy.HighsLp, A, relax: np.ndarray, pi: np.ndarray
+           ) -> tuple[float, np.ndarray]:
+    """The Lagrangian of ``lp`` over the rows ``relax`` (a mask) at row multipliers ``pi``
+    (one per row; a sign that no finite side of its row allows counts as 0): the constant
+    Σ_R π_r · (l_r if π_r > 0 else u_r) and the priced costs c − A_Rᵀ π."""
+    rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
+    p = np.where(relax, np.asarray(pi, float), 0.0)
+    p[(p > 0) & ~np.isfinite(rl)] = 0.0
+    p[(p < 0) & ~np.isfinite(ru)] = 0.0
+    side = np.where(p > 0, rl, np.where(p < 0, ru, 0.0))
+    return float(p @ side), np.asarray(lp.col_cost_, float) - A.T @ p
 
 
 def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
                      threads: int | None = None, time_limit: float | None = None
                      ) -> BoundReport | None:
     """L(π) (module docstring) with π the LP relaxation's row duals on the rows
-    ``relaxed_rows(A, owner, always)``, or the LP bound when that is higher or the blocks
-    cannot be solved (a block too large, a solve not finished within ``time_limit`` s). None
-    when the LP relaxation is not solved in that time."""
+    ``relaxed_rows(A, owner, always)``, its minimum solved block by block
+    (``blocks.solve_blocks``, the priced costs, the relaxed rows left out; a reduced cost
+    within ``DUAL_TOL`` below 0 on an unbounded column counts as 0). The LP bound when
+    that is higher or the blocks cannot be solved (a block too large, unbounded, or a solve
+    not finished within ``time_limit`` s). None when the LP relaxation is not solved in
+    that time."""
     t0 = time.perf_counter()
     duals = lp_duals(lp, threads, time_limit)
     if duals is None:
         return None
     lp_bound, pi = duals
     lp_s = time.perf_counter() - t0
-    lagr = Blocks(lp, relaxed_rows(blocks._matrix(lp), owner, always), threads)
+    A = blocks._matrix(lp)
+    relax = relaxed_rows(A, owner, always)
+    constant, cost = priced(lp, A, relax, pi)
+    own = np.asarray(lp.col_cost_, float)
+    near_zero = (cost < 0) & (cost > -DUAL_TOL * (1.0 + np.abs(own)))
+    cost[near_zero & ~np.isfinite(np.asarray(lp.col_upper_, float))] = 0.0
     left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-    value = lagr.value(lagr.multipliers(pi[lagr.R]), left)
-    return BoundReport(max(lp_bound, value), lp_bound, len(lagr.R), lagr.nblocks, lagr.solves,
-                       lp_s, time.perf_counter() - t0)
+    _, report = blocks.solve_blocks(lp, {}, np.flatnonzero(relax), (), left, threads,
+                                    cost=cost, gap=BLOCK_GAP, matrix=A)
+    value = -np.inf if report.bound is None else constant + report.bound
+    return BoundReport(max(lp_bound, value), lp_bound, int(relax.sum()), report.blocks,
+                       report.solves, lp_s, time.perf_counter() - t0)

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from clusteropt import interrupt
+from clusteropt.bound import priced
 
 _INT = highspy.HighsVarType.kInteger
 
@@ -261,13 +262,8 @@ def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarr
     if not len(ys):
         return None
 
-    pi = np.where(block, 0.0, row_dual)
-    pi = np.where(np.isfinite(row_lower) & ~np.isfinite(row_upper), np.maximum(pi, 0), pi)
-    pi = np.where(np.isfinite(row_upper) & ~np.isfinite(row_lower), np.minimum(pi, 0), pi)
-    cost = np.asarray(lp.col_cost_) - A.T @ pi
-    rhs = np.where(np.isfinite(row_lower), row_lower, np.where(np.isfinite(row_upper),
-                                                                row_upper, 0.0))
-    bound = float(pi @ rhs) + lp.offset_
+    constant, cost = priced(lp, A, ~block, row_dual)
+    bound = constant + lp.offset_
     in_block = col_owner >= 0
     in_block[ys] = True
     free = ~in_block

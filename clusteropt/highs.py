@@ -262,8 +262,7 @@ class FastHiGHS(pulp.HiGHS):
         first point as the start would have had it run first (its share of the limit, at
         least ``blockstart.BLOCKS_MIN_S``), unless the run was stopped by a signal."""
         if self._background is not None:
-            self._last_take = -math.inf
-            self._collect()
+            self._collect(force=True)
             if self.incumbent is None and interrupt.requested() is None \
                     and h.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
                 self._take(self._background.first(self._background.share_s
@@ -332,12 +331,12 @@ class FastHiGHS(pulp.HiGHS):
 
         h.cbMipInterrupt.subscribe(check)
 
-    def _collect(self) -> None:
+    def _collect(self, force: bool = False) -> None:
         """Take the background start's points and its Lagrangian bound, at most every
-        ``TAKE_EVERY_S``."""
+        ``TAKE_EVERY_S`` (or now, ``force``)."""
         now = time.perf_counter()
         background = self._background
-        if background is not None and now - self._last_take >= TAKE_EVERY_S:
+        if background is not None and (force or now - self._last_take >= TAKE_EVERY_S):
             self._last_take = now
             self._take(background.take())
             sent = background.bound
