@@ -30,19 +30,28 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from clusteropt import interrupt
+from clusteropt import blocks, interrupt, subgradient
 from clusteropt.bound import priced
 
 _INT = highspy.HighsVarType.kInteger
+FIX_TOL = 1e-9  # relative: a forced bound must exceed the incumbent by this to fix
+DUAL_SHARE = 0.25  # of the time left, at most, for each round of subgradient steps
+FIRST_STEPS = 600  # subgradient steps before the restricted MIP
+RESTRICTED_GAP = 1e-4  # the restricted MIP's gap at least: it is for an incumbent, not a
+# proof (on capa 8,000 at gap 0 it spent 29 s proving what it had found in a few)
+MORE_STEPS = 2000  # and after it, towards the incumbent's objective
 
 
 @dataclass
 class FixingReport:
     """What each step did: LP rounds and rows added, bounds and times (s)."""
 
-    lp_bound: float | None = None  # the Lagrangian bound L(π) at the LP duals (valid for any π)
+    lp_bound: float | None = None  # the Lagrangian bound L(π) at the LP duals or the best
+    # subgradient multipliers (valid for any π)
     links: int = 0
-    lp_s: float = 0.0
+    method: str = "lp"  # where π came from: "lp" (the LP relaxation) or "subgradient"
+    lp_s: float = 0.0  # seconds for π (the LP or the subgradient steps)
+    dual_steps: int = 0  # subgradient steps
     incumbent: float | None = None
     incumbent_s: float = 0.0
     fixed: int = 0
@@ -69,14 +78,7 @@ def link_rows(lp: highspy.HighsLp, A: sparse.csr_matrix | None = None) -> np.nda
 
 
 def _csr(lp: highspy.HighsLp) -> sparse.csr_matrix:
-    a = lp.a_matrix_
-    shape = (lp.num_row_, lp.num_col_)
-    if a.format_ == highspy.MatrixFormat.kColwise:
-        m = sparse.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-                              shape=shape)
-        return m.tocsr()
-    return sparse.csr_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)),
-                             shape=shape)
+    return blocks._matrix(lp)
 
 
 def _is_integer(lp: highspy.HighsLp) -> np.ndarray:
@@ -129,10 +131,34 @@ def _solve_mip(lp, lower, upper, start, threads, log_file, time_limit, gap_rel,
     h.changeColsBounds(lp.num_col_, np.arange(lp.num_col_, dtype=np.int32), lower, upper)
     h.setOptionValue("mip_rel_gap", gap_rel)
     h.setOptionValue("time_limit", max(time_limit, 0.1))
-    if start is not None:
+    if start is None:
+        h.run()
+    else:
         h.setSolution(_solution(start))
-    h.run()
+        run_trusted(h, np.asarray(lp.col_cost_, float), lp.offset_, time_limit)
     return h
+
+
+def run_trusted(h: highspy.Highs, cost: np.ndarray, offset: float,
+                time_limit: float | None = None) -> bool:
+    """``h.run()`` for a MILP handed a start; when HiGHS's objective is not its own
+    solution's c·x + offset, clear the start and run again (within what is left of
+    ``time_limit`` s). HiGHS 1.16 with a user start on OR-Library cap71 reported "optimal"
+    at 631,874 and returned the start itself (1,248,143; the optimum is 932,616); without
+    the start, or without presolve, it finds the optimum. Returns True when it ran again."""
+    t0 = time.perf_counter()
+    h.run()
+    if not _has_solution(h):
+        return False
+    reported = h.getInfo().objective_function_value
+    own = float(cost @ np.asarray(h.getSolution().col_value) + offset)
+    if abs(reported - own) <= 1e-7 * max(1.0, abs(own)):
+        return False
+    h.clearSolver()
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(time_limit - (time.perf_counter() - t0), 0.1))
+    h.run()
+    return True
 
 
 def _solution(values: np.ndarray) -> highspy.HighsSolution:
@@ -144,61 +170,139 @@ def _solution(values: np.ndarray) -> highspy.HighsSolution:
 
 def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: int | None,
           log_file: str | None = None, incumbent_share: float = 0.25,
-          lp: highspy.HighsLp | None = None, start: np.ndarray | None = None) -> FixingReport:
+          lp: highspy.HighsLp | None = None, start: np.ndarray | None = None,
+          dual: str = "auto") -> FixingReport:
     """Solve the MILP held by ``h`` (minimising) by the steps above; ``h`` ends holding the
     final MILP's solution, status and bound (as after ``h.run()``). ``lp``: ``h.getLp()`` when
     the caller already holds it; ``start``: a feasible solution (column values) known
     beforehand, kept as the incumbent (and the fixing's upper bound) where the restricted
-    MIP finds none better."""
+    MIP finds none better.
+
+    ``dual``: "auto" takes the Lagrangian bound and its multipliers from subgradient steps
+    where the model is facility location in blocks (``subgradient.knapsack_blocks``; on
+    ``capa`` seconds instead of the LP's half minute), else from the LP relaxation; "lp"
+    always from the LP."""
     t0 = time.perf_counter()
     deadline = t0 + (1e9 if time_limit is None else float(time_limit))
     lp = h.getLp() if lp is None else lp
     A = _csr(lp)
     report = FixingReport()
     integer = _is_integer(lp)
-    report.links = len(link_rows(lp, A))
+    links = link_rows(lp, A)
+    report.links = len(links)
     lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
     lower, upper = lower0.copy(), upper0.copy()
-    relaxed = _lp_relaxation(lp, threads, log_file, deadline)
-    report.lp_s = time.perf_counter() - t0
-    if relaxed is None:
-        report.notes.append("the LP relaxation did not finish: the MILP is solved as it is")
+    z_ub = None if start is None else float(np.dot(lp.col_cost_, start) + lp.offset_)
+    blocks = subgradient.knapsack_blocks(lp, A, integer, links) if dual == "auto" else None
+    if blocks is not None:
+        found = _by_subgradient(lp, A, blocks, z_ub, start, threads, log_file, deadline,
+                                incumbent_share, gap_rel, report)
     else:
-        x_lp, row_dual = relaxed
-        # a restricted MIP for an incumbent: integers (near) 0 in the LP stay at 0
-        t1 = time.perf_counter()
-        zero = integer & (x_lp <= lower0 + 1e-4 * np.maximum(1.0, upper0 - lower0))
-        r_up = upper0.copy()
-        r_up[zero] = lower0[zero]
-        budget = incumbent_share * max(deadline - t1, 0.0)
-        sub = _solve_mip(lp, lower0, r_up, None, threads, log_file, budget, gap_rel)
-        report.incumbent_s = time.perf_counter() - t1
-        t2 = time.perf_counter()
-        lagr = block_penalties(lp, row_dual, integer, A)
-        report.lagrangian_s = time.perf_counter() - t2
-        if lagr is not None:
-            report.lp_bound = lagr[0]
-        z_ub = None
-        if start is not None:
-            z_ub = float(np.dot(lp.col_cost_, start) + lp.offset_)
-        if _has_solution(sub) and (z_ub is None
-                                   or sub.getInfo().objective_function_value < z_ub):
-            start = np.asarray(sub.getSolution().col_value)
-            z_ub = sub.getInfo().objective_function_value
-        if z_ub is not None:
-            report.incumbent = z_ub
-            if lagr is not None:
-                bound, w0, w1, cols = lagr
-                tol = 1e-9 * max(1.0, abs(z_ub))
-                close = bound - np.minimum(w0, w1) + w1 > z_ub + tol
-                keep = ~close & (bound - np.minimum(w0, w1) + w0 > z_ub + tol)
-                upper[cols[close]] = 0.0
-                lower[cols[keep]] = 1.0
-                report.fixed = int(close.sum() + keep.sum())
+        found = _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline,
+                       incumbent_share, gap_rel, report)
+    if found is not None:
+        z_ub, start, forced = found
+        report.incumbent = z_ub
+        if forced is not None:
+            closed, opened, cols = forced
+            tol = FIX_TOL * max(1.0, abs(z_ub))
+            close = opened > z_ub + tol
+            keep = ~close & (closed > z_ub + tol)
+            upper[cols[close]] = 0.0
+            lower[cols[keep]] = 1.0
+            report.fixed = int(close.sum() + keep.sum())
     report.free_integers = int((integer & (lower < upper)).sum())
     _solve_mip(lp, lower, upper, start, threads, log_file, deadline - time.perf_counter(),
                gap_rel, h=h)
     return report
+
+
+def _better(sub: highspy.Highs, z_ub: float | None, start: np.ndarray | None):
+    """(objective, values) of the restricted MIP's solution when better than ``z_ub``."""
+    if _has_solution(sub) and (z_ub is None
+                               or sub.getInfo().objective_function_value < z_ub):
+        return sub.getInfo().objective_function_value, np.asarray(sub.getSolution().col_value)
+    return z_ub, start
+
+
+def _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline, incumbent_share,
+           gap_rel, report):
+    """Steps 1-3 by the LP relaxation: (incumbent objective, its values, (bound with each
+    binary closed, opened, the binaries) or None), or None without an incumbent."""
+    t0 = time.perf_counter()
+    lower0, upper0 = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    relaxed = _lp_relaxation(lp, threads, log_file, deadline)
+    report.lp_s = time.perf_counter() - t0
+    if relaxed is None:
+        report.notes.append("the LP relaxation did not finish: the MILP is solved as it is")
+        return None
+    x_lp, row_dual = relaxed
+    # a restricted MIP for an incumbent: integers (near) 0 in the LP stay at 0
+    t1 = time.perf_counter()
+    zero = integer & (x_lp <= lower0 + 1e-4 * np.maximum(1.0, upper0 - lower0))
+    r_up = upper0.copy()
+    r_up[zero] = lower0[zero]
+    budget = incumbent_share * max(deadline - t1, 0.0)
+    sub = _solve_mip(lp, lower0, r_up, None, threads, log_file, budget, gap_rel)
+    report.incumbent_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    lagr = block_penalties(lp, row_dual, integer, A)
+    report.lagrangian_s = time.perf_counter() - t2
+    if lagr is not None:
+        report.lp_bound = lagr[0]
+    z_ub, start = _better(sub, z_ub, start)
+    if z_ub is None:
+        return None
+    if lagr is None:
+        return z_ub, start, None
+    bound, w0, w1, cols = lagr
+    base = bound - np.minimum(w0, w1)
+    return z_ub, start, (base + w0, base + w1, cols)
+
+
+def _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
+                    incumbent_share, gap_rel, report):
+    """Steps 1-3 by subgradient steps on the site blocks (``subgradient``): the same
+    result as ``_by_lp``. A first round of steps gives multipliers, the restricted MIP over
+    their support (``subgradient.support``) an incumbent, a second round towards its
+    objective the bound and each site's forced bounds."""
+    lag = subgradient.Lagrangian(lp, A, sites, threads)
+    report.method = "subgradient"
+    t1 = time.perf_counter()
+    first = subgradient.dual_ascent(lag, z_ub, min(deadline, t1 + DUAL_SHARE
+                                                   * max(deadline - t1, 0.0)),
+                                    max_steps=FIRST_STEPS)
+    report.dual_steps = first.steps
+    report.lp_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    lower0, upper0 = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    r_up = upper0.copy()
+    shut = np.setdiff1d(np.arange(len(sites.ys)), subgradient.support(lag, first))
+    r_up[sites.ys[shut]] = 0.0
+    sub = _solve_mip(lp, lower0, r_up, None, threads, log_file,
+                     incumbent_share * max(deadline - t2, 0.0), max(gap_rel, RESTRICTED_GAP))
+    z_ub, start = _better(sub, z_ub, start)
+    report.incumbent_s = time.perf_counter() - t2
+    best = first
+    if z_ub is not None:
+        t3 = time.perf_counter()
+        more = subgradient.dual_ascent(
+            lag, z_ub, min(deadline, t3 + DUAL_SHARE * max(deadline - t3, 0.0)),
+            pi=first.pi, max_steps=MORE_STEPS,
+            proven=z_ub - gap_rel * max(1.0, abs(z_ub)))
+        report.dual_steps += more.steps
+        report.lp_s += time.perf_counter() - t3
+        if more.bound > best.bound:
+            best = more
+    report.lp_bound = best.bound if np.isfinite(best.bound) else None
+    if z_ub is None:
+        return None
+    if not np.isfinite(best.bound):
+        return z_ub, start, None
+    t4 = time.perf_counter()
+    _, closed, opened = subgradient.site_penalties(lag, best.pi)
+    report.lagrangian_s = time.perf_counter() - t4
+    return z_ub, start, (closed, opened, sites.ys)
 
 
 def _has_solution(h: highspy.Highs) -> bool:

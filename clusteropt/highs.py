@@ -131,7 +131,14 @@ class FastHiGHS(pulp.HiGHS):
         if method == "direct":
             ticker = self._tick_while_root() if self._background is not None else None
             try:
-                h.run()
+                if getattr(self, "_handed", False) and self.mip:
+                    from clusteropt import fixing
+
+                    hl = h.getLp() if hl is None else hl
+                    fixing.run_trusted(h, np.asarray(hl.col_cost_, float), hl.offset_,
+                                       h.getOptionValue("time_limit")[1])
+                else:
+                    h.run()
             finally:
                 if ticker is not None:
                     ticker()
@@ -204,6 +211,7 @@ class FastHiGHS(pulp.HiGHS):
             if self.incumbent is None:
                 n = len(values)
                 h.setSolution(n, np.arange(n, dtype=np.int32), values)
+                self._handed = True
                 return values
             if objective < self.incumbent[1] - 1e-9:
                 self.incumbent = (values, objective)
@@ -213,6 +221,7 @@ class FastHiGHS(pulp.HiGHS):
             if not large:  # a small model: HiGHS prunes by it (gap 0)
                 n = lp.num_col_
                 h.setSolution(n, np.arange(n, dtype=np.int32), self.incumbent[0])
+                self._handed = True
             return self.incumbent[0]
         return None
 
@@ -412,6 +421,7 @@ class FastHiGHS(pulp.HiGHS):
 
         self._partial_start = None
         self._closure_idx = None
+        self._handed = False  # a start was handed to HiGHS (setSolution)
         if self.market_closure is not None:
             mc = self.market_closure
             self._closure_idx = MarketClosure(
@@ -434,6 +444,7 @@ class FastHiGHS(pulp.HiGHS):
                     self._partial_start = (idx, val)  # completed by _complete_start
                 else:
                     h.setSolution(len(idx), idx, val)
+                    self._handed = True
         if not start and self._closure_idx is not None and self.mip:
             self._partial_start = (np.zeros(0, dtype=np.int32), np.zeros(0))  # nothing fixed
 

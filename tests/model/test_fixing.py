@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from clusteropt import fixing
+from clusteropt import fixing, subgradient
 from clusteropt.benchmarks.orlib import CapInstance, cap_scenario, read_cap
 from clusteropt.check import check_solution
 from clusteropt.lanes import build_lanes
@@ -45,13 +45,16 @@ def _instance(seed: int, m: int = 5, n: int = 8) -> CapInstance:
                        demand=demand, cost=(dist * demand[:, None]).round(2))
 
 
-def _brute_force(inst: CapInstance) -> float:
-    """min over open sets S of Σ_S f + transportation LP (scipy linprog)."""
+def _brute_force(inst: CapInstance, forced: tuple[int, bool] | None = None) -> float:
+    """min over open sets S of Σ_S f + transportation LP (scipy linprog); ``forced`` =
+    (site, open?) keeps only the sets with that site open or closed."""
     m, n = inst.m, inst.n
     caps = inst.capacities()
     best = np.inf
     for k in range(1, m + 1):
         for S in itertools.combinations(range(m), k):
+            if forced is not None and (forced[0] in S) != forced[1]:
+                continue
             if caps[list(S)].sum() < inst.demand.sum() - 1e-9:
                 continue
             c = np.array([inst.cost[j, i] for i in S for j in range(n)])
@@ -85,6 +88,7 @@ def test_fixing_matches_brute_force(tmp_path, seed):
     truth = _brute_force(inst)
     sc, lanes, model, report = _solve(inst, tmp_path, "fixing")
     assert report.method == "fixing"
+    assert report.fixing["method"] == "subgradient"  # the site blocks are recognised
     assert report.status == "optimal"
     assert report.objective == pytest.approx(truth, rel=1e-7)
     assert report.best_bound <= truth * (1 + 1e-9)
@@ -144,7 +148,7 @@ def test_lagrangian_bound_equals_lp_bound_and_fixes(tmp_path):
                             np.full(n, highspy.HighsVarType.kContinuous))
     r.run()
     z_lp = r.getInfo().objective_function_value
-    report = fixing.solve(h, None, 0.0, 1)
+    report = fixing.solve(h, None, 0.0, 1, dual="lp")
     assert report.links == inst.m * inst.n
     # L(π) at the (interior-point) LP duals: a valid bound, and the LP bound up to the
     # interior point's tolerance
@@ -211,3 +215,160 @@ def test_auto_proves_capa(tmp_path, capacity):
     assert report.method == "fixing"
     assert report.status == "optimal"
     assert report.objective == pytest.approx(rows[0].value, rel=1e-6)
+
+
+def _highs_lp(model):
+    """The model's HiGHS LP as the solve path builds it."""
+    from clusteropt.highs import FastHiGHS
+
+    s = FastHiGHS(msg=False)
+    s.createAndConfigureSolver(model.prob)
+    s.buildSolverModel(model.prob)
+    return model.prob.solverModel.getLp()
+
+
+def _lagrangian(lp):
+    A = fixing._csr(lp)
+    integer = fixing._is_integer(lp)
+    sites = subgradient.knapsack_blocks(lp, A, integer, fixing.link_rows(lp, A))
+    return A, sites, subgradient.Lagrangian(lp, A, sites, 1)
+
+
+def _relaxed_milp(lp, A, relaxed, pi_full) -> float:
+    """min (c − A_Rᵀπ)·x over the rows not relaxed, integrality kept, plus Σ π·side: the
+    Lagrangian solved as one MILP by HiGHS (no knapsacks, no site problem)."""
+    from clusteropt.bound import priced
+
+    constant, cost = priced(lp, A, relaxed, pi_full)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.passModel(lp)
+    n = lp.num_col_
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    rows = np.flatnonzero(relaxed).astype(np.int32)
+    inf = highspy.kHighsInf
+    h.changeRowsBounds(len(rows), rows, np.full(len(rows), -inf), np.full(len(rows), inf))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value + constant
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_knapsack_blocks_are_the_sites(tmp_path, seed):
+    inst = _instance(seed)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    lp = _highs_lp(model)
+    _, sites, lag = _lagrangian(lp)
+    assert sites is not None
+    assert len(sites.ys) == inst.m
+    assert sites.cols.shape == (inst.m, inst.n)
+    assert sorted(sites.capacity) == sorted(inst.capacities())
+    assert len(lag.R) == inst.n  # each customer's Σ_i x_ij = 1
+    assert len(sites.site_rows) == 2  # the capacity covers Σ s·y ≥ D and Σ y ≥ k_min
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_knapsack_lagrangian_equals_the_relaxed_milp(tmp_path, seed):
+    """L(π) by knapsacks and the site problem = the same Lagrangian as one HiGHS MILP, at
+    random multipliers (any sign: the relaxed rows are equalities)."""
+    inst = _instance(seed)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    lp = _highs_lp(model)
+    A, sites, lag = _lagrangian(lp)
+    rng = np.random.default_rng(seed)
+    scale = float(np.median(inst.cost))
+    for _ in range(4):
+        pi = rng.normal(scale, scale, len(lag.R))
+        full = np.zeros(lp.num_row_)
+        full[lag.R] = pi
+        L = lag.evaluate(pi)[0]
+        assert L == pytest.approx(_relaxed_milp(lp, A, sites.relaxed, full) + lp.offset_,
+                                  rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_subgradient_bound_and_forced_bounds_are_valid(tmp_path, seed):
+    """The best bound never exceeds the optimum and reaches the LP bound (the site rows
+    kept with y integer can only add); each site's forced bound never exceeds the optimum
+    with that site forced (brute force); at an optimum-valued target some site is fixed."""
+    inst = _instance(seed)
+    truth = _brute_force(inst)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    lp = _highs_lp(model)
+    _, sites, lag = _lagrangian(lp)
+    r = highspy.Highs()
+    r.setOptionValue("output_flag", False)
+    r.passModel(lp)
+    n = lp.num_col_
+    r.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.full(n, highspy.HighsVarType.kContinuous))
+    r.run()
+    z_lp = r.getInfo().objective_function_value
+    import time
+
+    found = subgradient.dual_ascent(lag, truth, time.perf_counter() + 60, max_steps=3000)
+    assert found.bound <= truth * (1 + 1e-9)
+    assert found.bound >= z_lp - 1e-3 * abs(z_lp)
+    L, closed, opened = subgradient.site_penalties(lag, found.pi)
+    assert L == pytest.approx(found.bound, rel=1e-9)
+    order = _site_order(inst, lp, sites)
+    for b, i in enumerate(order):
+        assert closed[b] <= _brute_force(inst, (i, False)) * (1 + 1e-9)
+        assert opened[b] <= _brute_force(inst, (i, True)) * (1 + 1e-9)
+
+
+def _site_order(inst: CapInstance, lp, sites) -> list[int]:
+    """The instance's site index of each block, matched by the block's fixed cost (the
+    open column's cost; the random instances draw distinct ones)."""
+    cost = np.asarray(lp.col_cost_)[sites.ys]
+    out = [int(np.argmin(np.abs(inst.fixed_cost - c))) for c in cost]
+    assert len(set(out)) == len(out)
+    return out
+
+
+class _MisreportingHighs:
+    """Stands in for HiGHS 1.16 handed a start (OR-Library cap71): the first run reports an
+    objective its own solution does not have; a run after ``clearSolver`` is right."""
+
+    def __init__(self, cost, wrong: bool):
+        self.cost, self.wrong, self.runs, self.cleared = cost, wrong, 0, False
+        self.x = np.array([1.0, 1.0])
+
+    def run(self):
+        self.runs += 1
+
+    def getModelStatus(self):
+        return highspy.HighsModelStatus.kOptimal
+
+    def getInfo(self):
+        class Info:
+            pass
+
+        info = Info()
+        right = float(self.cost @ self.x)
+        info.objective_function_value = right / 2 if self.wrong and not self.cleared else right
+        info.primal_solution_status = 2
+        return info
+
+    def getSolution(self):
+        class Sol:
+            col_value = list(self.x)
+
+        return Sol()
+
+    def clearSolver(self):
+        self.cleared = True
+
+    def setOptionValue(self, *_):
+        pass
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_run_trusted_runs_again_only_on_a_misreported_objective(wrong):
+    h = _MisreportingHighs(np.array([3.0, 4.0]), wrong)
+    again = fixing.run_trusted(h, h.cost, 0.0, 10.0)
+    assert again is wrong
+    assert h.runs == (2 if wrong else 1)
+    assert h.cleared is wrong
