@@ -5,19 +5,23 @@ every capacity variant, three ways, measured in the same run (a script, not a te
   Σ_i x_ij = 1, Σ_j d_j x_ij ≤ s y_i, x_ij ≤ y_i), gap 0;
 * **direct** — our scenario through the ordinary builder (which adds the capacity cover rows
   Σ s·y ≥ D and Σ y ≥ k_min) and HiGHS on it (``method: direct``);
-* **fixing** — the same model by ``method: fixing`` (clusteropt/fixing.py: LP by row and
-  column generation, restricted-MIP incumbent, LP and block-Lagrangian reduced-cost fixing,
-  exact MILP) — what ``auto`` picks on this model.
+* **fixing** — the same model by ``method: fixing`` (clusteropt/fixing.py: the block
+  Lagrangian's multipliers by subgradient steps, restricted-MIP incumbent, Lagrangian fixing
+  of sites, exact MILP) — what ``auto`` picks on this model;
+* **fixing-lp** — the same with the multipliers from the LP relaxation (interior point), as
+  the fixing method did before 2026-12-07.
 
 For each: the gap after 60 s (a run with a 60 s limit) and, when that run did not prove
 optimality, the time to proof within ``--limit`` seconds (or the gap there).
 
     .venv/bin/python bench/bench_capa.py [--capacities 8000 10000 12000 14000] [--limit 300]
+    .venv/bin/python bench/bench_capa.py --methods fixing fixing-lp
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
@@ -26,12 +30,14 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from clusteropt import fixing
 from clusteropt.benchmarks.optima import find, read_optima
 from clusteropt.benchmarks.orlib import cap_scenario, read_cap
 from clusteropt.lanes import build_lanes
 from clusteropt.model import build
 from clusteropt.solve import quiet_stdout, solve
 
+FIXING_SOLVE = fixing.solve
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib-cap"
 
 
@@ -73,8 +79,12 @@ def highs_alone(inst, cap: float, limit: float) -> tuple[str, float, float, floa
 
 
 def ours(inst, cap: float, method: str, limit: float, work: Path):
+    """``fixing-lp``: the fixing method with its multipliers from the LP relaxation (as
+    before 2026-12-07) instead of subgradient steps."""
+    fixing.solve = functools.partial(FIXING_SOLVE,
+                                     dual="lp" if method == "fixing-lp" else "auto")
     sc = cap_scenario(inst, capacity=cap, workdir=work, gap_rel=0.0, threads=2)
-    sc.options.method = method
+    sc.options.method = "fixing" if method == "fixing-lp" else method
     t0 = time.perf_counter()
     model = build(sc, build_lanes(sc))
     build_s = time.perf_counter() - t0

@@ -1,5 +1,5 @@
-"""Large placement MILPs: LP duals, a restricted MIP for an incumbent, Lagrangian fixing of
-sites, then the exact MILP.
+"""Large placement MILPs: Lagrangian multipliers, a restricted MIP for an incumbent,
+Lagrangian fixing of sites, then the exact MILP.
 
 The strong facility-location link ``x ≤ u · y`` (one row per flow and site) makes the LP
 relaxation of a large placement model slow: on OR-Library ``capa`` (100 sites × 1,000
@@ -7,12 +7,14 @@ customers) HiGHS spends 36 s in the root LP alone, its heuristics then hold a po
 and the tree branches over 100 sites. The method works on any minimising MILP (a
 ``highspy.HighsLp``) and is exact:
 
-1. **LP duals.** The LP relaxation by interior point without crossover or presolve: its row
-   duals π and
-   the support of its integer columns.
-2. **Incumbent.** The MIP restricted to the integer columns that are positive in the LP (the
-   others fixed at 0), solved by HiGHS with a quarter of the time left: a value z_UB.
-3. **Lagrangian fixing** (:func:`block_penalties`). Relaxing every row outside the sites'
+1. **Multipliers.** Where the model is facility location in blocks (each site's flows with
+   their links and capacity row, ``subgradient.knapsack_blocks``): subgradient steps on the
+   block Lagrangian (``clusteropt.subgradient``; on ``capa`` 10 s instead of the LP's 30 s).
+   Otherwise the LP relaxation by interior point without crossover or presolve: its row
+   duals π and the support of its integer columns.
+2. **Incumbent.** The MIP restricted to the sites in that support (the others closed),
+   solved by HiGHS with a quarter of the time left: a value z_UB.
+3. **Lagrangian fixing** (:func:`block_penalties`, ``subgradient.site_penalties``). Relaxing every row outside the sites'
    own blocks with π gives a bound L(π), valid for any π with the right signs, and for each
    binary site the bound with it forced open or closed. A site whose forced bound exceeds
    z_UB is fixed the other way. The incumbent is never cut off (it has value z_UB).
