@@ -180,6 +180,16 @@ class MatrixColumn(Table):
             return self.cells.column(self.col, ii, jj, np.inf, diagonal=0.0)
         return self.cells.column(self.col, ii, jj, np.nan)
 
+    def value(self, i: int, j: int) -> float:
+        """``pairs`` for one lane without arrays (the builder asks lane by lane: on
+        OR-Library capa 200,000 times)."""
+        r = self.cells.row.get(i * self.cells.n + j, -1)
+        if r >= 0:
+            return float(self.cells.values[self.col][r])
+        if self.col == "distance_km":
+            return 0.0 if i == j else np.inf
+        return np.nan
+
     def digest(self):
         c = self.cells
         return [self.col.encode(), repr(sorted(c.row.items())).encode(),
@@ -193,6 +203,8 @@ class MatrixMode(MatrixColumn):
     def __init__(self, cells: MatrixCells, mode: str, factor: float, own: bool = False):
         super().__init__(cells, f"distance_km_{mode}")
         self.factor, self.own, self.road = factor, own, MatrixColumn(cells, "distance_km")
+
+    value = Table.value  # its own rule, not the plain column's
 
     def pairs(self, ii, jj):
         km = self.road.pairs(ii, jj)
