@@ -281,6 +281,23 @@ class Lagrangian:
         x[kb.ys] = y
         return constant + bound, x, v, constant
 
+    def first_multipliers(self) -> np.ndarray:
+        """A start for π: on a relaxed row with a lower side and positive coefficients only
+        (each customer's Σ_i x_ij = 1), the cheapest cost per unit of the row among its
+        columns; 0 elsewhere. From π = 0 a model whose fixed costs are small starts at a
+        bound near 0, and the steps towards 1 % above it crawl (OR-Library cap71: 20 after
+        400 steps, against an optimum of 932,616)."""
+        A = self.AR
+        row = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        positive = np.ones(A.shape[0], bool)
+        np.logical_and.at(positive, row, A.data > 0)
+        ratio = np.where(A.data > 0, self.cost[A.indices] / np.where(A.data > 0, A.data, 1.0),
+                         np.inf)
+        cheapest = np.full(A.shape[0], np.inf)
+        np.minimum.at(cheapest, row, ratio)
+        use = positive & np.isfinite(self.rl) & np.isfinite(cheapest) & (np.diff(A.indptr) > 0)
+        return self.project(np.where(use, cheapest, 0.0))
+
     def priced(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         """``bound.priced`` over the relaxed rows, from arrays kept across steps: the
         constant Σ π·side and the priced costs c − A_Rᵀ π."""
@@ -309,7 +326,7 @@ def dual_ascent(lag: Lagrangian, target: float | None, deadline: float,
     target (an incumbent's objective); None: 1 % above the best bound so far, halved on
     each stall. Returns the best bound and its multipliers."""
     t0 = time.perf_counter()
-    pi = np.zeros(len(lag.R)) if pi is None else lag.project(pi.copy())
+    pi = lag.first_multipliers() if pi is None else lag.project(pi.copy())
     norms = np.asarray(lag.AR.multiply(lag.AR).sum(axis=1)).ravel()
     D = 1.0 / np.maximum(norms, 1e-12)
     best, best_pi, lam, stall, steps = -np.inf, pi.copy(), 1.0, 0, 0
