@@ -372,3 +372,13 @@ def test_run_trusted_runs_again_only_on_a_misreported_objective(wrong):
     assert again is wrong
     assert h.runs == (2 if wrong else 1)
     assert h.cleared is wrong
+
+
+def test_first_multipliers_are_each_customers_cheapest_cost(tmp_path):
+    """The steps start from π_j = min_i c_ij (the cost of serving customer j all from its
+    cheapest site), read off the instance, not from 0."""
+    inst = _instance(4)
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    _, _, lag = _lagrangian(_highs_lp(model))
+    first = np.sort(lag.first_multipliers())
+    assert first == pytest.approx(np.sort(inst.cost.min(axis=1)), rel=1e-9)
