@@ -16,9 +16,9 @@ is a lower bound of the MILP; the inner minimum is a continuous knapsack (cheape
 first), the site problem a small MILP whose dual bound is used. Forcing y_b open or closed
 gives the bound of every solution with that choice, so a site can be fixed when its forced
 bound exceeds an incumbent (``fixing``). Because the site rows are kept with y integer, the
-best L(π) reaches at least the LP bound with the covers (on OR-Library ``capa`` 8,000:
-19,228,567 after 1,400 steps against the LP's 19,229,829 and an optimum of 19,240,822), in
-seconds instead of the LP's 30 s.
+maximum of L over π is at least the LP bound with the covers; the steps come close (on
+OR-Library ``capa`` 8,000: 19,226,619 after 2,029 steps against the LP's 19,229,829 and an
+optimum of 19,240,822), in seconds instead of the LP's 30 s.
 
 Steps: π ← π + t·D·g with g the subgradient (each relaxed row's side minus its activity at
 the minimiser), D = 1/‖A_r‖² (rows of very different scale would otherwise stall), and
@@ -72,7 +72,8 @@ def knapsack_blocks(lp: highspy.HighsLp, A: sparse.csr_matrix, integer: np.ndarr
                     link_rows: np.ndarray) -> KnapsackBlocks | None:
     """The site blocks of ``lp`` (minimising), or None when its structure is not that of
     facility location (an integer column outside the sites, a flow in two blocks or with a
-    nonzero lower bound, a capacity row of another shape)."""
+    nonzero lower bound, a capacity row missing some of its block's flows, a column in no
+    block without finite bounds)."""
     m, n = A.shape
     lower, upper = np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float)
     rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
@@ -147,6 +148,8 @@ def knapsack_blocks(lp: highspy.HighsLp, A: sparse.csr_matrix, integer: np.ndarr
     if np.any(np.isfinite(capacity[blk]) & ~in_cap[x]):
         return None
     free = np.flatnonzero(block_of < 0)
+    if np.any(~np.isfinite(lower[free]) | ~np.isfinite(upper[free])):
+        return None  # a free column unbounded on a side makes L(π) −∞ for most π: use the LP
     return KnapsackBlocks(ys, C, U, W, capacity, relaxed, site_rows, free)
 
 

@@ -186,6 +186,8 @@ def test_fixing_on_a_case_scenario_agrees_with_direct():
         model = build(sc, lanes)
         report = solve(model, gap_rel=0.0, time_limit_s=120)
         assert report.status == "optimal" and report.method == method
+        if method == "fixing":  # integer trips: not facility location, the LP's duals
+            assert report.fixing["method"] == "lp"
         sol = extract(model)
         assert check_solution(sc, lanes, sol).passed
         out[method] = report.objective
