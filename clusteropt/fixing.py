@@ -16,9 +16,9 @@ and the tree branches over 100 sites. The method works on any minimising MILP (a
    solved by HiGHS with a quarter of the time left: a value z_UB.
 3. **Lagrangian fixing** (:func:`block_penalties`, ``subgradient.site_penalties``).
    Relaxing every row outside the sites' own blocks with π gives a bound L(π), valid for
-   any π with the right signs, and for each
-   binary site the bound with it forced open or closed. A site whose forced bound exceeds
-   z_UB is fixed the other way. The incumbent is never cut off (it has value z_UB).
+   any π with the right signs, and for each binary site the bound with it forced open or
+   closed. A site whose forced bound exceeds z_UB is fixed the other way. The incumbent is
+   never cut off (it has value z_UB).
 4. **Exact MILP.** The full model with those bounds, warm-started from the incumbent. Its dual
    bound is a bound for the original problem (the fixings remove only solutions worse than
    z_UB); so is L(π), which the solve report uses when it is higher.
