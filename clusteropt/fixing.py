@@ -197,9 +197,9 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
     lower, upper = lower0.copy(), upper0.copy()
     z_ub = None if start is None else float(np.dot(lp.col_cost_, start) + lp.offset_)
-    blocks = subgradient.knapsack_blocks(lp, A, integer, links) if dual == "auto" else None
-    if blocks is not None:
-        found = _by_subgradient(lp, A, blocks, z_ub, start, threads, log_file, deadline,
+    sites = subgradient.knapsack_blocks(lp, A, integer, links) if dual == "auto" else None
+    if sites is not None:
+        found = _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
                                 incumbent_share, gap_rel, report)
     else:
         found = _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline,
