@@ -136,7 +136,7 @@ class FastHiGHS(pulp.HiGHS):
 
                     hl = h.getLp() if hl is None else hl
                     fixing.run_trusted(h, np.asarray(hl.col_cost_, float), hl.offset_,
-                                       h.getOptionValue("time_limit")[1])
+                                       _time_limit(h))
                 else:
                     h.run()
             finally:
@@ -175,8 +175,7 @@ class FastHiGHS(pulp.HiGHS):
         idx, val = self._partial_start
         self._partial_start = None
         lp = h.getLp()
-        limit = h.getOptionValue("time_limit")
-        limit = limit[1] if isinstance(limit, tuple) else limit
+        limit = _time_limit(h)
         share = START_SHARE * limit if isfinite(limit) else None
         large = lp.num_col_ >= HAND_OVER_COLS
         t0 = time.perf_counter()
@@ -489,3 +488,9 @@ class FastHiGHS(pulp.HiGHS):
                          M.kIterationLimit, M.kSolutionLimit, M.kMemoryLimit)
         has_solution = status == M.kOptimal or (status in stopped_early and found)
         return status_map.get(status, S.Undefined), has_solution
+
+
+def _time_limit(h: highspy.Highs) -> float:
+    """HiGHS's time_limit option in s (highspy returns (status, value) or the value)."""
+    limit = h.getOptionValue("time_limit")
+    return limit[1] if isinstance(limit, tuple) else limit
