@@ -115,11 +115,17 @@ def priced(lp: highspy.HighsLp, A, relax: np.ndarray, pi: np.ndarray
     (one per row; a sign that no finite side of its row allows counts as 0): the constant
     Σ_R π_r · (l_r if π_r > 0 else u_r) and the priced costs c − A_Rᵀ π."""
     rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
-    p = np.where(relax, np.asarray(pi, float), 0.0)
+    p, side = signed(np.where(relax, np.asarray(pi, float), 0.0), rl, ru)
+    return float(p @ side), np.asarray(lp.col_cost_, float) - A.T @ p
+
+
+def signed(pi: np.ndarray, rl: np.ndarray, ru: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers of rows with sides [rl, ru], a sign that no finite side allows set to 0,
+    and the side each multiplies (rl where π > 0, ru where π < 0, 0 where π = 0)."""
+    p = np.array(pi, float)
     p[(p > 0) & ~np.isfinite(rl)] = 0.0
     p[(p < 0) & ~np.isfinite(ru)] = 0.0
-    side = np.where(p > 0, rl, np.where(p < 0, ru, 0.0))
-    return float(p @ side), np.asarray(lp.col_cost_, float) - A.T @ p
+    return p, np.where(p > 0, rl, np.where(p < 0, ru, 0.0))
 
 
 def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,

@@ -194,8 +194,7 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     integer = _is_integer(lp)
     links = link_rows(lp, A)
     report.links = len(links)
-    lower0, upper0 = np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy()
-    lower, upper = lower0.copy(), upper0.copy()
+    lower, upper = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
     z_ub = None if start is None else float(np.dot(lp.col_cost_, start) + lp.offset_)
     sites = subgradient.knapsack_blocks(lp, A, integer, links) if dual == "auto" else None
     if sites is not None:
@@ -221,8 +220,16 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     return report
 
 
-def _better(sub: highspy.Highs, z_ub: float | None, start: np.ndarray | None):
-    """(objective, values) of the restricted MIP's solution when better than ``z_ub``."""
+def _restricted(lp, shut: np.ndarray, z_ub: float | None, start: np.ndarray | None,
+                threads, log_file, time_limit: float, gap_rel: float, report):
+    """The MIP with the columns ``shut`` at their lower bounds (step 2): (objective, values)
+    of its solution when better than ``z_ub``, else (``z_ub``, ``start``)."""
+    t0 = time.perf_counter()
+    upper = np.array(lp.col_upper_, float)
+    lower = np.asarray(lp.col_lower_, float)
+    upper[shut] = lower[shut]
+    sub = _solve_mip(lp, lower, upper, None, threads, log_file, time_limit, gap_rel)
+    report.incumbent_s += time.perf_counter() - t0
     if _has_solution(sub) and (z_ub is None
                                or sub.getInfo().objective_function_value < z_ub):
         return sub.getInfo().objective_function_value, np.asarray(sub.getSolution().col_value)
@@ -242,19 +249,15 @@ def _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline, incumbent_s
         return None
     x_lp, row_dual = relaxed
     # a restricted MIP for an incumbent: integers (near) 0 in the LP stay at 0
-    t1 = time.perf_counter()
     zero = integer & (x_lp <= lower0 + 1e-4 * np.maximum(1.0, upper0 - lower0))
-    r_up = upper0.copy()
-    r_up[zero] = lower0[zero]
-    budget = incumbent_share * max(deadline - t1, 0.0)
-    sub = _solve_mip(lp, lower0, r_up, None, threads, log_file, budget, gap_rel)
-    report.incumbent_s = time.perf_counter() - t1
+    z_ub, start = _restricted(lp, np.flatnonzero(zero), z_ub, start, threads, log_file,
+                              incumbent_share * max(deadline - time.perf_counter(), 0.0),
+                              gap_rel, report)
     t2 = time.perf_counter()
     lagr = block_penalties(lp, row_dual, integer, A)
     report.lagrangian_s = time.perf_counter() - t2
     if lagr is not None:
         report.lp_bound = lagr[0]
-    z_ub, start = _better(sub, z_ub, start)
     if z_ub is None:
         return None
     if lagr is None:
@@ -278,15 +281,10 @@ def _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
                                     max_steps=FIRST_STEPS)
     report.dual_steps = first.steps
     report.lp_s = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    lower0, upper0 = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    r_up = upper0.copy()
     shut = np.setdiff1d(np.arange(len(sites.ys)), subgradient.support(lag, first))
-    r_up[sites.ys[shut]] = 0.0
-    sub = _solve_mip(lp, lower0, r_up, None, threads, log_file,
-                     incumbent_share * max(deadline - t2, 0.0), max(gap_rel, RESTRICTED_GAP))
-    z_ub, start = _better(sub, z_ub, start)
-    report.incumbent_s = time.perf_counter() - t2
+    z_ub, start = _restricted(lp, sites.ys[shut], z_ub, start, threads, log_file,
+                              incumbent_share * max(deadline - time.perf_counter(), 0.0),
+                              max(gap_rel, RESTRICTED_GAP), report)
     best = first
     if z_ub is not None:
         t3 = time.perf_counter()

@@ -174,11 +174,11 @@ class MatrixColumn(Table):
 
     def __init__(self, cells: MatrixCells, col: str):
         self.cells, self.col = cells, col
+        km = col == "distance_km"
+        self.missing, self.diagonal = (np.inf, 0.0) if km else (np.nan, None)
 
     def pairs(self, ii, jj):
-        if self.col == "distance_km":
-            return self.cells.column(self.col, ii, jj, np.inf, diagonal=0.0)
-        return self.cells.column(self.col, ii, jj, np.nan)
+        return self.cells.column(self.col, ii, jj, self.missing, self.diagonal)
 
     def value(self, i: int, j: int) -> float:
         """``pairs`` for one lane without arrays (the builder asks lane by lane: on
@@ -186,9 +186,7 @@ class MatrixColumn(Table):
         r = self.cells.row.get(i * self.cells.n + j, -1)
         if r >= 0:
             return float(self.cells.values[self.col][r])
-        if self.col == "distance_km":
-            return 0.0 if i == j else np.inf
-        return np.nan
+        return self.diagonal if i == j and self.diagonal is not None else self.missing
 
     def digest(self):
         c = self.cells

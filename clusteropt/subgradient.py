@@ -28,11 +28,13 @@ Polyak's t = λ (target − L)/gᵀDg; λ halves after ``STALL`` steps without a
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from scipy import sparse
+
+from clusteropt.bound import signed
 
 STALL = 30  # steps without a better bound before the step factor λ halves
 MIN_LAMBDA = 1e-4  # the steps end when λ falls below this
@@ -65,7 +67,6 @@ class DualReport:
     sites: np.ndarray  # the site problem's solution at the best bound (0/1 per site)
     steps: int
     seconds: float
-    notes: list[str] = field(default_factory=list)
 
 
 def knapsack_blocks(lp: highspy.HighsLp, A: sparse.csr_matrix, integer: np.ndarray,
@@ -193,10 +194,7 @@ class SiteProblem:
         mu = np.asarray(h.getSolution().row_dual) if ok else np.zeros(h.getNumRow())
         h.changeColsIntegrality(self.n, self.every,
                                 np.full(self.n, highspy.HighsVarType.kInteger))
-        rl, ru = self.rl, self.ru
-        mu = np.where((mu > 0) & ~np.isfinite(rl), 0.0, mu)
-        mu = np.where((mu < 0) & ~np.isfinite(ru), 0.0, mu)
-        side = np.where(mu > 0, rl, np.where(mu < 0, ru, 0.0))
+        mu, side = signed(mu, self.rl, self.ru)
         return v - self.S.T @ mu, float(mu @ side)
 
     def solve(self, v: np.ndarray, fix: tuple[int, float] | None = None
@@ -304,8 +302,7 @@ class Lagrangian:
     def priced(self, pi: np.ndarray) -> tuple[float, np.ndarray]:
         """``bound.priced`` over the relaxed rows, from arrays kept across steps: the
         constant Σ π·side and the priced costs c − A_Rᵀ π."""
-        p = self.project(pi)
-        side = np.where(p > 0, self.rl, np.where(p < 0, self.ru, 0.0))
+        p, side = signed(pi, self.rl, self.ru)
         return float(p @ side), self.cost - self.ART @ p
 
     def subgradient(self, x: np.ndarray, pi: np.ndarray) -> np.ndarray:
@@ -317,8 +314,8 @@ class Lagrangian:
         return side - act
 
     def project(self, pi: np.ndarray) -> np.ndarray:
-        pi = np.where(~np.isfinite(self.ru), np.maximum(pi, 0.0), pi)
-        return np.where(~np.isfinite(self.rl), np.minimum(pi, 0.0), pi)
+        """π with the signs the relaxed rows' sides allow (``bound.signed``)."""
+        return signed(pi, self.rl, self.ru)[0]
 
 
 def dual_ascent(lag: Lagrangian, target: float | None, deadline: float,
