@@ -175,10 +175,14 @@ def new_highs(threads: int | None = None, time_limit: float | None = None) -> hi
 
 def relaxation(lp: highspy.HighsLp, threads: int | None = None,
                time_limit: float | None = None, lower: np.ndarray | None = None,
-               upper: np.ndarray | None = None) -> highspy.Highs | None:
+               upper: np.ndarray | None = None, interior: bool = False) -> highspy.Highs | None:
     """``lp`` with every integer relaxed (and column bounds ``lower``, ``upper`` where given),
-    solved: its HiGHS at the optimum, or None when it reached none."""
+    solved: its HiGHS at the optimum, or None when it reached none. ``interior``: by interior
+    point without crossover (no basis; the duals of an interior optimum)."""
     h = new_highs(threads, time_limit)
+    if interior:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
     h.passModel(lp)
     every = np.arange(lp.num_col_, dtype=np.int32)
     if lower is not None:

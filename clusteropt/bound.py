@@ -27,10 +27,16 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from clusteropt import blocks
 
 BLOCK_GAP = 1e-6  # the block solves' relative gap (each adds its dual bound: valid at any gap)
+SIMPLEX_FIRST_S = 30.0  # the LP by the simplex method for this long, then by interior point
+#   (1 thread: the whole Westland's LP 5.7 s by simplex, 42 s by interior point; 3,000 x 10 x
+#   100 unfinished at 300 s by simplex, 110 s by interior point; the A1 farms 307 s by interior
+#   point, unfinished at 400 s by simplex)
 DUAL_TOL = 1e-7  # a reduced cost this slightly negative on an unbounded column counts as 0
 
 
@@ -102,11 +108,46 @@ def relaxed_rows(A, owner: np.ndarray, always) -> np.ndarray:
 def lp_duals(lp: highspy.HighsLp, threads: int | None, time_limit: float | None
              ) -> tuple[float, np.ndarray] | None:
     """The LP relaxation's optimum and row duals (HiGHS: reduced costs c − Aᵀ π), or None
-    when it does not reach an optimum within ``time_limit`` s."""
-    h = blocks.relaxation(lp, threads, time_limit)
+    when it does not reach an optimum within ``time_limit`` s: by the simplex method for up
+    to ``SIMPLEX_FIRST_S`` s, then by interior point (``blocks.relaxation``)."""
+    t0 = time.perf_counter()
+    first = SIMPLEX_FIRST_S if time_limit is None else min(SIMPLEX_FIRST_S, time_limit)
+    h = blocks.relaxation(lp, threads, first)
+    if h is None:
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            return None
+        h = blocks.relaxation(lp, threads, left, interior=True)
     if h is None:
         return None
     return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
+
+
+def split_large(A, relax: np.ndarray) -> np.ndarray:
+    """``relax`` with more rows relaxed until no block of the rows kept has more than
+    ``blocks.MAX_BLOCK_COLS`` columns: in each larger block, the rows with at least half as
+    many columns as its densest row (a capacity shared by every supplier, as the A1 farms'
+    partner capacities of 2,618 farms each, where the next rows have 8)."""
+    A = A.tocsr()
+    relax = relax.copy()
+    nnz = np.diff(A.indptr)
+    while True:
+        kept = np.flatnonzero(~relax)
+        K = A[kept]
+        graph = sp.bmat([[None, K], [K.T, None]], format="csr")
+        nblocks, label = connected_components(graph, directed=False)
+        row_block, col_block = label[:len(kept)], label[len(kept):]
+        sizes = np.bincount(col_block, minlength=nblocks)
+        large = sizes > blocks.MAX_BLOCK_COLS
+        rows = kept[large[row_block]]
+        if not len(rows):
+            return relax
+        top = np.zeros(nblocks)
+        np.maximum.at(top, row_block[large[row_block]], nnz[rows])
+        dense = rows[nnz[rows] * 2 >= top[row_block[large[row_block]]]]
+        if (nnz[dense] <= 2).all():  # no denser rows to relax: give up (the blocks fail)
+            return relax
+        relax[dense] = True
 
 
 def priced(lp: highspy.HighsLp, A, relax: np.ndarray, pi: np.ndarray
@@ -145,7 +186,7 @@ def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
     lp_bound, pi = duals
     lp_s = time.perf_counter() - t0
     A = blocks._matrix(lp)
-    relax = relaxed_rows(A, owner, always)
+    relax = split_large(A, relaxed_rows(A, owner, always))
     constant, cost = priced(lp, A, relax, pi)
     own = np.asarray(lp.col_cost_, float)
     near_zero = (cost < 0) & (cost > -DUAL_TOL * (1.0 + np.abs(own)))

@@ -99,6 +99,58 @@ def test_hand_case_the_bound_pays_a_whole_trip(tmp_path, monkeypatch):
     assert report.bound == pytest.approx(2_600.0, rel=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_bound_by_interior_point_duals_is_valid(seed, tmp_path, monkeypatch):
+    """When the simplex method does not finish (a stand-in that gives up), the LP goes to
+    interior point (no crossover): its optimum is the simplex's, and the bound at its duals
+    stays between the LP bound and the brute-force optimum."""
+    t = random_tiny(seed)
+    simplex, _, _ = _bound_of(t, tmp_path / "simplex")
+    calls = []
+    relaxation = blocks.relaxation
+
+    def gives_up(*a, interior=False, **k):
+        calls.append(interior)
+        return relaxation(*a, interior=interior, **k) if interior else None
+
+    monkeypatch.setattr(blocks, "relaxation", gives_up)
+    report, _, _ = _bound_of(t, tmp_path / "interior")
+    assert calls == [False, True]
+    optimum, _ = brute_force(t)
+    assert report.lp_bound == pytest.approx(simplex.lp_bound, rel=1e-6, abs=1e-4)
+    assert report.lp_bound <= report.bound + 1e-9 * max(1.0, abs(report.bound))
+    assert report.bound <= optimum * (1 + 1e-7) + 1e-6, (seed, report.bound, optimum)
+
+
+def test_split_large_relaxes_the_shared_capacity(monkeypatch):
+    """Six suppliers, each with its own two-column block (a link row), all in one capacity
+    row: one block of 12 columns. With blocks of at most 4 columns the capacity row (6
+    columns, the densest) is relaxed and the six blocks come apart; nothing else is."""
+    monkeypatch.setattr(blocks, "MAX_BLOCK_COLS", 4)
+    links = [[1.0 if j in (2 * k, 2 * k + 1) else 0.0 for j in range(12)] for k in range(6)]
+    capacity = [1.0 if j % 2 == 0 else 0.0 for j in range(12)]
+    A = sp.csr_matrix(np.array(links + [capacity]))
+    relax = bound.split_large(A, np.zeros(7, bool))
+    assert relax.tolist() == [False] * 6 + [True]
+    assert bound.split_large(A, np.zeros(7, bool)).sum() == 1
+    monkeypatch.setattr(blocks, "MAX_BLOCK_COLS", 12)
+    assert not bound.split_large(A, np.zeros(7, bool)).any()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_split_large_keeps_the_bound_valid(seed, tmp_path, monkeypatch):
+    """With blocks capped at a quarter of the model's columns more rows are relaxed; the
+    bound stays at most the brute-force optimum (and at least the LP bound)."""
+    t = random_tiny(seed)
+    whole, lp, _ = _bound_of(t, tmp_path / "whole")
+    monkeypatch.setattr(blocks, "MAX_BLOCK_COLS", max(lp.num_col_ // 4, 3))
+    split, _, _ = _bound_of(t, tmp_path / "split")
+    optimum, _ = brute_force(t)
+    assert split.relaxed >= whole.relaxed
+    assert split.lp_bound <= split.bound + 1e-9 * max(1.0, abs(split.bound))
+    assert split.bound <= optimum * (1 + 1e-7) + 1e-6, (seed, split.bound, optimum)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_no_kept_row_joins_two_owners(seed, tmp_path):
     t = random_tiny(seed)
