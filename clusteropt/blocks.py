@@ -89,7 +89,7 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
 def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=(),
                  time_limit: float | None = None, threads: int | None = None,
                  cost: np.ndarray | None = None, gap: float = 0.0,
-                 matrix: sp.csr_matrix | None = None,
+                 matrix: sp.csr_matrix | None = None, part_limit: float | None = None,
                  ) -> tuple[np.ndarray | None, BlocksReport]:
     """The optimum of ``lp`` (a HiGHS MILP) restricted by: column j fixed at ``fix[j]``, the
     rows ``drop_rows`` left out, and x_a = x_b for each (a, b) in ``ties`` — solved block by
@@ -100,7 +100,9 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     ``threads``: HiGHS's thread count (it must match the process's other HiGHS runs);
     ``cost``: objective coefficients instead of the LP's (the report's objective is always
     the LP's own, at the values found; its ``bound`` is under ``cost``); ``matrix``: the
-    LP's constraint matrix as CSR, when the caller has it already."""
+    LP's constraint matrix as CSR, when the caller has it already; ``part_limit``: each
+    packed solve stops after this many seconds and still adds its dual bound (for a bound
+    only: the values are then None, the report's ``bound`` set)."""
     t0 = time.perf_counter()
     n = lp.num_col_
     A = _matrix(lp) if matrix is None else matrix
@@ -140,25 +142,31 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
         return None, report(None, nblocks)
     ints = integers(lp)
     Acsc = Af.tocsc()
-    solves = 0
+    solves, partial = 0, False
     bound = float(cost @ x + lp.offset_)  # the fixed columns, then each solve's dual bound
     for cols, rows in batches:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             return None, report(None, nblocks, solves)
         h = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
-                        up[free[cols]], rl[rows], ru[rows], ints[free[cols]], left,
+                        up[free[cols]], rl[rows], ru[rows], ints[free[cols]],
+                        left if part_limit is None else min(left or part_limit, part_limit),
                         threads, gap)
         solves += 1
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        status = h.getModelStatus()
+        stopped = (part_limit is not None and status == highspy.HighsModelStatus.kTimeLimit
+                   and ints[free[cols]].any())  # a MILP's dual bound holds at any time
+        if status != highspy.HighsModelStatus.kOptimal and not stopped:
             return None, report(None, nblocks, solves)
-        x[free[cols]] = np.asarray(h.getSolution().col_value)
+        partial = partial or stopped
+        if not stopped:
+            x[free[cols]] = np.asarray(h.getSolution().col_value)
         info = h.getInfo()
         bound += info.mip_dual_bound if ints[free[cols]].any() \
             else info.objective_function_value
-    done = report(float(own_cost @ x + lp.offset_), nblocks, solves)
+    done = report(None if partial else float(own_cost @ x + lp.offset_), nblocks, solves)
     done.bound = bound
-    return x, done
+    return (None if partial else x), done
 
 
 def new_highs(threads: int | None = None, time_limit: float | None = None) -> highspy.Highs:

@@ -32,6 +32,9 @@ from scipy.sparse.csgraph import connected_components
 
 from clusteropt import blocks
 
+PART_LIMIT_S = 10.0  # a packed block solve stops here and adds its dual bound (the A1 farms:
+#   79 solves, most under a second, some over a minute at gap 1e-6; stopped at 10 s each they
+#   lose under 1 % of their share)
 BLOCK_GAP = 1e-6  # the block solves' relative gap (each adds its dual bound: valid at any gap)
 SIMPLEX_FIRST_S = 30.0  # the LP by the simplex method for this long, then by interior point
 #   (1 thread: the whole Westland's LP 5.7 s by simplex, 42 s by interior point; 3,000 x 10 x
@@ -193,7 +196,8 @@ def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
     cost[near_zero & ~np.isfinite(np.asarray(lp.col_upper_, float))] = 0.0
     left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
     _, report = blocks.solve_blocks(lp, {}, np.flatnonzero(relax), (), left, threads,
-                                    cost=cost, gap=BLOCK_GAP, matrix=A)
+                                    cost=cost, gap=BLOCK_GAP, matrix=A,
+                                    part_limit=PART_LIMIT_S)
     value = -np.inf if report.bound is None else constant + report.bound
     return BoundReport(max(lp_bound, value), lp_bound, int(relax.sum()), report.blocks,
                        report.solves, lp_s, time.perf_counter() - t0)

@@ -25,6 +25,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import highspy
 import numpy as np
@@ -89,6 +90,46 @@ def test_blocks_equal_brute_force(seed):
     assert x is not None and rep.objective == pytest.approx(best, rel=1e-9)
     assert rep.blocks == 2  # blocks 0 and 1 are one through the tie; the fixed column's left
     assert x[0] == x[nv] and x[fixed_col] == fixed_val
+
+
+def test_a_stopped_part_adds_its_dual_bound_only_for_a_bound(monkeypatch):
+    """``part_limit``: a packed solve stopped by its limit (a stand-in that reports the time
+    limit and a dual bound 1 below its optimum) still adds that dual bound, and no values
+    are returned; every solve gets at most the part limit. Without ``part_limit`` the same
+    stop means no solution and no bound."""
+    A = np.array([[3.0, 5.0, 0.0, 0.0], [0.0, 0.0, 2.0, 7.0]])
+    lp = _lp(np.array([4.0, 6.0, 3.0, 9.0]), A, np.array([7.0, 9.0]),
+             np.full(2, np.inf), np.zeros(4), np.full(4, 4.0), np.ones(4))
+    _, whole = blocks.solve_blocks(lp, {})
+    assert whole.blocks == 2
+    monkeypatch.setattr(blocks, "BATCH_COLS", 1)  # one solve per block
+    real, limits = blocks._solve_part, []
+
+    class Stopped:
+        def __init__(self, h):
+            self.h = h
+
+        def getModelStatus(self):
+            return highspy.HighsModelStatus.kTimeLimit
+
+        def getInfo(self):
+            info = self.h.getInfo()
+            return SimpleNamespace(mip_dual_bound=info.mip_dual_bound - 1.0,
+                                   objective_function_value=info.objective_function_value)
+
+    def first_stops(*a):
+        limits.append(a[7])
+        h = real(*a)
+        return Stopped(h) if len(limits) == 1 else h
+
+    monkeypatch.setattr(blocks, "_solve_part", first_stops)
+    x, rep = blocks.solve_blocks(lp, {}, part_limit=5.0)
+    assert x is None and rep.objective is None and rep.solves == 2
+    assert rep.bound == pytest.approx(whole.bound - 1.0, rel=1e-9)
+    assert limits == [5.0, 5.0]
+    limits.clear()
+    x, rep = blocks.solve_blocks(lp, {})
+    assert x is None and rep.bound is None and rep.solves == 1
 
 
 def test_blocks_infeasible_restriction_returns_none():
