@@ -40,6 +40,8 @@ SIMPLEX_FIRST_S = 30.0  # the LP by the simplex method for this long, then by in
 #   (1 thread: the whole Westland's LP 5.7 s by simplex, 42 s by interior point; 3,000 x 10 x
 #   100 unfinished at 300 s by simplex, 110 s by interior point; the A1 farms 307 s by interior
 #   point, unfinished at 400 s by simplex)
+INTERIOR_FROM_COLS = 150_000  # ... and from this many columns by interior point at once (the
+#   A1 farms' bound in the start's process came 30 s too late for their 600 s limit)
 DUAL_TOL = 1e-7  # a reduced cost this slightly negative on an unbounded column counts as 0
 
 
@@ -112,10 +114,13 @@ def lp_duals(lp: highspy.HighsLp, threads: int | None, time_limit: float | None
              ) -> tuple[float, np.ndarray] | None:
     """The LP relaxation's optimum and row duals (HiGHS: reduced costs c − Aᵀ π), or None
     when it does not reach an optimum within ``time_limit`` s: by the simplex method for up
-    to ``SIMPLEX_FIRST_S`` s, then by interior point (``blocks.relaxation``)."""
+    to ``SIMPLEX_FIRST_S`` s, then by interior point (``blocks.relaxation``); from
+    ``INTERIOR_FROM_COLS`` columns on by interior point at once."""
     t0 = time.perf_counter()
-    first = SIMPLEX_FIRST_S if time_limit is None else min(SIMPLEX_FIRST_S, time_limit)
-    h = blocks.relaxation(lp, threads, first)
+    h = None
+    if lp.num_col_ < INTERIOR_FROM_COLS:
+        first = SIMPLEX_FIRST_S if time_limit is None else min(SIMPLEX_FIRST_S, time_limit)
+        h = blocks.relaxation(lp, threads, first)
     if h is None:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
