@@ -200,15 +200,20 @@ def relaxation(lp: highspy.HighsLp, threads: int | None = None,
     return h if h.getModelStatus() == highspy.HighsModelStatus.kOptimal else None
 
 
+def components(A: sp.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
+    """The blocks of A: connected components of its columns and the rows they share, as
+    (number of blocks, block of each row, block of each column)."""
+    graph = sp.bmat([[None, A], [A.T, None]], format="csr")
+    nblocks, label = connected_components(graph, directed=False)
+    return nblocks, label[:A.shape[0]], label[A.shape[0]:]
+
+
 def packed(A: sp.csr_matrix) -> tuple[int, list[tuple[np.ndarray, np.ndarray]] | None]:
     """The blocks of A (connected components of its columns and the rows they share) packed
     whole into solves of about ``BATCH_COLS`` columns: (number of blocks, [(columns, rows)]
     per solve); None instead of the list when a block has more than ``MAX_BLOCK_COLS``
     columns (no decomposition)."""
-    nr = A.shape[0]
-    graph = sp.bmat([[None, A], [A.T, None]], format="csr")
-    nblocks, label = connected_components(graph, directed=False)
-    row_block, col_block = label[:nr], label[nr:]
+    nblocks, row_block, col_block = components(A)
     sizes = np.bincount(col_block, minlength=nblocks)
     if len(col_block) and sizes.max() > MAX_BLOCK_COLS:
         return nblocks, None

@@ -18,7 +18,11 @@ sites — into one block. What stays together is one activity's placement with t
 it loads (a grower's own node to its trader, with whole trips and market closure), and one
 site's opening. On the whole Westland this is the gap the LP leaves: a small consignment pays
 a whole truck and that truck's return, where the LP pays a fraction of both (the LP bound is
-12 % below the optimum, HiGHS's presolved root 2 %, this bound 0.28 % at the LP duals)."""
+12 % below the optimum, HiGHS's presolved root 2 %, this bound 0.28 % at the LP duals). A
+block still larger than ``blocks.MAX_BLOCK_COLS`` loses its densest rows too
+(``split_large``: the A1 farms' partner capacities, each shared by some 2,500 farms). The
+LP is solved by the simplex method, or by interior point where that is faster (``lp_duals``):
+any multipliers give a valid bound, so an interior optimum's duals will do."""
 
 from __future__ import annotations
 
@@ -27,14 +31,11 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from clusteropt import blocks
 
-PART_LIMIT_S = 10.0  # a packed block solve stops here and adds its dual bound (the A1 farms:
-#   79 solves, most under a second, some over a minute at gap 1e-6; stopped at 10 s each they
-#   lose under 1 % of their share)
+PART_LIMIT_S = 10.0  # a packed block solve stops here and adds its dual bound (the A1 farms at
+#   the LP duals: 64 solves in 98 s; at gap 1e-6 without a limit some ran for minutes)
 BLOCK_GAP = 1e-6  # the block solves' relative gap (each adds its dual bound: valid at any gap)
 SIMPLEX_FIRST_S = 30.0  # the LP by the simplex method for this long, then by interior point
 #   (1 thread: the whole Westland's LP 5.7 s by simplex, 42 s by interior point; 3,000 x 10 x
@@ -141,10 +142,7 @@ def split_large(A, relax: np.ndarray) -> np.ndarray:
     nnz = np.diff(A.indptr)
     while True:
         kept = np.flatnonzero(~relax)
-        K = A[kept]
-        graph = sp.bmat([[None, K], [K.T, None]], format="csr")
-        nblocks, label = connected_components(graph, directed=False)
-        row_block, col_block = label[:len(kept)], label[len(kept):]
+        nblocks, row_block, col_block = blocks.components(A[kept])
         sizes = np.bincount(col_block, minlength=nblocks)
         large = sizes > blocks.MAX_BLOCK_COLS
         rows = kept[large[row_block]]
