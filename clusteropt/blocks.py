@@ -148,10 +148,10 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             return None, report(None, nblocks, solves)
+        limits = [t for t in (left, part_limit) if t is not None]
         h = _solve_part(Acsc[:, cols][rows], cost[free[cols]], lo[free[cols]],
                         up[free[cols]], rl[rows], ru[rows], ints[free[cols]],
-                        left if part_limit is None else min(left or part_limit, part_limit),
-                        threads, gap)
+                        min(limits, default=None), threads, gap)
         solves += 1
         status = h.getModelStatus()
         stopped = (part_limit is not None and status == highspy.HighsModelStatus.kTimeLimit
@@ -183,11 +183,13 @@ def new_highs(threads: int | None = None, time_limit: float | None = None) -> hi
 
 def relaxation(lp: highspy.HighsLp, threads: int | None = None,
                time_limit: float | None = None, lower: np.ndarray | None = None,
-               upper: np.ndarray | None = None, interior: bool = False) -> highspy.Highs | None:
+               upper: np.ndarray | None = None, interior: bool = False,
+               h: highspy.Highs | None = None) -> highspy.Highs | None:
     """``lp`` with every integer relaxed (and column bounds ``lower``, ``upper`` where given),
     solved: its HiGHS at the optimum, or None when it reached none. ``interior``: by interior
-    point without crossover (no basis; the duals of an interior optimum)."""
-    h = new_highs(threads, time_limit)
+    point without crossover (no basis; the duals of an interior optimum). ``h``: a HiGHS with
+    the caller's own options (log, presolve, limit) instead of ``new_highs``."""
+    h = new_highs(threads, time_limit) if h is None else h
     if interior:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")

@@ -41,8 +41,9 @@ SIMPLEX_FIRST_S = 30.0  # the LP by the simplex method for this long, then by in
 #   (1 thread: the whole Westland's LP 5.7 s by simplex, 42 s by interior point; 3,000 x 10 x
 #   100 unfinished at 300 s by simplex, 110 s by interior point; the A1 farms 307 s by interior
 #   point, unfinished at 400 s by simplex)
-INTERIOR_FROM_COLS = 150_000  # ... and from this many columns by interior point at once (the
-#   A1 farms' bound in the start's process came 30 s too late for their 600 s limit)
+INTERIOR_FROM_COLS = 150_000  # ... and from this many columns by interior point at once: the
+#   30 s of simplex went to waste on both LPs above 150,000 columns measured (179,386 and
+#   459,903), and the whole Westland's (107,799) needs the simplex
 DUAL_TOL = 1e-7  # a reduced cost this slightly negative on an unbounded column counts as 0
 
 
@@ -145,12 +146,13 @@ def split_large(A, relax: np.ndarray) -> np.ndarray:
         nblocks, row_block, col_block = blocks.components(A[kept])
         sizes = np.bincount(col_block, minlength=nblocks)
         large = sizes > blocks.MAX_BLOCK_COLS
-        rows = kept[large[row_block]]
+        in_large = large[row_block]
+        rows, block_of = kept[in_large], row_block[in_large]
         if not len(rows):
             return relax
-        top = np.zeros(nblocks)
-        np.maximum.at(top, row_block[large[row_block]], nnz[rows])
-        dense = rows[nnz[rows] * 2 >= top[row_block[large[row_block]]]]
+        top = np.zeros(nblocks)  # each block's densest row (columns)
+        np.maximum.at(top, block_of, nnz[rows])
+        dense = rows[nnz[rows] * 2 >= top[block_of]]
         if (nnz[dense] <= 2).all():  # no denser rows to relax: give up (the blocks fail)
             return relax
         relax[dense] = True

@@ -109,18 +109,11 @@ def _lp_relaxation(lp: highspy.HighsLp, threads, log_file, deadline):
     the simplex method; only its duals and the support of its integer columns are used, so an
     interior solution will do). Returns (column values, row duals) or None."""
     h = _new_highs(threads, log_file)
-    h.passModel(lp)
-    n = lp.num_col_
-    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                            np.full(n, highspy.HighsVarType.kContinuous))
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
     # without presolve: on capa, presolve's one-row reduction leaves IPX a near-singular
     # basis and 4 times the time (85 s against 23 s)
     h.setOptionValue("presolve", "off")
     h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if blocks.relaxation(lp, interior=True, h=h) is None:
         return None
     sol = h.getSolution()
     return np.asarray(sol.col_value), np.asarray(sol.row_dual)

@@ -149,7 +149,7 @@ def test_split_large_keeps_the_bound_valid(seed, tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "MAX_BLOCK_COLS", max(lp.num_col_ // 4, 3))
     split, _, _ = _bound_of(t, tmp_path / "split")
     optimum, _ = brute_force(t)
-    assert split.relaxed >= whole.relaxed
+    assert split.relaxed > whole.relaxed  # the cap splits some block
     assert split.lp_bound <= split.bound + 1e-9 * max(1.0, abs(split.bound))
     assert split.bound <= optimum * (1 + 1e-7) + 1e-6, (seed, split.bound, optimum)
 
