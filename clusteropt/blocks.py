@@ -51,7 +51,7 @@ class BlocksReport:
     bound: float | None = None
 
 
-def _matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
+def constraint_matrix(lp: highspy.HighsLp) -> sp.csr_matrix:
     """A HiGHS LP's constraint matrix as CSR (rows × columns)."""
     a = lp.a_matrix_
     shape = (lp.num_row_, lp.num_col_)
@@ -70,7 +70,7 @@ def integers(lp: highspy.HighsLp) -> np.ndarray:
 
 def row_activity(lp: highspy.HighsLp, x: np.ndarray) -> np.ndarray:
     """A x: each row's value at column values x."""
-    return _matrix(lp) @ x
+    return constraint_matrix(lp) @ x
 
 
 def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
@@ -81,7 +81,7 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tol: float = FEAS_TOL) -> bool:
     ints = integers(lp)
     if (abs(x[ints] - np.round(x[ints])) > tol).any():
         return False
-    act = _matrix(lp) @ x
+    act = constraint_matrix(lp) @ x
     rl, ru = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     return not ((act < rl - tol * (1 + abs(rl))) | (act > ru + tol * (1 + abs(ru)))).any()
 
@@ -104,22 +104,7 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     packed solve stops after this many seconds and still adds its dual bound (for a bound
     only: the values are then None, the report's ``bound`` set)."""
     t0 = time.perf_counter()
-    n = lp.num_col_
-    A = _matrix(lp) if matrix is None else matrix
-    rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
-    keep_rows = np.ones(lp.num_row_, bool)
-    keep_rows[list(drop_rows)] = False
-    A, rl, ru = A[keep_rows], rl[keep_rows], ru[keep_rows]
-    if ties:
-        a, b = np.asarray(ties, dtype=np.int64).T
-        k = len(a)
-        tie = sp.csr_matrix((np.tile([1.0, -1.0], k), np.c_[a, b].ravel(),
-                             np.arange(0, 2 * k + 1, 2)), shape=(k, n))
-        A = sp.vstack([A, tie]).tocsr()
-        rl, ru = np.r_[rl, np.zeros(k)], np.r_[ru, np.zeros(k)]
-    lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
-    for j, v in fix.items():
-        lo[j] = up[j] = v
+    A, rl, ru, lo, up = _restriction(lp, fix, drop_rows, ties, matrix)
     fixed = lo == up
     x = np.where(fixed, lo, 0.0)
     shift = A @ x
@@ -167,6 +152,43 @@ def solve_blocks(lp: highspy.HighsLp, fix: dict[int, float], drop_rows=(), ties=
     done = report(None if partial else float(own_cost @ x + lp.offset_), nblocks, solves)
     done.bound = bound
     return (None if partial else x), done
+
+
+def _restriction(lp: highspy.HighsLp, fix: dict[int, float], drop_rows, ties,
+                 matrix: sp.csr_matrix | None = None) -> tuple:
+    """The restriction of ``solve_blocks``: (A, row lower, row upper, column lower, column
+    upper) with the rows ``drop_rows`` left out, one row x_a − x_b = 0 per tie added, and
+    the columns of ``fix`` fixed."""
+    A = constraint_matrix(lp) if matrix is None else matrix
+    rl, ru = np.asarray(lp.row_lower_, float), np.asarray(lp.row_upper_, float)
+    keep_rows = np.ones(lp.num_row_, bool)
+    keep_rows[list(drop_rows)] = False
+    A, rl, ru = A[keep_rows], rl[keep_rows], ru[keep_rows]
+    if ties:
+        a, b = np.asarray(ties, dtype=np.int64).T
+        k = len(a)
+        tie = sp.csr_matrix((np.tile([1.0, -1.0], k), np.c_[a, b].ravel(),
+                             np.arange(0, 2 * k + 1, 2)), shape=(k, lp.num_col_))
+        A = sp.vstack([A, tie]).tocsr()
+        rl, ru = np.r_[rl, np.zeros(k)], np.r_[ru, np.zeros(k)]
+    lo, up = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
+    for j, v in fix.items():
+        lo[j] = up[j] = v
+    return A, rl, ru, lo, up
+
+
+def touched(lp: highspy.HighsLp, fix: dict[int, float], drop_rows, ties, columns,
+            matrix: sp.csr_matrix | None = None) -> np.ndarray:
+    """The free columns of ``solve_blocks``' restriction in the blocks that share a row with
+    ``columns`` (fixed ones): all that a new value of those columns can change. The other
+    blocks' optima stay as they are."""
+    A, _, _, lo, up = _restriction(lp, fix, drop_rows, ties, matrix)
+    free = np.flatnonzero(lo != up)
+    Af = A[:, free].tocsr()
+    _, _, col_block = components(Af)
+    rows = np.unique(A[:, list(columns)].tocoo().row)
+    near = np.unique(Af[rows].indices)
+    return free[np.isin(col_block, col_block[near])]
 
 
 def new_highs(threads: int | None = None, time_limit: float | None = None) -> highspy.Highs:
@@ -279,6 +301,6 @@ def priced_cost(lp: highspy.HighsLp, rows, duals: np.ndarray) -> np.ndarray:
     """c − A_Rᵀ π_R: the objective with the rows R priced at their duals π (the Lagrangian
     of rows R; for the balance rows, π is the value of a vehicle at a node)."""
     rows = np.asarray(list(rows), dtype=np.int64)
-    A = _matrix(lp)[rows]
+    A = constraint_matrix(lp)[rows]
     return np.asarray(lp.col_cost_, float) - A.T @ duals[rows]
 

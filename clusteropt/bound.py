@@ -193,7 +193,7 @@ def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
         return None
     lp_bound, pi = duals
     lp_s = time.perf_counter() - t0
-    A = blocks._matrix(lp)
+    A = blocks.constraint_matrix(lp)
     relax = split_large(A, relaxed_rows(A, owner, always))
     constant, cost = priced(lp, A, relax, pi)
     own = np.asarray(lp.col_cost_, float)

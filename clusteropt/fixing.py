@@ -82,7 +82,7 @@ def link_rows(lp: highspy.HighsLp, A: sparse.csr_matrix | None = None) -> np.nda
 
 
 def _csr(lp: highspy.HighsLp) -> sparse.csr_matrix:
-    return blocks._matrix(lp)
+    return blocks.constraint_matrix(lp)
 
 
 def _is_integer(lp: highspy.HighsLp) -> np.ndarray:

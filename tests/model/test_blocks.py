@@ -15,7 +15,11 @@ Independent truths:
   seeds) the ordinary solve path with the block start and a cold direct solve reach the same
   optimum at gap 0;
 * a hand case where no site open has no feasible point: the try with every candidate site
-  open and the pooled flows at their partners gives the hand-computed start and polish.
+  open and the pooled flows at their partners gives the hand-computed start and polish;
+* a hand case of three candidate sites: the greedy drop (``start.drop_sites``) closes the
+  sites one at a time, best improvement first, to the hand-computed point, which the MILP
+  solved whole (HiGHS, gap 0) confirms as the optimum; a site the scenario fixes open
+  stays open; ``blocks.touched`` names exactly the blocks a site's rows reach.
 """
 
 from __future__ import annotations
@@ -453,3 +457,64 @@ def test_the_start_is_collected_and_shown_while_highs_is_silent():
     assert solver.lagrangian is not None and solver.lagrangian.bound == 40.0
     assert seen and seen[-1][1] == 42.0 and seen[-1][2] == 40.0
     assert seen[-1][3] == pytest.approx(2 / 42)
+
+
+def _three_sites_model(first_fixed_open: bool = False) -> highspy.HighsLp:
+    """Hand case for the greedy drop. Sites 1, 2, 3 cost 105, 60 and 30 € open and take 2, 1
+    and 1 units; flows A and B (1 unit each) have no route but to a site (A: 5, 20, 10 €;
+    B: 5, 10, 25 €); flow D goes to its baseline partner (2 €, its own block).
+    Columns: y1 y2 y3, zA1 zA2 zA3, zB1 zB2 zB3, zD.
+    Every site open: A, B to site 1, 195 + 10 + 2 = 207. Closing site 1 gives sites 2 and 3
+    (A to 3, B to 2): 90 + 20 + 2 = 112; closing 2 gives 147, closing 3 gives 177. From sites
+    2 and 3 neither can close (each takes one unit). So the drop ends at 112, the optimum
+    (site 1 alone: 117). With site 1 fixed open: 147 (sites 1, 3), then 117 (site 1 alone)."""
+    cost = np.array([105.0, 60.0, 30.0, 5.0, 20.0, 10.0, 5.0, 10.0, 25.0, 2.0])
+    A = np.zeros((6, 10))
+    A[0, 3:6] = 1  # Σ zA = 1
+    A[1, 6:9] = 1  # Σ zB = 1
+    A[5, 9] = 1  # zD = 1
+    for site, cap in enumerate([2.0, 1.0, 1.0]):  # zA_s + zB_s − cap · y_s ≤ 0
+        A[2 + site, [3 + site, 6 + site]] = 1
+        A[2 + site, site] = -cap
+    lo = np.zeros(10)
+    lo[0] = 1.0 if first_fixed_open else 0.0
+    return _lp(cost, A, np.array([1, 1, -np.inf, -np.inf, -np.inf, 1.0]),
+               np.array([1, 1, 0, 0, 0, 1.0]), lo, np.ones(10), [True] * 3 + [False] * 7)
+
+
+def _whole_optimum(lp: highspy.HighsLp) -> float:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.passModel(lp)
+    h.run()
+    return h.getInfo().objective_function_value
+
+
+@pytest.mark.parametrize(("first_fixed_open", "steps", "opens"), [
+    (False, [207.0, 112.0], [0, 1, 1]),
+    (True, [207.0, 147.0, 117.0], [1, 0, 0]),
+])
+def test_drop_closes_the_sites_the_every_site_open_try_opened(first_fixed_open, steps, opens):
+    from clusteropt.start import MarketClosure, block_start
+
+    lp = _three_sites_model(first_fixed_open)
+    closure = MarketClosure([], [], [], {9: 1.0}, [0, 1, 2])
+    nobody = (np.array([0, 1, 2], dtype=np.int32), np.array([0.0, 0.0, 0.0]))  # no site open
+    points = [(x, objective) for x, objective, _ in block_start(
+        lp, closure, *nobody, gap_rel=0.0, threads=None, share=None, large=False)
+        if x is not None]
+    assert [objective for _, objective in points] == pytest.approx(steps)
+    assert all(blocks.feasible(lp, x) for x, _ in points)
+    assert list(points[-1][0][:3]) == opens
+    assert points[-1][1] == pytest.approx(_whole_optimum(lp))
+
+
+def test_touched_names_the_blocks_a_site_reaches():
+    lp = _three_sites_model()
+    every_open = {0: 1.0, 1: 1.0, 2: 1.0}
+    # A and B share the sites' rows: one block of six columns; D is a block of its own
+    assert list(blocks.touched(lp, every_open, (), (), [1])) == [3, 4, 5, 6, 7, 8]
+    # with B's shares fixed, site 3's row reaches A's block only
+    fix = every_open | {6: 1.0, 7: 0.0, 8: 0.0}
+    assert list(blocks.touched(lp, fix, (), (), [2])) == [3, 4, 5]

@@ -159,7 +159,7 @@ def test_no_kept_row_joins_two_owners(seed, tmp_path):
     t = random_tiny(seed)
     sc = t.scenario(tmp_path)
     lp, closure = _lp_and_closure(build(sc, build_lanes(sc)))
-    A = blocks._matrix(lp)
+    A = blocks.constraint_matrix(lp)
     relax = bound.relaxed_rows(A, closure.owners, closure.balance)
     assert relax[closure.balance].all()
     kept = A[~relax]
