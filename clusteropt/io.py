@@ -39,10 +39,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 from numbers import Number
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Table", "TableError", "read_table", "write_atomic"]
@@ -330,15 +332,16 @@ def _normalise(frame: pd.DataFrame, source: str, first_row: int,
 
     columns = {}
     for position, name in enumerate(names):
-        columns[name] = [_clean(v) for v in frame.iloc[:, position]]
+        columns[name] = _clean_all(frame.iloc[:, position])
     rows = list(range(first_row, first_row + len(frame)))
-    filled = [any(columns[n][i] is not None for n in names) for i in range(len(rows))]
+    empty = np.array([[v is None for v in columns[n]] for n in names], dtype=bool)
+    filled = ~empty.reshape(len(names), len(rows)).all(axis=0)
 
     out = {}
     for name in names:
-        values = [v for v, keep in zip(columns[name], filled) if keep]
+        values = columns[name] if filled.all() else list(compress(columns[name], filled))
         out[name] = _column(values)
-    out[ROW_COLUMN] = pd.Series([r for r, keep in zip(rows, filled) if keep], dtype="int64")
+    out[ROW_COLUMN] = pd.Series(list(compress(rows, filled)), dtype="int64")
     result = pd.DataFrame(out, columns=[*names, ROW_COLUMN])
     return Table(frame=result, source=source, first_row=first_row, crs=None)
 
@@ -355,12 +358,42 @@ def _clean(value: Any) -> Any:
     return text or None
 
 
+def _clean_all(column: pd.Series) -> list:
+    """``_clean`` of every cell; a column of plain ``str`` cells (a CSV) in one pass."""
+    values = column.tolist()  # much faster than iterating an Arrow-backed column
+    if all(type(v) is str for v in values):
+        return [v.strip() or None for v in values]
+    return [_clean(v) for v in column]
+
+
 def _column(values: list) -> pd.Series:
     """float64 if every non-missing value is a number, else object of str / None."""
-    numbers = [_as_number(v) for v in values]
-    if all(n is not None or v is None for n, v in zip(numbers, values)):
-        return pd.Series([math.nan if n is None else n for n in numbers], dtype="float64")
+    numbers = _numbers(values)
+    if numbers is not None:
+        return pd.Series(numbers, dtype="float64")
     return pd.Series([None if v is None else _text(v) for v in values], dtype=object)
+
+
+def _numbers(values: list) -> list[float] | None:
+    """The values as floats (NaN where missing) if every non-missing one is a number
+    (``_as_number``), else None. Plain text is checked in one pass: no "_", float() parses
+    each, all finite."""
+    present = [v for v in values if v is not None]
+    if not all(type(v) is str for v in present):
+        numbers = [None if v is None else _as_number(v) for v in values]
+        if any(n is None and v is not None for n, v in zip(numbers, values)):
+            return None
+        return [math.nan if n is None else n for n in numbers]
+    if any("_" in v for v in present):
+        return None
+    try:
+        parsed = [float(v) for v in present]
+    except ValueError:
+        return None
+    if not all(map(math.isfinite, parsed)):
+        return None
+    it = iter(parsed)
+    return [math.nan if v is None else next(it) for v in values]
 
 
 def _as_number(value: Any) -> float | None:

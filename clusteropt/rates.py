@@ -67,15 +67,18 @@ def trip_toll(v: VehicleType, km: float, toll_share: float) -> float:
     return (v.toll_eur_per_km + toll_share * v.toll_rate_eur_per_km) * km
 
 
-def trip_emissions(v: VehicleType, km: float) -> dict[str, float]:
-    """kg per trip of every emitted quantity, the load-independent part (= an empty trip)."""
-    f = emissions.factors(v)
+def trip_emissions(v: VehicleType, km: float, f: emissions.Factors | None = None
+                   ) -> dict[str, float]:
+    """kg per trip of every emitted quantity, the load-independent part (= an empty trip);
+    ``f``: the type's ``emissions.factors`` if already known (each function here takes it)."""
+    f = emissions.factors(v) if f is None else f
     return {q: f.empty[q] * km for q in emissions.QUANTITIES}
 
 
-def load_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:
+def load_emissions_per_t(v: VehicleType, km: float, f: emissions.Factors | None = None
+                         ) -> dict[str, float]:
     """kg per tonne carried by a trip-priced vehicle (the load-dependent part)."""
-    f = emissions.factors(v)
+    f = emissions.factors(v) if f is None else f
     return {q: (f.full[q] - f.empty[q]) * km / v.payload_t for q in emissions.QUANTITIES}
 
 
@@ -91,9 +94,10 @@ def unit_cost(v: VehicleType, km: float) -> float:
     return v.tariff_eur_per_unit + v.tariff_eur_per_unit_km * km
 
 
-def tariff_emissions_per_t(v: VehicleType, km: float) -> dict[str, float]:
+def tariff_emissions_per_t(v: VehicleType, km: float, f: emissions.Factors | None = None
+                           ) -> dict[str, float]:
     """kg per tonne by a tariff vehicle."""
-    f = emissions.factors(v)
+    f = emissions.factors(v) if f is None else f
     return {q: f.per_tkm[q] * km for q in emissions.QUANTITIES}
 
 

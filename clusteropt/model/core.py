@@ -42,7 +42,7 @@ class LinearTerm:
 
     def add(self, terms: Terms, scale: float = 1.0, const: float = 0.0) -> None:
         if scale != 0.0:
-            self.terms.extend((v, c * scale) for v, c in terms)
+            self.terms += [(v, c * scale) for v, c in terms]
         self.const += const * scale
 
     def add_term(self, other: LinearTerm, scale: float = 1.0) -> None:

@@ -1313,9 +1313,9 @@ def price_transport(b: Parts) -> None:
         if vt.pricing == "tariff":
             cost_t = factor[role] * rates.tariff_cost_per_t(vt, km, lanes.lane_cost(i, j))
             b.terms["transport"].add(load.terms, w * cost_t, load.const)
-            co2.add(load, _times(w, rates.tariff_emissions_per_t(vt, km)))
+            co2.add(load, _times(w, rates.tariff_emissions_per_t(vt, km, co2.factors(vt))))
         else:
-            co2.add(load, _times(w, rates.load_emissions_per_t(vt, km)))
+            co2.add(load, _times(w, rates.load_emissions_per_t(vt, km, co2.factors(vt))))
     for (i, j, v, _g, p, _o), u in b.units.items():
         vt = sc.vehicles[v]
         b.terms["transport"].add([(u, weight[p] * rates.unit_cost(
@@ -1329,14 +1329,14 @@ def price_transport(b: Parts) -> None:
         b.terms["transport"].add([(tr, w * rates.trip_cost(vt, km, h))])
         if toll:
             b.terms["toll"].add([(tr, w * toll)])
-        co2.add(LinearTerm.of(tr), _times(w, rates.trip_emissions(vt, km)))
+        co2.add(LinearTerm.of(tr), _times(w, rates.trip_emissions(vt, km, co2.factors(vt))))
         rho = b.implicit_empty[key]
         if rho:
             by_market = LinearTerm.of(b.market.get(key, tr))
             b.terms["transport"].add(by_market.terms, w * rho * rates.empty_cost(vt, km, h))
             if toll:
                 b.terms["toll"].add(by_market.terms, w * rho * toll)
-            co2.add(by_market, _times(w * rho, rates.trip_emissions(vt, km)))
+            co2.add(by_market, _times(w * rho, rates.trip_emissions(vt, km, co2.factors(vt))))
     for (i, j, v, p), e in b.empty.items():
         vt = sc.vehicles[v]
         km, w = lanes.distance(i, j, vt.mode), weight[p]
@@ -1345,7 +1345,7 @@ def price_transport(b: Parts) -> None:
         toll = rates.trip_toll(vt, km, lanes.toll_share(i, j))
         if toll:
             b.terms["toll"].add([(e, w * toll)])
-        co2.add(LinearTerm.of(e), _times(w, rates.trip_emissions(vt, km)))
+        co2.add(LinearTerm.of(e), _times(w, rates.trip_emissions(vt, km, co2.factors(vt))))
 
 
 def price_tours(b: Parts) -> None:
@@ -1365,12 +1365,13 @@ def price_tours(b: Parts) -> None:
         b.terms["transport"].add([(run, w * (cost - toll))])
         if toll:
             b.terms["toll"].add([(run, w * toll)])
-        co2.add(LinearTerm.of(run), _times(w, rates.trip_emissions(vt, km)))
+        f = co2.factors(vt)
+        co2.add(LinearTerm.of(run), _times(w, rates.trip_emissions(vt, km, f)))
         for y, tl in take.items():
             i, j = y[0], y[1]
             stop = i if col.direction == "collect" else j
-            on = rates.load_emissions_per_t(vt, col.onboard_km(stop, vt, lanes))
-            direct = rates.load_emissions_per_t(vt, lanes.distance(i, j, vt.mode))
+            on = rates.load_emissions_per_t(vt, col.onboard_km(stop, vt, lanes), f)
+            direct = rates.load_emissions_per_t(vt, lanes.distance(i, j, vt.mode), f)
             co2.add(LinearTerm.of(tl), _times(w, {q: on[q] - direct[q] for q in on}))
 
 
@@ -1384,6 +1385,14 @@ class _Emissions:
 
     def __init__(self, sc: Scenario, terms: dict[str, LinearTerm]):
         self.sc, self.terms = sc, terms
+        self._factors: dict[str, emissions.Factors] = {}
+
+    def factors(self, vt: VehicleType) -> emissions.Factors:
+        """``emissions.factors`` of a vehicle type, computed once per type."""
+        f = self._factors.get(vt.id)
+        if f is None:
+            f = self._factors[vt.id] = emissions.factors(vt)
+        return f
 
     def add(self, amount: LinearTerm, kg: dict[str, float]) -> None:
         for q, v in kg.items():
