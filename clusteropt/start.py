@@ -100,8 +100,10 @@ def block_start(lp: highspy.HighsLp, closure: MarketClosure, idx: np.ndarray,
 
     1. the try's columns fixed, every trip closed by the market (mkt = trips, empty legs 0,
        balance rows left out): solved block by block (``blocks.solve_blocks``);
-    2. polished: the integers kept, the balance free (an LP, ``blocks.polish``);
-    3. up to ``PRICE_ROUNDS`` times, while it improves: the blocks again with market closure
+    2. where the try opened every candidate site, the sites closed one at a time while that
+       pays (``drop_sites``);
+    3. polished: the integers kept, the balance free (an LP, ``blocks.polish``);
+    4. up to ``PRICE_ROUNDS`` times, while it improves: the blocks again with market closure
        free and each column priced by the polish's balance duals (c − A_Bᵀ π, π the value of
        a vehicle at a node; a Lagrangian heuristic), then polished: trips of the types and
        counts that fit backhauls. On the whole Westland this took the start from 0.56 % to
@@ -176,8 +178,9 @@ def drop_sites(lp: highspy.HighsLp, closure: MarketClosure, fix: dict[int, float
     facility location, best improvement first. Each trial fixes one more site closed and
     solves again only the blocks that touch it (``blocks.touched``), the rest kept at ``x``.
     ``fix`` is updated in place (the closed sites at 0); yields the column values of
-    each better point. On the A1 farms: 281.96 M€/yr with all four processors open, 220.38 M€/yr
-    with the IJssel one alone (first block solves, within 1 %)."""
+    each better point. On the A1 farms: from all four processors open, 281.96 M€/yr, to the
+    Gelderse Vallei one alone, 217.36 M€/yr, in 4 + 3 + 2 + 1 trials of 1–15 s (the block of
+    poultry manure with no route but to a processor, 5,076 columns)."""
     cost = np.asarray(lp.col_cost_)
     free_lower = np.asarray(lp.col_lower_) < 0.5  # (a site the scenario fixes open stays)
     open_now = [j for j in closure.opens if fix.get(j) == 1.0 and free_lower[j]]
