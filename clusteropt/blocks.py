@@ -178,17 +178,21 @@ def _restriction(lp: highspy.HighsLp, fix: dict[int, float], drop_rows, ties,
 
 
 def touched(lp: highspy.HighsLp, fix: dict[int, float], drop_rows, ties, columns,
-            matrix: sp.csr_matrix | None = None) -> np.ndarray:
-    """The free columns of ``solve_blocks``' restriction in the blocks that share a row with
-    ``columns`` (fixed ones): all that a new value of those columns can change. The other
-    blocks' optima stay as they are."""
+            matrix: sp.csr_matrix | None = None) -> list[np.ndarray]:
+    """For each of ``columns`` (fixed ones), the free columns of ``solve_blocks``'
+    restriction in the blocks that share a row with it: all that a new value of that column
+    can change; the other blocks' optima stay as they are. The blocks are found once."""
     A, _, _, lo, up = _restriction(lp, fix, drop_rows, ties, matrix)
     free = np.flatnonzero(lo != up)
     Af = A[:, free].tocsr()
     _, _, col_block = components(Af)
-    rows = np.unique(A[:, list(columns)].tocoo().row)
-    near = np.unique(Af[rows].indices)
-    return free[np.isin(col_block, col_block[near])]
+    Acsc = A.tocsc()
+    out = []
+    for j in columns:
+        rows = Acsc.indices[Acsc.indptr[j]:Acsc.indptr[j + 1]]
+        near = np.unique(Af[rows].indices)
+        out.append(free[np.isin(col_block, col_block[near])])
+    return out
 
 
 def new_highs(threads: int | None = None, time_limit: float | None = None) -> highspy.Highs:

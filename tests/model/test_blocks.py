@@ -514,7 +514,7 @@ def test_touched_names_the_blocks_a_site_reaches():
     lp = _three_sites_model()
     every_open = {0: 1.0, 1: 1.0, 2: 1.0}
     # A and B share the sites' rows: one block of six columns; D is a block of its own
-    assert list(blocks.touched(lp, every_open, (), (), [1])) == [3, 4, 5, 6, 7, 8]
+    assert list(blocks.touched(lp, every_open, (), (), [1])[0]) == [3, 4, 5, 6, 7, 8]
     # with B's shares fixed, site 3's row reaches A's block only
     fix = every_open | {6: 1.0, 7: 0.0, 8: 0.0}
-    assert list(blocks.touched(lp, fix, (), (), [2])) == [3, 4, 5]
+    assert list(blocks.touched(lp, fix, (), (), [2])[0]) == [3, 4, 5]
