@@ -95,6 +95,24 @@ def test_fixing_matches_brute_force(tmp_path, seed):
     assert check_solution(sc, lanes, extract(model)).passed
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("proof_gap", [float("inf"), -1.0])
+def test_final_milp_without_sub_mip_search_keeps_the_optimum(tmp_path, monkeypatch, seed,
+                                                              proof_gap):
+    """The final MILP runs without RINS and RENS when the incumbent is within PROOF_GAP of
+    L(π). That is a speed choice only: with every final MILP run so (inf) or none (-1), the
+    optimum is the brute-force one and the report says which way it ran."""
+    monkeypatch.setattr(fixing, "PROOF_GAP", proof_gap)
+    inst = _instance(300 + seed)
+    truth = _brute_force(inst)
+    sc, lanes, model, report = _solve(inst, tmp_path, "fixing")
+    assert report.fixing["proof_only"] is (proof_gap > 0)
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(truth, rel=1e-7)
+    assert report.best_bound <= truth * (1 + 1e-9)
+    assert check_solution(sc, lanes, extract(model)).passed
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_direct_with_cover_rows_matches_brute_force(tmp_path, seed):
     inst = _instance(100 + seed)
