@@ -45,9 +45,6 @@ INTERIOR_FROM_COLS = 150_000  # ... and from this many columns by interior point
 #   30 s of simplex went to waste on both LPs above 150,000 columns measured (179,386 and
 #   459,903), and the whole Westland's (107,799) needs the simplex
 DUAL_TOL = 1e-7  # a reduced cost this slightly negative on an unbounded column counts as 0
-PRICE_TOL = 1e-6  # relative: a held column's reduced cost below -PRICE_TOL·(1 + |c|) frees it
-PRICED_FROM_COLS = 150_000  # from this many columns the duals come by pricing from the start
-#   (``priced_duals``): see docs/benchmarks.md, "The LP by pricing from the start"
 
 
 @dataclass
@@ -56,7 +53,7 @@ class BoundReport:
     rows relaxed, blocks, packed solves, seconds (the LP's and in all)."""
 
     bound: float
-    lp_bound: float | None  # None: the duals came from a restricted LP not priced out
+    lp_bound: float
     relaxed: int
     blocks: int
     solves: int
@@ -115,68 +112,25 @@ def relaxed_rows(A, owner: np.ndarray, always) -> np.ndarray:
     return relax
 
 
-def lp_duals(lp: highspy.HighsLp, threads: int | None, time_limit: float | None,
-             upper: np.ndarray | None = None) -> tuple[float, np.ndarray] | None:
+def lp_duals(lp: highspy.HighsLp, threads: int | None, time_limit: float | None
+             ) -> tuple[float, np.ndarray] | None:
     """The LP relaxation's optimum and row duals (HiGHS: reduced costs c − Aᵀ π), or None
     when it does not reach an optimum within ``time_limit`` s: by the simplex method for up
     to ``SIMPLEX_FIRST_S`` s, then by interior point (``blocks.relaxation``); from
-    ``INTERIOR_FROM_COLS`` columns on (not counting those ``upper`` fixes at their lower
-    bound) by interior point at once. ``upper``: column upper bounds instead of the LP's."""
-    objective, row_dual, _ = _lp_solved(lp, threads, time_limit, upper)
-    return None if objective is None else (objective, row_dual)
-
-
-def _lp_solved(lp, threads, time_limit, upper=None):
-    """(objective, row duals, column duals) of ``lp_duals``; Nones when unsolved."""
+    ``INTERIOR_FROM_COLS`` columns on by interior point at once."""
     t0 = time.perf_counter()
-    lower = np.asarray(lp.col_lower_, float)
-    free = lp.num_col_ if upper is None else int((upper > lower).sum())
     h = None
-    if free < INTERIOR_FROM_COLS:
+    if lp.num_col_ < INTERIOR_FROM_COLS:
         first = SIMPLEX_FIRST_S if time_limit is None else min(SIMPLEX_FIRST_S, time_limit)
-        h = blocks.relaxation(lp, threads, first, lower, upper)
+        h = blocks.relaxation(lp, threads, first)
     if h is None:
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
-            return None, None, None
-        h = blocks.relaxation(lp, threads, left, lower, upper, interior=True)
+            return None
+        h = blocks.relaxation(lp, threads, left, interior=True)
     if h is None:
-        return None, None, None
-    sol = h.getSolution()
-    return (h.getInfo().objective_function_value, np.asarray(sol.row_dual),
-            np.asarray(sol.col_dual))
-
-
-def priced_duals(lp: highspy.HighsLp, start: np.ndarray, threads: int | None,
-                 time_limit: float | None) -> tuple[float | None, np.ndarray] | None:
-    """The LP relaxation's duals by pricing, from a feasible ``start``: the binaries at 0 in
-    it are held at 0 and the LP solved (``lp_duals``); each held column whose reduced cost is
-    below −``PRICE_TOL``·(1 + |c|) is freed, and the LP solved again, until none is. Then the
-    restricted LP's optimum is the LP relaxation's (its solution is feasible there and its
-    duals price every column at ≥ 0): (that optimum, row duals). Stopped by ``time_limit``
-    before, the last duals with None for the optimum: they still give a valid L(π).
-    None when no LP was solved."""
-    t0 = time.perf_counter()
-    lower = np.asarray(lp.col_lower_, float)
-    upper = np.asarray(lp.col_upper_, float)
-    cost = np.asarray(lp.col_cost_, float)
-    integer = (np.asarray(lp.integrality_, dtype=int) == 1 if len(lp.integrality_)
-               else np.zeros(lp.num_col_, bool))
-    held = integer & (lower == 0) & (upper == 1) & (np.asarray(start, float) < 0.5)
-    last = None
-    while True:
-        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-        if left is not None and left <= 0:
-            return last
-        objective, row_dual, col_dual = _lp_solved(lp, threads, left,
-                                                   np.where(held, lower, upper))
-        if objective is None:
-            return last
-        last = (None, row_dual)
-        freed = held & (col_dual < -PRICE_TOL * (1.0 + np.abs(cost)))
-        if not freed.any():
-            return objective, row_dual
-        held &= ~freed
+        return None
+    return h.getInfo().objective_function_value, np.asarray(h.getSolution().row_dual)
 
 
 def split_large(A, relax: np.ndarray) -> np.ndarray:
@@ -224,21 +178,17 @@ def signed(pi: np.ndarray, rl: np.ndarray, ru: np.ndarray) -> tuple[np.ndarray, 
 
 
 def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
-                     threads: int | None = None, time_limit: float | None = None,
-                     start: np.ndarray | None = None) -> BoundReport | None:
+                     threads: int | None = None, time_limit: float | None = None
+                     ) -> BoundReport | None:
     """L(π) (module docstring) with π the LP relaxation's row duals on the rows
     ``relaxed_rows(A, owner, always)``, its minimum solved block by block
     (``blocks.solve_blocks``, the priced costs, the relaxed rows left out; a reduced cost
     within ``DUAL_TOL`` below 0 on an unbounded column counts as 0). The LP bound when
     that is higher or the blocks cannot be solved (a block too large, unbounded, or a solve
     not finished within ``time_limit`` s). None when the LP relaxation is not solved in
-    that time. ``start``: a feasible solution; on an LP of ``PRICED_FROM_COLS`` columns
-    or more the duals then come by pricing from it (``priced_duals``)."""
+    that time."""
     t0 = time.perf_counter()
-    if start is not None and lp.num_col_ >= PRICED_FROM_COLS:
-        duals = priced_duals(lp, start, threads, time_limit)
-    else:
-        duals = lp_duals(lp, threads, time_limit)
+    duals = lp_duals(lp, threads, time_limit)
     if duals is None:
         return None
     lp_bound, pi = duals
@@ -254,8 +204,5 @@ def lagrangian_bound(lp: highspy.HighsLp, always, owner: np.ndarray,
                                     cost=cost, gap=BLOCK_GAP, matrix=A,
                                     part_limit=PART_LIMIT_S)
     value = -np.inf if report.bound is None else constant + report.bound
-    best = value if lp_bound is None else max(lp_bound, value)
-    if not np.isfinite(best):
-        return None
-    return BoundReport(best, lp_bound, int(relax.sum()), report.blocks,
+    return BoundReport(max(lp_bound, value), lp_bound, int(relax.sum()), report.blocks,
                        report.solves, lp_s, time.perf_counter() - t0)

@@ -339,16 +339,13 @@ def _worker(out_fd: int) -> None:
             lp = lp_from_arrays(payload["lp"])
             parent = payload["parent"]
             closure = MarketClosure(*payload["closure"])
-            best = None  # the last point sent is the cheapest
             for x, objective, report in block_start(
                     lp, closure, payload["idx"], payload["val"],
                     payload["gap_rel"], 1, payload["share"], payload["large"],
                     stop=lambda: os.getppid() != parent):
                 send("point", x, objective, report)
-                best = best if x is None else x
             if len(closure.owners) == lp.num_col_ and os.getppid() == parent:
-                bound = lagrangian.lagrangian_bound(lp, closure.balance, closure.owners, 1,
-                                                    start=best)
+                bound = lagrangian.lagrangian_bound(lp, closure.balance, closure.owners, 1)
                 if bound is not None:
                     send("bound", bound)
         except BrokenPipeError:

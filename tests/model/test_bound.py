@@ -9,10 +9,6 @@ balance and the rows that join two owners), the integer blocks of the rest.
   pays a fifth of a trip (520 €/yr), the bound a whole one and its market return (2,600, the
   optimum);
 * the row choice: no kept row joins two owners, and the balance rows are always relaxed;
-* the LP by pricing from a start (``priced_duals``): the binaries at 0 in an optimal MILP
-  solution held at 0, freed while their reduced costs are negative, reach the LP
-  relaxation's optimum; stopped after its first LP, the duals still give a bound ≤ the
-  brute-force optimum;
 * on the solve path (a model counted as large): the background process sends the bound, the
   solve reports it when higher than HiGHS's own, and never above the optimum.
 """
@@ -203,68 +199,3 @@ def test_large_model_path_reports_the_bound(seed, tmp_path, monkeypatch):
     assert report.best_bound >= report.lagrangian["bound"] - 1e-9
     assert report.lagrangian["bound"] <= optimum * (1 + 1e-7) + 1e-6
     assert close(report.objective, optimum), (seed, report.objective, optimum)
-
-
-def _milp_solution(lp) -> np.ndarray:
-    """An optimal MILP solution of ``lp`` (HiGHS, gap 0): a feasible start."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.passModel(lp)
-    h.run()
-    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return np.asarray(h.getSolution().col_value)
-
-
-def test_priced_duals_reach_the_lp_optimum(tmp_path, monkeypatch):
-    """Held at 0 where the start has them at 0, the binaries the LP wants are freed by their
-    negative reduced costs (on some seeds in a second LP or more), and the last restricted
-    LP's optimum is the LP relaxation's. The bound at those duals lies between the LP bound
-    and the brute-force optimum."""
-    monkeypatch.setattr(bound, "PRICED_FROM_COLS", 0)
-    solves = []
-    lp_solved = bound._lp_solved
-    monkeypatch.setattr(bound, "_lp_solved",
-                        lambda *a, **k: solves.append(1) or lp_solved(*a, **k))
-    repriced = 0
-    for seed in SEEDS:
-        t = random_tiny(seed)
-        sc = t.scenario(tmp_path / str(seed))
-        lp, closure = _lp_and_closure(build(sc, build_lanes(sc)))
-        x = _milp_solution(lp)
-        full, _ = bound.lp_duals(lp, None, None)
-        solves.clear()
-        objective, pi = bound.priced_duals(lp, x, None, None)
-        repriced += len(solves) > 1
-        assert objective == pytest.approx(full, rel=1e-7, abs=1e-6), seed
-        report = bound.lagrangian_bound(lp, closure.balance, closure.owners, start=x)
-        optimum, _ = brute_force(t)
-        assert report.lp_bound == pytest.approx(full, rel=1e-7, abs=1e-6)
-        assert full * (1 - 1e-7) - 1e-6 <= report.bound <= optimum * (1 + 1e-7) + 1e-6
-    assert repriced >= 3, repriced
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_priced_duals_stopped_early_still_bound(seed, tmp_path, monkeypatch):
-    """Stopped after its first LP (a stand-in for the time limit), ``priced_duals`` returns
-    that restricted LP's duals without an optimum (its objective is no LP bound); the
-    Lagrangian at them is still ≤ the brute-force optimum."""
-    monkeypatch.setattr(bound, "PRICED_FROM_COLS", 0)
-    lp_solved = bound._lp_solved
-    calls = []
-
-    def first_only(*a, **k):
-        calls.append(1)
-        return lp_solved(*a, **k) if len(calls) == 1 else (None, None, None)
-
-    t = random_tiny(seed)
-    sc = t.scenario(tmp_path)
-    lp, closure = _lp_and_closure(build(sc, build_lanes(sc)))
-    x = _milp_solution(lp)
-    monkeypatch.setattr(bound, "_lp_solved", first_only)
-    report = bound.lagrangian_bound(lp, closure.balance, closure.owners, start=x)
-    optimum, _ = brute_force(t)
-    if len(calls) > 1:  # the first LP freed a column: stopped before the optimum
-        assert report is None or report.lp_bound is None
-    if report is not None:
-        assert report.bound <= optimum * (1 + 1e-7) + 1e-6, (seed, report.bound, optimum)
