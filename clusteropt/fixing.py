@@ -37,7 +37,6 @@ from scipy import sparse
 from clusteropt import blocks, interrupt, subgradient
 from clusteropt.bound import priced
 
-_INT = highspy.HighsVarType.kInteger
 FIX_TOL = 1e-9  # relative: a forced bound must exceed the incumbent by this to fix
 DUAL_SHARE = 0.25  # of the time left, at most, for each round of subgradient steps
 FIRST_STEPS = 600  # subgradient steps before the restricted MIP
@@ -72,8 +71,8 @@ class FixingReport:
 
 def link_rows(lp: highspy.HighsLp, A: sparse.csr_matrix | None = None) -> np.ndarray:
     """Indices of the rows ``a·x − b·y ≤ 0`` with x continuous, y integer, a, b > 0."""
-    A = _csr(lp) if A is None else A
-    integer = _is_integer(lp)
+    A = blocks.constraint_matrix(lp) if A is None else A
+    integer = blocks.integers(lp)
     two = np.flatnonzero((np.diff(A.indptr) == 2) & (np.asarray(lp.row_upper_) == 0)
                          & ~np.isfinite(np.asarray(lp.row_lower_)))
     if not len(two):
@@ -85,17 +84,6 @@ def link_rows(lp: highspy.HighsLp, A: sparse.csr_matrix | None = None) -> np.nda
     for a, b in ((0, 1), (1, 0)):  # continuous in position a, integer in position b
         ok |= (~integer[cols[a]] & integer[cols[b]] & (vals[a] > 0) & (vals[b] < 0))
     return two[ok]
-
-
-def _csr(lp: highspy.HighsLp) -> sparse.csr_matrix:
-    return blocks.constraint_matrix(lp)
-
-
-def _is_integer(lp: highspy.HighsLp) -> np.ndarray:
-    kinds = lp.integrality_
-    if not len(kinds):
-        return np.zeros(lp.num_col_, bool)
-    return np.array([k == _INT for k in kinds])
 
 
 def _new_highs(threads: int | None, log_file: str | None) -> highspy.Highs:
@@ -191,9 +179,9 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     t0 = time.perf_counter()
     deadline = t0 + (1e9 if time_limit is None else float(time_limit))
     lp = h.getLp() if lp is None else lp
-    A = _csr(lp)
+    A = blocks.constraint_matrix(lp)
     report = FixingReport()
-    integer = _is_integer(lp)
+    integer = blocks.integers(lp)
     links = link_rows(lp, A)
     report.links = len(links)
     lower, upper = np.array(lp.col_lower_, float), np.array(lp.col_upper_, float)
@@ -337,7 +325,7 @@ def block_penalties(lp: highspy.HighsLp, row_dual: np.ndarray, integer: np.ndarr
 
     Returns (L, w0, w1, binary columns) or None when the structure has no blocks or L is not
     finite."""
-    A = _csr(lp) if A is None else A
+    A = blocks.constraint_matrix(lp) if A is None else A
     n = lp.num_col_
     lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)

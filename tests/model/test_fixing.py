@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from clusteropt import fixing, subgradient
+from clusteropt import blocks, fixing, subgradient
 from clusteropt.benchmarks.orlib import CapInstance, cap_scenario, read_cap
 from clusteropt.check import check_solution
 from clusteropt.lanes import build_lanes
@@ -252,8 +252,8 @@ def _highs_lp(model):
 
 
 def _lagrangian(lp):
-    A = fixing._csr(lp)
-    integer = fixing._is_integer(lp)
+    A = blocks.constraint_matrix(lp)
+    integer = blocks.integers(lp)
     sites = subgradient.knapsack_blocks(lp, A, integer, fixing.link_rows(lp, A))
     return A, sites, subgradient.Lagrangian(lp, A, sites, 1)
 
