@@ -168,7 +168,7 @@ def _solution(values: np.ndarray) -> highspy.HighsSolution:
 
 
 def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: int | None,
-          log_file: str | None = None, incumbent_share: float | None = None,
+          log_file: str | None = None, incumbent_share: float = INCUMBENT_SHARE,
           lp: highspy.HighsLp | None = None, start: np.ndarray | None = None,
           dual: str = "auto") -> FixingReport:
     """Solve the MILP held by ``h`` (minimising) by the steps above; ``h`` ends holding the
@@ -183,7 +183,6 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     always from the LP."""
     t0 = time.perf_counter()
     deadline = t0 + (1e9 if time_limit is None else float(time_limit))
-    incumbent_share = INCUMBENT_SHARE if incumbent_share is None else incumbent_share
     lp = h.getLp() if lp is None else lp
     A = blocks.constraint_matrix(lp)
     report = FixingReport()
