@@ -12,8 +12,11 @@ and the tree branches over 100 sites. The method works on any minimising MILP (a
    block Lagrangian (``clusteropt.subgradient``; on ``capa`` 10 s instead of the LP's 30 s).
    Otherwise the LP relaxation by interior point without crossover or presolve: its row
    duals π and the support of its integer columns.
-2. **Incumbent.** The MIP restricted to the sites in that support (the others closed),
-   solved by HiGHS with at most half of the time left (``INCUMBENT_SHARE``): a value z_UB.
+2. **Incumbent**, with at most half of the time left (``INCUMBENT_SHARE``): a value z_UB.
+   Where the model has site blocks, a local search over the open sites (``clusteropt.swap``:
+   one LP per set of open sites), from the site problem's choice at the multipliers and
+   within their support. Otherwise the MIP restricted to the sites in the LP's support (the
+   others closed), solved by HiGHS.
 3. **Lagrangian fixing** (:func:`block_penalties`, ``subgradient.site_penalties``).
    Relaxing every row outside the sites' own blocks with π gives a bound L(π), valid for
    any π with the right signs, and for each binary site the bound with it forced open or
@@ -34,7 +37,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from clusteropt import blocks, interrupt, subgradient
+from clusteropt import blocks, interrupt, subgradient, swap
 from clusteropt.bound import priced
 
 FIX_TOL = 1e-9  # relative: a forced bound must exceed the incumbent by this to fix
@@ -67,6 +70,7 @@ class FixingReport:
     dual_steps: int = 0  # subgradient steps
     incumbent: float | None = None
     incumbent_s: float = 0.0
+    swap_lps: int = 0  # LPs the local search over the open sites solved (``swap``)
     fixed: int = 0
     lagrangian_s: float = 0.0
     free_integers: int = 0
@@ -193,8 +197,8 @@ def solve(h: highspy.Highs, time_limit: float | None, gap_rel: float, threads: i
     z_ub = None if start is None else float(np.dot(lp.col_cost_, start) + lp.offset_)
     sites = subgradient.knapsack_blocks(lp, A, integer, links) if dual == "auto" else None
     if sites is not None:
-        found = _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
-                                incumbent_share, gap_rel, report)
+        found = _by_subgradient(lp, A, sites, links, z_ub, start, threads, log_file,
+                                deadline, incumbent_share, gap_rel, report)
     else:
         found = _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline,
                        incumbent_share, gap_rel, report)
@@ -264,12 +268,14 @@ def _by_lp(lp, A, integer, z_ub, start, threads, log_file, deadline, incumbent_s
     return z_ub, start, (base + w0, base + w1, cols)
 
 
-def _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
+def _by_subgradient(lp, A, sites, links, z_ub, start, threads, log_file, deadline,
                     incumbent_share, gap_rel, report):
     """Steps 1-3 by subgradient steps on the site blocks (``subgradient``): the same
-    result as ``_by_lp``. A first round of steps gives multipliers, the restricted MIP over
-    their support (``subgradient.support``) an incumbent, a second round towards its
-    objective the bound and each site's forced bounds."""
+    result as ``_by_lp``. A first round of steps gives multipliers; a local search over the
+    open sites (``swap``), from the site problem's choice there and within their support
+    (``subgradient.support``), an incumbent (the restricted MIP over that support when the
+    choice is infeasible); a second round towards its objective the bound and each site's
+    forced bounds."""
     lag = subgradient.Lagrangian(lp, A, sites, threads)
     report.method = "subgradient"
     t1 = time.perf_counter()
@@ -278,10 +284,23 @@ def _by_subgradient(lp, A, sites, z_ub, start, threads, log_file, deadline,
                                     max_steps=FIRST_STEPS)
     report.dual_steps = first.steps
     report.lp_s = time.perf_counter() - t1
-    shut = np.setdiff1d(np.arange(len(sites.ys)), subgradient.support(lag, first))
-    z_ub, start = _restricted(lp, sites.ys[shut], z_ub, start, threads, log_file,
-                              incumbent_share * max(deadline - time.perf_counter(), 0.0),
-                              max(gap_rel, RESTRICTED_GAP), report)
+    pool = subgradient.support(lag, first)
+    t2 = time.perf_counter()
+    found = swap.search(swap.OpenSitesLP(lp, A, sites, links, threads),
+                        np.flatnonzero(first.sites > 0.5), pool,
+                        t2 + incumbent_share * max(deadline - t2, 0.0))
+    report.incumbent_s += time.perf_counter() - t2
+    if found is not None:
+        report.swap_lps = found.evaluations
+        if z_ub is None or found.objective < z_ub:
+            z_ub, start = found.objective, found.values
+    else:
+        report.notes.append("the site problem's choice is infeasible: the incumbent is "
+                            "the restricted MIP's")
+        shut = np.setdiff1d(np.arange(len(sites.ys)), pool)
+        z_ub, start = _restricted(lp, sites.ys[shut], z_ub, start, threads, log_file,
+                                  incumbent_share * max(deadline - time.perf_counter(), 0.0),
+                                  max(gap_rel, RESTRICTED_GAP), report)
     best = first
     if z_ub is not None:
         t3 = time.perf_counter()

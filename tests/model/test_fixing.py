@@ -16,6 +16,7 @@ which they hold:
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import highspy
@@ -23,7 +24,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from clusteropt import blocks, fixing, subgradient
+from clusteropt import blocks, fixing, subgradient, swap
 from clusteropt.benchmarks.orlib import CapInstance, cap_scenario, read_cap
 from clusteropt.check import check_solution
 from clusteropt.lanes import build_lanes
@@ -45,10 +46,27 @@ def _instance(seed: int, m: int = 5, n: int = 8) -> CapInstance:
                        demand=demand, cost=(dist * demand[:, None]).round(2))
 
 
+def _set_value(inst: CapInstance, S) -> float:
+    """Σ_S f + the transportation LP with the sites ``S`` open (scipy linprog); inf when
+    it is infeasible."""
+    n, k = inst.n, len(S)
+    caps = inst.capacities()
+    c = np.array([inst.cost[j, i] for i in S for j in range(n)])
+    A_eq = np.zeros((n, k * n))
+    A_ub = np.zeros((k, k * n))
+    for a in range(k):
+        for j in range(n):
+            A_eq[j, a * n + j] = 1.0
+            A_ub[a, a * n + j] = inst.demand[j]
+    res = linprog(c, A_ub=A_ub, b_ub=caps[list(S)], A_eq=A_eq, b_eq=np.ones(n),
+                  bounds=(0, 1), method="highs")
+    return inst.fixed_cost[list(S)].sum() + res.fun if res.status == 0 else np.inf
+
+
 def _brute_force(inst: CapInstance, forced: tuple[int, bool] | None = None) -> float:
-    """min over open sets S of Σ_S f + transportation LP (scipy linprog); ``forced`` =
-    (site, open?) keeps only the sets with that site open or closed."""
-    m, n = inst.m, inst.n
+    """min over open sets S of ``_set_value``; ``forced`` = (site, open?) keeps only the
+    sets with that site open or closed."""
+    m = inst.m
     caps = inst.capacities()
     best = np.inf
     for k in range(1, m + 1):
@@ -57,17 +75,7 @@ def _brute_force(inst: CapInstance, forced: tuple[int, bool] | None = None) -> f
                 continue
             if caps[list(S)].sum() < inst.demand.sum() - 1e-9:
                 continue
-            c = np.array([inst.cost[j, i] for i in S for j in range(n)])
-            A_eq = np.zeros((n, k * n))
-            A_ub = np.zeros((k, k * n))
-            for a in range(k):
-                for j in range(n):
-                    A_eq[j, a * n + j] = 1.0
-                    A_ub[a, a * n + j] = inst.demand[j]
-            res = linprog(c, A_ub=A_ub, b_ub=caps[list(S)], A_eq=A_eq, b_eq=np.ones(n),
-                          bounds=(0, 1), method="highs")
-            if res.status == 0:
-                best = min(best, inst.fixed_cost[list(S)].sum() + res.fun)
+            best = min(best, _set_value(inst, S))
     return best
 
 
@@ -89,6 +97,7 @@ def test_fixing_matches_brute_force(tmp_path, seed):
     sc, lanes, model, report = _solve(inst, tmp_path, "fixing")
     assert report.method == "fixing"
     assert report.fixing["method"] == "subgradient"  # the site blocks are recognised
+    assert report.fixing["swap_lps"] >= 1  # the incumbent came from the local search
     assert report.status == "optimal"
     assert report.objective == pytest.approx(truth, rel=1e-7)
     assert report.best_bound <= truth * (1 + 1e-9)
@@ -324,8 +333,6 @@ def test_subgradient_bound_and_forced_bounds_are_valid(tmp_path, seed):
     lp = _highs_lp(model)
     _, sites, lag = _lagrangian(lp)
     z_lp = _lp_bound(lp)
-    import time
-
     found = subgradient.dual_ascent(lag, truth, time.perf_counter() + 60, max_steps=3000)
     assert found.bound <= truth * (1 + 1e-9)
     assert found.bound >= z_lp - 1e-3 * abs(z_lp)
@@ -401,3 +408,83 @@ def test_first_multipliers_are_each_customers_cheapest_cost(tmp_path):
     _, _, lag = _lagrangian(_highs_lp(model))
     first = np.sort(lag.first_multipliers())
     assert first == pytest.approx(np.sort(inst.cost.min(axis=1)), rel=1e-9)
+
+
+def _feasible(lp, x: np.ndarray) -> bool:
+    """x within every column's bounds and row's sides (1e-7), the integers integral."""
+    A = blocks.constraint_matrix(lp)
+    act = A @ x
+    tol = 1e-7
+    return bool(np.all(x >= np.asarray(lp.col_lower_) - tol)
+                and np.all(x <= np.asarray(lp.col_upper_) + tol)
+                and np.all(act >= np.asarray(lp.row_lower_) - tol)
+                and np.all(act <= np.asarray(lp.row_upper_) + tol)
+                and np.allclose(x[blocks.integers(lp)], np.round(x[blocks.integers(lp)])))
+
+
+def _open_sites_lp(inst, tmp_path):
+    _, _, model, _ = _solve(inst, tmp_path, "direct")
+    lp = _highs_lp(model)
+    A, sites, _ = _lagrangian(lp)
+    return lp, sites, swap.OpenSitesLP(lp, A, sites, fixing.link_rows(lp, A), 1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_open_sites_lp_is_the_transportation_lp_of_each_set(tmp_path, seed):
+    """For every set of open sites, the LP with the binaries fixed = Σ_S f + the
+    transportation LP by scipy (inf when the sites cannot serve the demand), and its values
+    are a solution of the whole MILP worth that objective."""
+    inst = _instance(seed)
+    lp, sites, evaluator = _open_sites_lp(inst, tmp_path)
+    order = _site_order(inst, lp, sites)
+    cost = np.asarray(lp.col_cost_)
+    for k in range(1, inst.m + 1):
+        for S in itertools.combinations(range(inst.m), k):
+            value, x = evaluator.value(S)
+            truth = _set_value(inst, [order[b] for b in S])
+            if not np.isfinite(truth):
+                assert value == np.inf and x is None
+                continue
+            assert value == pytest.approx(truth, rel=1e-7)
+            assert float(cost @ x + lp.offset_) == pytest.approx(value, rel=1e-9)
+            assert _feasible(lp, x)
+            assert set(np.flatnonzero(x[sites.ys] > 0.5)) == set(S)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_swap_search_ends_at_a_local_optimum(tmp_path, seed):
+    """From every single site that can serve the demand alone, or else from all sites, the
+    search ends at a set no neighbour (one site closed, opened or swapped; brute force by
+    scipy) beats, worth its brute-force value, never below the optimum."""
+    inst = _instance(200 + seed, m=6, n=8)
+    truth = _brute_force(inst)
+    lp, sites, evaluator = _open_sites_lp(inst, tmp_path)
+    order = _site_order(inst, lp, sites)
+    every = range(inst.m)
+    found = swap.search(evaluator, every, every, time.perf_counter() + 60)
+    S = set(found.sites.tolist())
+    value = _set_value(inst, [order[b] for b in S])
+    assert found.objective == pytest.approx(value, rel=1e-7)
+    assert found.objective >= truth * (1 - 1e-9)
+    assert _feasible(lp, found.values)
+    neighbours = [S - {i} for i in S] + [S | {j} for j in every if j not in S]
+    neighbours += [S - {i} | {j} for i in S for j in every if j not in S]
+    neighbours = [nb for nb in neighbours if nb]
+    for nb in neighbours:
+        assert _set_value(inst, [order[b] for b in nb]) >= value * (1 - 1e-7)
+    assert found.evaluations >= 1 + len(neighbours)  # the last round saw each of them
+
+
+def test_swap_search_from_an_infeasible_set_and_past_its_deadline(tmp_path):
+    """A start that cannot serve the demand gives None; past the deadline the search returns
+    the start's own value after one LP."""
+    inst = _instance(7)
+    lp, sites, evaluator = _open_sites_lp(inst, tmp_path)
+    order = _site_order(inst, lp, sites)
+    one = [b for b in range(inst.m) if not np.isfinite(_set_value(inst, [order[b]]))]
+    assert one  # the instances are tight: no site serves the demand alone
+    assert swap.search(evaluator, one[:1], range(inst.m), time.perf_counter() + 60) is None
+    every = list(range(inst.m))
+    found = swap.search(evaluator, every, every, time.perf_counter() - 1)
+    assert found.evaluations == 1
+    assert found.objective == pytest.approx(_set_value(inst, order), rel=1e-7)
