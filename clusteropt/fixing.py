@@ -1,5 +1,5 @@
-"""Large placement MILPs: Lagrangian multipliers, a restricted MIP for an incumbent,
-Lagrangian fixing of sites, then the exact MILP.
+"""Large placement MILPs: Lagrangian multipliers, an incumbent (a local search or a
+restricted MIP), Lagrangian fixing of sites, then the exact MILP.
 
 The strong facility-location link ``x ≤ u · y`` (one row per flow and site) makes the LP
 relaxation of a large placement model slow: on OR-Library ``capa`` (100 sites × 1,000
@@ -42,12 +42,12 @@ from clusteropt.bound import priced
 
 FIX_TOL = 1e-9  # relative: a forced bound must exceed the incumbent by this to fix
 DUAL_SHARE = 0.25  # of the time left, at most, for each round of subgradient steps
-FIRST_STEPS = 600  # subgradient steps before the restricted MIP
+FIRST_STEPS = 600  # subgradient steps before the incumbent (step 2)
 RESTRICTED_GAP = 1e-3  # the restricted MIP's gap at least: it is for an incumbent, not a
 # proof (on capa 8,000 it had the optimum after 8 s and spent 7 s more proving it within
 # 1e-4, 21 s more at gap 0)
 MORE_STEPS = 2000  # and after it, towards the incumbent's objective
-INCUMBENT_SHARE = 0.5  # of the time left, at most, for the restricted MIP (step 2): without a
+INCUMBENT_SHARE = 0.5  # of the time left, at most, for the incumbent (step 2): without a
 # good incumbent nothing is fixed and the final MILP cannot finish either. capa's costs, runs
 # limited to 60 s: at capacity 5,750 the gap was 26.2 % with a quarter (the restricted MIP
 # stopped at 13 s with 28.6 M; its sub-MIPs find 21.25 M at 18 s), 0.52 % with half; 6,500:

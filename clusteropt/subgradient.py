@@ -356,9 +356,10 @@ def dual_ascent(lag: Lagrangian, target: float | None, deadline: float,
 
 
 def support(lag: Lagrangian, found: DualReport) -> np.ndarray:
-    """The sites (block numbers) a restricted MIP keeps: those open at the best bound and
-    those whose value with the site rows priced by their LP duals is below
-    ``SUPPORT_WITHIN`` · |L| (what the LP relaxation's support is at its duals)."""
+    """The sites (block numbers) the incumbent may open (``swap``, or a restricted MIP):
+    those open at the best bound and those whose value with the site rows priced by their
+    LP duals is below ``SUPPORT_WITHIN`` · |L| (what the LP relaxation's support is at its
+    duals)."""
     _, _, v, _ = lag.evaluate(found.pi)
     value = v if lag.sites.h is None else lag.sites.relaxed(v)[0]
     return np.flatnonzero((value <= SUPPORT_WITHIN * max(1.0, abs(found.bound)))
