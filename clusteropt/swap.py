@@ -28,6 +28,10 @@ from scipy import sparse
 from clusteropt import interrupt
 from clusteropt.subgradient import KnapsackBlocks
 
+MAX_LPS = 5000  # the search stops after this many LPs even with time left (capa: 108-509 to
+# the end of the search, about 30 ms each); a model solved without a time limit would
+# otherwise search for as long as its rounds find something
+
 
 @dataclass
 class Found:
@@ -97,27 +101,33 @@ class OpenSitesLP:
         return h.getInfo().objective_function_value + self.offset, values
 
 
-def search(evaluator: OpenSitesLP, start, pool, deadline: float) -> Found | None:
+def search(evaluator: OpenSitesLP, start, pool, deadline: float,
+           max_lps: int = MAX_LPS) -> Found | None:
     """Best-improvement local search from the blocks ``start`` (open), moving sites of
     ``pool`` in and out of the open set (module docstring), until no neighbour is cheaper, or
-    ``deadline`` (perf_counter s), or a stop is requested. None when ``start`` is
-    infeasible."""
+    ``deadline`` (perf_counter s), or ``max_lps`` LPs, or a stop is requested. None when
+    ``start`` is infeasible."""
     t0 = time.perf_counter()
     current = frozenset(int(b) for b in start)
     pool = sorted(set(int(b) for b in pool) | current)
     seen: dict[frozenset, float] = {}
+
+    def over() -> bool:
+        return (time.perf_counter() >= deadline or len(seen) >= max_lps
+                or interrupt.requested() is not None)
+
     z, values = evaluator.value(current)
     seen[current] = z
     if values is None:
         return None
     best_values = values
-    while time.perf_counter() < deadline and interrupt.requested() is None:
+    while not over():
         closed = [b for b in pool if b not in current]
         neighbours = [current - {i} for i in current] + [current | {j} for j in closed]
         neighbours += [current - {i} | {j} for i in current for j in closed]
         move = None
         for nb in neighbours:
-            if time.perf_counter() >= deadline or interrupt.requested() is not None:
+            if over():
                 break
             if nb in seen or not nb:
                 continue

@@ -475,9 +475,9 @@ def test_swap_search_ends_at_a_local_optimum(tmp_path, seed):
     assert found.evaluations >= 1 + len(neighbours)  # the last round saw each of them
 
 
-def test_swap_search_from_an_infeasible_set_and_past_its_deadline(tmp_path):
+def test_swap_search_from_an_infeasible_set_and_past_its_limits(tmp_path):
     """A start that cannot serve the demand gives None; past the deadline the search returns
-    the start's own value after one LP."""
+    the start's own value after one LP; with a cap on LPs it stops there."""
     inst = _instance(7)
     lp, sites, evaluator = _open_sites_lp(inst, tmp_path)
     order = _site_order(inst, lp, sites)
@@ -488,3 +488,6 @@ def test_swap_search_from_an_infeasible_set_and_past_its_deadline(tmp_path):
     found = swap.search(evaluator, every, every, time.perf_counter() - 1)
     assert found.evaluations == 1
     assert found.objective == pytest.approx(_set_value(inst, order), rel=1e-7)
+    capped = swap.search(evaluator, every, every, time.perf_counter() + 60, max_lps=3)
+    assert capped.evaluations == 3
+    assert capped.objective <= found.objective
