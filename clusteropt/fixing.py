@@ -286,9 +286,10 @@ def _by_subgradient(lp, A, sites, links, z_ub, start, threads, log_file, deadlin
     report.lp_s = time.perf_counter() - t1
     pool = subgradient.support(lag, first)
     t2 = time.perf_counter()
-    found = swap.search(swap.OpenSitesLP(lp, A, sites, links, threads),
-                        np.flatnonzero(first.sites > 0.5), pool,
-                        t2 + incumbent_share * max(deadline - t2, 0.0))
+    chosen = np.flatnonzero(first.sites > 0.5)
+    found = swap.search(swap.OpenSitesLP(lp, A, sites, links, np.union1d(pool, chosen),
+                                         threads),
+                        chosen, pool, t2 + incumbent_share * max(deadline - t2, 0.0))
     report.incumbent_s += time.perf_counter() - t2
     if found is not None:
         report.swap_lps = found.evaluations

@@ -426,7 +426,8 @@ def _open_sites_lp(inst, tmp_path):
     _, _, model, _ = _solve(inst, tmp_path, "direct")
     lp = _highs_lp(model)
     A, sites, _ = _lagrangian(lp)
-    return lp, sites, swap.OpenSitesLP(lp, A, sites, fixing.link_rows(lp, A), 1)
+    return lp, sites, swap.OpenSitesLP(lp, A, sites, fixing.link_rows(lp, A),
+                                       range(inst.m), 1)
 
 
 @pytest.mark.parametrize("seed", range(3))
