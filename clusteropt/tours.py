@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
 from clusteropt import rates
 from clusteropt.lanes import Lanes
@@ -111,8 +111,11 @@ def solution_tours(sc: Scenario, sol) -> dict[tuple[str, str], tuple[Any, Vehicl
 def plan_tours(depot: str, tonnes: Mapping[str, float], vt: VehicleType, lanes: Lanes,
                direction: str = "collect", stop_h: float = 0.25,
                max_hours: float | None = None, seconds: float = 1.0,
-               seed: int = 0) -> list[Tour]:
+               seed: int = 0, iterations: int | None = None) -> list[Tour]:
     """Tours serving every stop of ``tonnes`` (node → t in the period) from ``depot``.
+    PyVRP stops after ``NO_IMPROVEMENT`` iterations without improvement, or after
+    ``seconds``, or, when ``iterations`` is given, after that many iterations instead of
+    ``seconds`` (the same tours on every run: PyVRP is seeded).
 
     Raises ValueError when a stop cannot be served within ``max_hours`` by a shuttle of its
     own, or when the vehicle type has no payload."""
@@ -137,7 +140,8 @@ def plan_tours(depot: str, tonnes: Mapping[str, float], vt: VehicleType, lanes: 
     for tour in tours:
         _check_duration(tour, max_hours)
     if rest:
-        tours += _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed)
+        tours += _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed,
+                      iterations)
     return tours
 
 
@@ -157,7 +161,8 @@ def _is_client(activity) -> bool:
     return bool(flag() if callable(flag) else flag)
 
 
-def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed) -> list[Tour]:
+def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed,
+         iterations=None) -> list[Tour]:
     """The remainders (each below the payload) as a CVRP with a duration limit."""
     nodes = [depot, *rest]
     for n in rest:  # a stop that cannot be reached alone within the limit is an input error
@@ -182,7 +187,8 @@ def _vrp(depot, rest, vt, lanes, direction, stop_h, max_hours, seconds, seed) ->
     cents = np.rint((vt.cost_eur_per_km * km + toll + vt.cost_eur_per_h * hours) * CENT)
     data = m.data().replace(distance_matrices=[cents.astype(np.int64)],
                             duration_matrices=[np.rint(hours * S).astype(np.int64)])
-    stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT), MaxRuntime(seconds)])
+    limit = MaxRuntime(seconds) if iterations is None else MaxIterations(iterations)
+    stop = MultipleCriteria([NoImprovement(NO_IMPROVEMENT), limit])
     res = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
     if not res.best.is_feasible():
         raise ValueError(f"PyVRP found no feasible tours from '{depot}' (capacity "

@@ -174,7 +174,8 @@ def generate(sc: Scenario, lanes: Lanes, legs: Legs) -> list[TourColumn]:
                 continue
             room = replace(vt, payload_t=_tonnes_per_run(sc, vt, coms[direction, depot, g]))
             for tour in plan_tours(depot, reach, room, lanes, direction, h, vt.max_tour_h,
-                                   seconds=sc.options.tour_seconds):
+                                   seconds=sc.options.tour_seconds,
+                                   iterations=sc.options.tour_iterations):
                 if len(tour.stops) >= 2:
                     cols.add(TourColumn(depot, vt.id, direction, g, tour.stops, h))
     return sorted(cols, key=_order)

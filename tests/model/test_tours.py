@@ -131,3 +131,24 @@ def test_a_stop_out_of_reach_is_an_error():
     lanes = Lanes(["depot", "far"], km)
     with pytest.raises(ValueError, match="more than max_hours"):
         plan_tours("depot", {"far": 1.0}, truck(), lanes, max_hours=4.0, seconds=0.1)
+
+
+def test_tours_stopped_by_iterations_are_the_same_on_every_run():
+    """With ``iterations`` PyVRP stops at that count, not at a time: two runs give the same
+    tours, and more iterations from the same seed never cost more (the first 20 iterations
+    of the longer run are the shorter run)."""
+    lanes, _ = random_lanes(11, 60)
+    rng = np.random.default_rng(11)
+    tonnes = {f"s{i}": float(rng.uniform(0.5, 4.0)) for i in range(60)}
+    vt = truck(10.0)
+
+    def plan(iterations):
+        tours = plan_tours("depot", tonnes, vt, lanes, stop_h=STOP_H, max_hours=8.0,
+                           seconds=0.001, seed=3, iterations=iterations)
+        return sorted(t.stops for t in tours), sum(t.cost_eur for t in tours)
+
+    first, cost_first = plan(300)
+    again, cost_again = plan(300)
+    assert first == again and cost_first == cost_again
+    _, cost_short = plan(20)
+    assert cost_first <= cost_short + 1e-9
