@@ -6,13 +6,14 @@ every capacity variant, three ways, measured in the same run (a script, not a te
 * **direct** — our scenario through the ordinary builder (which adds the capacity cover rows
   Σ s·y ≥ D and Σ y ≥ k_min) and HiGHS on it (``method: direct``);
 * **fixing** — the same model by ``method: fixing`` (clusteropt/fixing.py: the block
-  Lagrangian's multipliers by subgradient steps, restricted-MIP incumbent, Lagrangian fixing
-  of sites, exact MILP) — what ``auto`` picks on this model;
+  Lagrangian's multipliers by subgradient steps, an incumbent by local search over the open
+  sites, Lagrangian fixing of sites, exact MILP) — what ``auto`` picks on this model;
 * **fixing-lp** — the same with the multipliers from the LP relaxation (interior point), as
   the fixing method did before 2026-12-07.
 
 For each: the gap after 60 s (a run with a 60 s limit) and, when that run did not prove
-optimality, the time to proof within ``--limit`` seconds (or the gap there).
+optimality, the time to proof within ``--limit`` seconds (or the gap there); for the fixing
+arms also the incumbent, its seconds, the local search's LPs and the sites fixed.
 
     .venv/bin/python bench/bench_capa.py [--capacities 8000 10000 12000 14000] [--limit 300]
     .venv/bin/python bench/bench_capa.py --methods fixing fixing-lp
@@ -89,7 +90,7 @@ def ours(inst, cap: float, method: str, limit: float, work: Path):
     model = build(sc, build_lanes(sc))
     build_s = time.perf_counter() - t0
     r = solve(model, time_limit_s=limit)
-    return r.status, r.objective, r.gap, build_s + r.solve_s, build_s
+    return r.status, r.objective, r.gap, build_s + r.solve_s, build_s, r.fixing or {}
 
 
 def main() -> None:
@@ -103,7 +104,8 @@ def main() -> None:
     inst = read_cap(SHARED / "capa.txt")
     optima = read_optima(SHARED / "optima.csv")
     print(f"{'capacity':>8} {'method':12} {'gap 60 s':>9} {'proof s':>8} {'gap end':>8} "
-          f"{'objective':>16} {'optimum':>16} {'build s':>7}", flush=True)
+          f"{'objective':>16} {'optimum':>16} {'build s':>7} {'incumbent':>16} "
+          f"{'search s':>8} {'LPs':>5} {'fixed':>5}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for cap in a.capacities:
             rows = find(optima, "capa", "cflp", capacity=cap)
@@ -114,19 +116,21 @@ def main() -> None:
                     with quiet_stdout():
                         if method == "highs-alone":
                             st, obj, gap, secs = highs_alone(inst, cap, limit)
-                            build_s = 0.0
+                            build_s, steps = 0.0, {}
                         else:
-                            st, obj, gap, secs, build_s = ours(inst, cap, method, limit,
-                                                               Path(tmp))
-                    runs.append((st, obj, gap, secs, build_s))
+                            st, obj, gap, secs, build_s, steps = ours(inst, cap, method,
+                                                                      limit, Path(tmp))
+                    runs.append((st, obj, gap, secs, build_s, steps))
                     if st.lower() == "optimal" or limit >= a.limit:
                         break
                 g60 = 0.0 if runs[0][0].lower() == "optimal" else runs[0][2]
-                st, obj, gap, secs, build_s = runs[-1]
+                st, obj, gap, secs, build_s, steps = runs[-1]
                 proof = f"{secs:8.1f}" if st.lower() == "optimal" else f">{a.limit:7.0f}"
                 print(f"{cap:8.0f} {method:12} {g60:9.3%} {proof} {gap or 0:8.3%} "
                       f"{obj:16.3f} {best if best is not None else float('nan'):16.3f} "
-                      f"{build_s:7.1f}", flush=True)
+                      f"{build_s:7.1f} {steps.get('incumbent') or float('nan'):16.3f} "
+                      f"{steps.get('incumbent_s', float('nan')):8.1f} "
+                      f"{steps.get('swap_lps', 0):5d} {steps.get('fixed', 0):5d}", flush=True)
 
 
 if __name__ == "__main__":
