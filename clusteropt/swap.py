@@ -54,11 +54,11 @@ class OpenSitesLP:
 
     def __init__(self, lp: highspy.HighsLp, A: sparse.csr_matrix, kb: KnapsackBlocks,
                  link_rows: np.ndarray, pool, threads: int | None = None):
-        self.pool = np.array(sorted(set(int(b) for b in pool)), dtype=np.int64)
-        flows = kb.cols[self.pool].ravel()
-        cap = kb.upper[self.pool].ravel()
+        pool = np.array(sorted(set(int(b) for b in pool)), dtype=np.int64)
+        flows = kb.cols[pool].ravel()
+        cap = kb.upper[pool].ravel()
         real = cap > 0
-        self.flow_site = np.repeat(self.pool, kb.cols.shape[1])[real]
+        self.flow_site = np.repeat(pool, kb.cols.shape[1])[real]
         flows = flows[real]
         col_lower = np.asarray(lp.col_lower_, float)
         col_upper = np.asarray(lp.col_upper_, float)
