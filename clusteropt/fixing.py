@@ -284,12 +284,11 @@ def _by_subgradient(lp, A, sites, links, z_ub, start, threads, log_file, deadlin
                                     max_steps=FIRST_STEPS)
     report.dual_steps = first.steps
     report.lp_s = time.perf_counter() - t1
-    pool = subgradient.support(lag, first)
+    pool = subgradient.support(lag, first)  # (it holds the site problem's choice)
     t2 = time.perf_counter()
-    chosen = np.flatnonzero(first.sites > 0.5)
-    found = swap.search(swap.OpenSitesLP(lp, A, sites, links, np.union1d(pool, chosen),
-                                         threads),
-                        chosen, pool, t2 + incumbent_share * max(deadline - t2, 0.0))
+    found = swap.search(swap.OpenSitesLP(lp, A, sites, links, pool, threads),
+                        np.flatnonzero(first.sites > 0.5), pool,
+                        t2 + incumbent_share * max(deadline - t2, 0.0))
     report.incumbent_s += time.perf_counter() - t2
     if found is not None:
         report.swap_lps = found.evaluations

@@ -36,13 +36,12 @@ MAX_LPS = 5000  # the search stops after this many LPs even with time left (capa
 @dataclass
 class Found:
     """The best set the search visited: its objective, every column's value, the open
-    blocks (numbers into ``KnapsackBlocks.ys``), LPs solved and seconds."""
+    blocks (numbers into ``KnapsackBlocks.ys``) and the LPs solved."""
 
     objective: float
     values: np.ndarray
     sites: np.ndarray
     evaluations: int
-    seconds: float
 
 
 class OpenSitesLP:
@@ -64,35 +63,30 @@ class OpenSitesLP:
         col_upper = np.asarray(lp.col_upper_, float)
         self.flow_upper = np.minimum(col_upper[flows], cap[real])
         self.cols = np.concatenate([kb.free, kb.ys, flows])
-        self.first_y = len(kb.free)  # the binaries' positions in ``cols``
         self.n, self.sites, self.offset = lp.num_col_, len(kb.ys), lp.offset_
         keep = np.ones(lp.num_row_, bool)
         keep[link_rows] = False
         M = A[keep].tocsc()[:, self.cols]
-        inf = highspy.kHighsInf
-
-        def sides(v):
-            return np.where(np.isfinite(v), v, np.where(v > 0, inf, -inf))
-
-        h = highspy.Highs()
+        h = highspy.Highs()  # (HiGHS's infinity is float inf, as in the HighsLp's arrays)
         h.setOptionValue("output_flag", False)
         if threads is not None:  # HiGHS's scheduler is set once per process
             h.setOptionValue("threads", threads)
-        h.addRows(M.shape[0], sides(np.asarray(lp.row_lower_, float)[keep]),
-                  sides(np.asarray(lp.row_upper_, float)[keep]), 0, np.zeros(0, np.int32),
+        h.addRows(M.shape[0], np.asarray(lp.row_lower_, float)[keep],
+                  np.asarray(lp.row_upper_, float)[keep], 0, np.zeros(0, np.int32),
                   np.zeros(0, np.int32), np.zeros(0))
         lower = np.concatenate([col_lower[kb.free], np.zeros(self.sites), np.zeros(len(flows))])
         upper = np.concatenate([col_upper[kb.free], np.zeros(self.sites), self.flow_upper])
-        h.addCols(len(self.cols), np.asarray(lp.col_cost_, float)[self.cols], sides(lower),
-                  sides(upper), M.nnz, M.indptr[:-1].astype(np.int32),
-                  M.indices.astype(np.int32), M.data.astype(np.float64))
+        h.addCols(len(self.cols), np.asarray(lp.col_cost_, float)[self.cols], lower, upper,
+                  M.nnz, M.indptr[:-1].astype(np.int32), M.indices.astype(np.int32),
+                  M.data.astype(np.float64))
         self.h = h
-        self.moving = np.arange(self.first_y, len(self.cols), dtype=np.int32)
+        # the binaries and the flows: the columns whose bounds each set changes
+        self.moving = np.arange(len(kb.free), len(self.cols), dtype=np.int32)
 
-    def value(self, open_sites) -> tuple[float, np.ndarray | None]:
-        """(objective, every column's value) with the blocks ``open_sites`` (all in the
-        pool) open and the others closed; (inf, None) when that LP is infeasible or not
-        solved."""
+    def value(self, open_sites) -> float:
+        """The objective with the blocks ``open_sites`` (all in the pool) open and the
+        others closed; inf when that LP is infeasible or not solved (``values`` then reads
+        its solution)."""
         y = np.zeros(self.sites)
         y[list(open_sites)] = 1.0
         flow_upper = np.where(y[self.flow_site] > 0, self.flow_upper, 0.0)
@@ -105,10 +99,15 @@ class OpenSitesLP:
             h.clearSolver()  # a warm start gone wrong is solved again from scratch
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                return np.inf, None
+                return np.inf
+        return h.getInfo().objective_function_value + self.offset
+
+    def values(self) -> np.ndarray:
+        """Every column's value at the last set ``value`` solved (read only for the sets the
+        search keeps: most neighbours need their objective alone)."""
         values = np.zeros(self.n)
-        values[self.cols] = h.getSolution().col_value
-        return h.getInfo().objective_function_value + self.offset, values
+        values[self.cols] = self.h.getSolution().col_value
+        return values
 
 
 def search(evaluator: OpenSitesLP, start, pool, deadline: float,
@@ -117,7 +116,6 @@ def search(evaluator: OpenSitesLP, start, pool, deadline: float,
     ``pool`` in and out of the open set (module docstring), until no neighbour is cheaper, or
     ``deadline`` (perf_counter s), or ``max_lps`` LPs, or a stop is requested. None when
     ``start`` is infeasible. ``pool`` and ``start`` must lie in ``evaluator``'s pool."""
-    t0 = time.perf_counter()
     current = frozenset(int(b) for b in start)
     pool = sorted(set(int(b) for b in pool) | current)
     seen: dict[frozenset, float] = {}
@@ -126,11 +124,10 @@ def search(evaluator: OpenSitesLP, start, pool, deadline: float,
         return (time.perf_counter() >= deadline or len(seen) >= max_lps
                 or interrupt.requested() is not None)
 
-    z, values = evaluator.value(current)
-    seen[current] = z
-    if values is None:
+    z = seen[current] = evaluator.value(current)
+    if not np.isfinite(z):
         return None
-    best_values = values
+    best_values = evaluator.values()
     while not over():
         closed = [b for b in pool if b not in current]
         neighbours = [current - {i} for i in current] + [current | {j} for j in closed]
@@ -141,12 +138,10 @@ def search(evaluator: OpenSitesLP, start, pool, deadline: float,
                 break
             if nb in seen or not nb:
                 continue
-            value, vals = evaluator.value(nb)
-            seen[nb] = value
+            value = seen[nb] = evaluator.value(nb)
             if value < z - 1e-9 * max(1.0, abs(z)):
-                z, move, best_values = value, nb, vals
+                z, move, best_values = value, nb, evaluator.values()
         if move is None:
             break
         current = move
-    return Found(z, best_values, np.array(sorted(current)), len(seen),
-                 time.perf_counter() - t0)
+    return Found(z, best_values, np.array(sorted(current)), len(seen))
