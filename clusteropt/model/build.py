@@ -219,7 +219,7 @@ def build(sc: Scenario, lanes: Lanes, switches: Switches | None = None,
         for v, a in terms[name].terms:
             cost[v] += a
     fam.define_trip_cost_floor(b, cost)  # valid inequalities: the cheapest whole carriage
-    fam.bound_empty_legs(b, cost)  # a finite bound on each empty leg
+    fam.bound_empty_running(b, cost)  # finite bounds on empty legs and market closure
 
     prob.setObjective(pulp.lpSum_vars_coefs([tc for name in (*COST_TERMS, "penalty")
                                              for tc in terms[name].terms])

@@ -1,10 +1,11 @@
-"""The finite bound on empty legs (``families.bound_empty_legs``): every empty leg of a
-vehicle type and period is at most S, the most trips the balance's trip keys can ask for.
-It must keep an optimal solution:
+"""The finite bounds on empty running (``families.bound_empty_running``): a trip key's market
+closure is at most R, the most trips its rows can ask for, and every empty leg of a vehicle
+type and period at most S, the sum of R over the balance's trip keys. They must keep an
+optimal solution:
 
 * exact: on random tiny instances the optimum at gap 0 is the same with and without it (and
   the brute-force tests compare the model, with it, to an independent reference);
-* a hand count of S, and a case where the optimum's empties reach it;
+* a hand count of R and S, and a case where the optimum's empties reach S;
 * no bound where a cost is negative (the cycle argument needs costs ≥ 0).
 """
 
@@ -31,16 +32,22 @@ def _bounds(model) -> list[float]:
     return [math.inf if e.upBound is None else e.upBound for e in model.empty.values()]
 
 
+def _no_bound(x) -> bool:
+    return x.upBound is None or math.isinf(x.upBound)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_same_optimum_with_and_without_the_bound(seed, tmp_path, monkeypatch):
     t = random_tiny(seed)
     bounded = run(t, tmp_path / "a")
     with monkeypatch.context() as m:
-        m.setattr(fam, "bound_empty_legs", lambda *a: None)
+        m.setattr(fam, "bound_empty_running", lambda *a: None)
         free = run(t, tmp_path / "b")
         assert all(math.isinf(u) for u in _bounds(free.model))
+        assert all(_no_bound(m) for m in free.model.market.values())
     if bounded.model.empty:  # the bound was there to cut: every empty leg has one
         assert all(math.isfinite(u) for u in _bounds(bounded.model)), seed
+        assert not any(_no_bound(m) for m in bounded.model.market.values()), seed
     assert close(bounded.objective, free.objective), (seed, bounded.objective,
                                                       free.objective)
 
@@ -68,7 +75,10 @@ def _one_way(fixed: bool, empty_share: float = 0.2) -> Tiny:
 
 def test_hand_count_of_the_bound(tmp_path):
     assert set(_bounds(_model(_one_way(False), tmp_path / "a"))) == {8.0}
-    assert set(_bounds(_model(_one_way(True), tmp_path / "b"))) == {4.0}
+    fixed = _model(_one_way(True), tmp_path / "b")
+    assert set(_bounds(fixed)) == {4.0}
+    assert {(i, j): m.upBound for (i, j, *_), m in fixed.market.items()} == {
+        ("stay0", "dst0"): 3.0, ("sup_n", "stay0"): 1.0}
 
 
 def test_the_optimum_empties_can_reach_the_bound(tmp_path):
@@ -91,10 +101,12 @@ def test_no_bound_where_a_cost_is_negative(tmp_path, monkeypatch):
     """The argument cancels cycles of empties and trips, which needs every such cost ≥ 0."""
     t = _one_way(False)
     sc = t.scenario(tmp_path)
-    real = fam.bound_empty_legs
+    real = fam.bound_empty_running
 
     def negative(b, cost):
         v = next(iter(b.empty.values()))
         real(b, {**cost, v: -1.0})
-    monkeypatch.setattr(fam, "bound_empty_legs", negative)
-    assert all(math.isinf(u) for u in _bounds(build(sc, build_lanes(sc))))
+    monkeypatch.setattr(fam, "bound_empty_running", negative)
+    model = build(sc, build_lanes(sc))
+    assert all(math.isinf(u) for u in _bounds(model))
+    assert all(_no_bound(m) for m in model.market.values())
