@@ -1246,7 +1246,7 @@ def bound_empty_running(b: Parts, cost: dict) -> None:
     freq: dict[tuple, float] = defaultdict(float)
     for c, i, j, owner, m, _share in b.freq:
         key = (i, j, lc_of[b.sc.demands[c].commodity], owner)
-        freq[key] = max(freq[key], m)
+        freq[key] = max(freq[key], math.ceil(m - 1e-9))  # m shipments: ⌈m⌉ trips
     spread: dict[tuple, float] = defaultdict(float)  # S_vp
     for key, loads_k in b.class_load.items():
         i, j, v, g, p, owner = key

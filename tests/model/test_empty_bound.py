@@ -110,3 +110,27 @@ def test_no_bound_where_a_cost_is_negative(tmp_path, monkeypatch):
     model = build(sc, build_lanes(sc))
     assert all(math.isinf(u) for u in _bounds(model))
     assert all(_no_bound(m) for m in model.market.values())
+
+
+def test_a_shipment_frequency_asks_for_whole_trips(tmp_path, monkeypatch):
+    """25 t shipped 4.5 times a period needs ⌈4.5⌉ = 5 trips, not ⌈25/10⌉ = 3: R = 5 on
+    stay0 → dst0, so S = 5 + 1 = 6; the optimum (5 trips) is the same without the bounds."""
+    from clusteropt.solve import solve
+
+    def solved(tmp):
+        sc = _one_way(True).scenario(tmp)
+        sc.demands["out0"].shipments_per_period = 4.5
+        model = build(sc, build_lanes(sc))
+        report = solve(model, gap_rel=0.0, time_limit_s=None, warm_start=False)
+        return model, report.objective
+
+    model, bounded = solved(tmp_path / "a")
+    assert set(_bounds(model)) == {6.0}
+    assert {(i, j): m.upBound for (i, j, *_), m in model.market.items()} == {
+        ("stay0", "dst0"): 5.0, ("sup_n", "stay0"): 1.0}
+    trips = [t.varValue for (i, j, *_), t in model.trips.items() if (i, j) == ("stay0", "dst0")]
+    assert close(sum(trips), 5.0), trips
+    with monkeypatch.context() as m:
+        m.setattr(fam, "bound_empty_running", lambda *a: None)
+        _, free = solved(tmp_path / "b")
+    assert close(bounded, free), (bounded, free)
