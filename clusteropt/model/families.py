@@ -1076,16 +1076,21 @@ def _capacity_rows(b: Parts, prefix: str, key: tuple, loads_k: list, count: Any)
         terms: Terms = []
         const = 0.0
         for load, _, k in loads_k:
-            com = b.sc.commodities[k]
-            factor = (1.0 if side == "mass" else 1.0 / com.density_t_per_m3
-                      if side == "volume" and com.density_t_per_m3 else com.pallets_per_t
-                      if side == "pallets" else None)
+            factor = _side_factor(b.sc.commodities[k], side)
             if not factor:
                 continue
             terms += [(x, c * factor / cap) for x, c in load.terms]
             const += load.const * factor / cap
         if terms or const:
             b.rows.add(f"{prefix}_{side}", key, terms + [(count, -1.0)], "<=", -const)
+
+
+def _side_factor(com, side: str) -> float | None:
+    """A tonne of commodity ``com`` on one capacity side: 1 t (mass), 1/density m³ (volume),
+    pallets_per_t (pallets); None where the commodity has no figure."""
+    return (1.0 if side == "mass" else 1.0 / com.density_t_per_m3
+            if side == "volume" and com.density_t_per_m3 else com.pallets_per_t
+            if side == "pallets" else None)
 
 
 def define_units(b: Parts) -> None:
@@ -1258,11 +1263,7 @@ def bound_empty_running(b: Parts, cost: dict) -> None:
                 continue
             total = 0.0
             for load, _, k in loads_k:
-                com = b.sc.commodities[k]
-                factor = (1.0 if side == "mass" else 1.0 / com.density_t_per_m3
-                          if side == "volume" and com.density_t_per_m3 else com.pallets_per_t
-                          if side == "pallets" else None)
-                if factor:
+                if factor := _side_factor(b.sc.commodities[k], side):
                     total += _largest(load, var_max) * factor / cap
             most = max(most, math.ceil(total - 1e-9) if math.isfinite(total) else math.inf)
         spread[v, p] += most
