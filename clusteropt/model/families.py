@@ -1070,27 +1070,19 @@ def _capacity_rows(b: Parts, prefix: str, key: tuple, loads_k: list, count: Any)
     (density · m³) ≤ count, Σ y · pallets_per_t / pallets ≤ count, with (t, m³, pallets) the
     type's ``unit_capacity`` (a side left out where the type or commodity has no figure)."""
     vt = loads_k[0][1]
-    for side, cap in zip(("mass", "volume", "pallets"), vt.unit_capacity()):
+    for s, (side, cap) in enumerate(zip(("mass", "volume", "pallets"), vt.unit_capacity())):
         if cap is None:
             continue
         terms: Terms = []
         const = 0.0
         for load, _, k in loads_k:
-            factor = _side_factor(b.sc.commodities[k], side)
+            factor = float(_side_factors(b.sc.commodities[k])[s])
             if not factor:
                 continue
             terms += [(x, c * factor / cap) for x, c in load.terms]
             const += load.const * factor / cap
         if terms or const:
             b.rows.add(f"{prefix}_{side}", key, terms + [(count, -1.0)], "<=", -const)
-
-
-def _side_factor(com, side: str) -> float | None:
-    """A tonne of commodity ``com`` on one capacity side: 1 t (mass), 1/density m³ (volume),
-    pallets_per_t (pallets); None where the commodity has no figure."""
-    return (1.0 if side == "mass" else 1.0 / com.density_t_per_m3
-            if side == "volume" and com.density_t_per_m3 else com.pallets_per_t
-            if side == "pallets" else None)
 
 
 def define_units(b: Parts) -> None:
@@ -1244,9 +1236,12 @@ def bound_empty_running(b: Parts, cost: dict) -> None:
     if any(cost.get(v, 0.0) < 0 for v in checked):
         return
     var_max: dict = {}  # a vehicle type's share of a leg's load: at most the whole load
+    whole: dict[tuple, float] = {}
     for (i, j, k, _v, p, owner, role), load in b.y.items():
         if len(load.terms) == 1 and not load.const and _no_bound(load.terms[0][0]):
-            var_max[load.terms[0][0]] = _largest(b.loads[i, j, k, owner, role][p], {})
+            if (i, j, k, owner, role, p) not in whole:
+                whole[i, j, k, owner, role, p] = _largest(b.loads[i, j, k, owner, role][p], {})
+            var_max[load.terms[0][0]] = whole[i, j, k, owner, role, p]
     lc_of = {k: c.load_class for k, c in b.sc.commodities.items()}
     freq: dict[tuple, float] = defaultdict(float)
     for c, i, j, owner, m, _share in b.freq:
@@ -1257,15 +1252,14 @@ def bound_empty_running(b: Parts, cost: dict) -> None:
         i, j, v, g, p, owner = key
         if i in b.gateway or j in b.gateway:
             continue
-        most = freq.get((i, j, g, owner), 0.0)
-        for side, cap in zip(("mass", "volume", "pallets"), loads_k[0][1].unit_capacity()):
-            if cap is None:
-                continue
-            total = 0.0
-            for load, _, k in loads_k:
-                if factor := _side_factor(b.sc.commodities[k], side):
-                    total += _largest(load, var_max) * factor / cap
-            most = max(most, math.ceil(total - 1e-9) if math.isfinite(total) else math.inf)
+        largest = [_largest(load, var_max) for load, _, _ in loads_k]
+        most = math.inf
+        if all(math.isfinite(x) for x in largest):
+            need = sum(x * _side_factors(b.sc.commodities[k])
+                       for x, (_, _, k) in zip(largest, loads_k, strict=True))
+            most = max([freq.get((i, j, g, owner), 0.0)]
+                       + [math.ceil(need[s] / cap - 1e-9)
+                          for s, cap in enumerate(loads_k[0][1].unit_capacity()) if cap])
         spread[v, p] += most
         if key in b.market and math.isfinite(most):
             b.market[key].upBound = most

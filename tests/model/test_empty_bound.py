@@ -28,12 +28,12 @@ def _model(t: Tiny, tmp):
     return build(sc, build_lanes(sc))
 
 
-def _bounds(model) -> list[float]:
-    return [math.inf if e.upBound is None else e.upBound for e in model.empty.values()]
-
-
 def _no_bound(x) -> bool:
     return x.upBound is None or math.isinf(x.upBound)
+
+
+def _bounds(model) -> list[float]:
+    return [math.inf if _no_bound(e) else e.upBound for e in model.empty.values()]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -44,10 +44,10 @@ def test_same_optimum_with_and_without_the_bound(seed, tmp_path, monkeypatch):
         m.setattr(fam, "bound_empty_running", lambda *a: None)
         free = run(t, tmp_path / "b")
         assert all(math.isinf(u) for u in _bounds(free.model))
-        assert all(_no_bound(m) for m in free.model.market.values())
+        assert all(_no_bound(mk) for mk in free.model.market.values())
     if bounded.model.empty:  # the bound was there to cut: every empty leg has one
         assert all(math.isfinite(u) for u in _bounds(bounded.model)), seed
-        assert not any(_no_bound(m) for m in bounded.model.market.values()), seed
+        assert not any(_no_bound(mk) for mk in bounded.model.market.values()), seed
     assert close(bounded.objective, free.objective), (seed, bounded.objective,
                                                       free.objective)
 
@@ -77,7 +77,7 @@ def test_hand_count_of_the_bound(tmp_path):
     assert set(_bounds(_model(_one_way(False), tmp_path / "a"))) == {8.0}
     fixed = _model(_one_way(True), tmp_path / "b")
     assert set(_bounds(fixed)) == {4.0}
-    assert {(i, j): m.upBound for (i, j, *_), m in fixed.market.items()} == {
+    assert {(i, j): mk.upBound for (i, j, *_), mk in fixed.market.items()} == {
         ("stay0", "dst0"): 3.0, ("sup_n", "stay0"): 1.0}
 
 
@@ -109,7 +109,7 @@ def test_no_bound_where_a_cost_is_negative(tmp_path, monkeypatch):
     monkeypatch.setattr(fam, "bound_empty_running", negative)
     model = build(sc, build_lanes(sc))
     assert all(math.isinf(u) for u in _bounds(model))
-    assert all(_no_bound(m) for m in model.market.values())
+    assert all(_no_bound(mk) for mk in model.market.values())
 
 
 def test_a_shipment_frequency_asks_for_whole_trips(tmp_path, monkeypatch):
@@ -126,7 +126,7 @@ def test_a_shipment_frequency_asks_for_whole_trips(tmp_path, monkeypatch):
 
     model, bounded = solved(tmp_path / "a")
     assert set(_bounds(model)) == {6.0}
-    assert {(i, j): m.upBound for (i, j, *_), m in model.market.items()} == {
+    assert {(i, j): mk.upBound for (i, j, *_), mk in model.market.items()} == {
         ("stay0", "dst0"): 5.0, ("sup_n", "stay0"): 1.0}
     trips = [t.varValue for (i, j, *_), t in model.trips.items() if (i, j) == ("stay0", "dst0")]
     assert close(sum(trips), 5.0), trips
